@@ -1,0 +1,188 @@
+"""Rehab Log: the application factory, the one place where the app is wired."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, Response, jsonify, render_template, request
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from config import CONFIGS, Config, ProductionConfig
+
+from . import access  # noqa: F401 - registers the user loader
+from .extensions import assets, csrf, db, login_manager, migrate
+
+ROOT = Path(__file__).resolve().parent.parent
+
+CSP = "; ".join(
+    [
+        "default-src 'self'",
+        "script-src 'self'",
+        "style-src 'self'",
+        "img-src 'self' data:",
+        "font-src 'self'",
+        "connect-src 'self'",
+        "manifest-src 'self'",
+        "worker-src 'self'",
+        "object-src 'none'",
+        "base-uri 'self'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+    ]
+)
+
+
+def create_app(config: type[Config] | str | None = None, **overrides: Any) -> Flask:
+    """Create and wire the Flask application."""
+    app = Flask(
+        __name__,
+        static_folder=str(ROOT / "static"),
+        template_folder=str(ROOT / "templates"),
+        instance_path=str(ROOT / "instance"),
+    )
+    if config is None or isinstance(config, str):
+        name = config or os.environ.get("APP_ENV", "development")
+        if name not in CONFIGS:
+            raise RuntimeError(f"APP_ENV must be one of {', '.join(CONFIGS)}, not {name!r}")
+        config = CONFIGS[name]
+    if issubclass(config, ProductionConfig):
+        config.check()
+    app.config.from_object(config)
+    app.config.update(overrides)
+    os.makedirs(app.instance_path, exist_ok=True)
+    if app.config["TRUSTED_PROXIES"]:
+        n = app.config["TRUSTED_PROXIES"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)  # type: ignore[method-assign]
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = "Please log in to see that page."
+    login_manager.login_message_category = "info"
+    login_manager.session_protection = "basic"
+    _init_assets(app)
+    _init_sqlite(app)
+
+    from . import account, auth, pages, patient, therapist
+    from .cli import register_cli
+
+    app.register_blueprint(pages.bp)
+    app.register_blueprint(auth.bp)
+    app.register_blueprint(patient.bp)
+    app.register_blueprint(therapist.bp)
+    app.register_blueprint(account.bp)
+    register_cli(app)
+    _init_templates(app)
+    _init_errors(app)
+    app.after_request(_security_headers)
+    return app
+
+
+def _init_assets(app: Flask) -> None:
+    """Bundle and minify CSS and JS (one file at a time when ASSETS_DEBUG is on)."""
+    # Built files carry a content hash in their name, so browsers may cache them for ever;
+    # the manifest maps bundles to those names for every worker.
+    app.config.setdefault("ASSETS_CACHE", False)
+    app.config.setdefault("ASSETS_VERSIONS", "hash")
+    app.config.setdefault("ASSETS_MANIFEST", f"json:{ROOT / 'static' / 'gen' / 'manifest.json'}")
+    assets.init_app(app)
+
+
+def _init_sqlite(app: Flask) -> None:
+    """Turn on WAL, a busy timeout and foreign keys for every SQLite connection."""
+    from sqlalchemy import event
+    from sqlalchemy.engine import Engine
+
+    if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        return
+
+    with app.app_context():
+        engine: Engine = db.engine
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys = ON")
+        cursor.execute("PRAGMA busy_timeout = 5000")
+        if app.config["SQLALCHEMY_DATABASE_URI"] not in ("sqlite://", "sqlite:///:memory:"):
+            cursor.execute("PRAGMA journal_mode = WAL")
+            cursor.execute("PRAGMA synchronous = NORMAL")
+        cursor.close()
+
+
+def _init_templates(app: Flask) -> None:
+    """Filters and words the templates share."""
+    from . import present, vocab
+
+    app.jinja_env.filters["entry_title"] = present.entry_title
+    app.jinja_env.filters["entry_details"] = present.entry_details
+    app.jinja_env.filters["dose_text"] = present.dose_text
+    app.jinja_env.globals["vocab"] = vocab
+    app.jinja_env.globals["local_time"] = present.local_time
+    app.jinja_env.filters["long_date"] = present.long_date
+
+
+def _wants_json() -> bool:
+    return request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json"
+
+
+def _init_errors(app: Flask) -> None:
+    """Friendly error pages, and JSON errors for the API."""
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(error: CSRFError) -> tuple[Response | str, int]:
+        message = "This form had expired or was sent from elsewhere. Please try again."
+        if _wants_json():
+            return jsonify(error="csrf", message=message), 400
+        return render_template("error.html", code=400, message=message), 400
+
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException) -> tuple[Response | str, int] | HTTPException:
+        code = error.code or 500
+        if code < 400:
+            return error
+        message = {
+            400: "That request could not be understood.",
+            403: "This page is not for your account.",
+            404: "There is nothing here, or it is not yours to see.",
+            405: "That action is not allowed here.",
+            413: "That was too large to send.",
+            429: "Too many attempts. Please wait a few minutes and try again.",
+        }.get(code, error.description or "Something went wrong.")
+        if _wants_json():
+            return jsonify(error=error.name.lower().replace(" ", "_"), message=message), code
+        return render_template("error.html", code=code, message=message), code
+
+    @app.errorhandler(Exception)
+    def unexpected(error: Exception) -> tuple[Response | str, int]:
+        app.logger.exception("Unhandled error")
+        db.session.rollback()
+        message = "Something went wrong on our side. Nothing you saved before is lost."
+        if _wants_json():
+            return jsonify(error="server_error", message=message), 500
+        return render_template("error.html", code=500, message=message), 500
+
+
+def _security_headers(response: Response) -> Response:
+    """Add the security headers every response carries."""
+    from flask import current_app
+
+    h = response.headers
+    h.setdefault("Content-Security-Policy", CSP)
+    h["X-Content-Type-Options"] = "nosniff"
+    h["X-Frame-Options"] = "DENY"
+    h["Referrer-Policy"] = "same-origin"
+    h["Permissions-Policy"] = "camera=(), microphone=(), geolocation=(), payment=()"
+    h["Cross-Origin-Opener-Policy"] = "same-origin"
+    if current_app.config.get("HSTS"):
+        h["Strict-Transport-Security"] = "max-age=63072000; includeSubDomains"
+    # Health data must not linger in shared caches or the back-forward cache of a shared phone.
+    if response.mimetype == "text/html" or response.mimetype == "application/json":
+        h.setdefault("Cache-Control", "no-store")
+    return response

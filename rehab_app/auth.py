@@ -1,0 +1,131 @@
+"""Accounts: sign up, log in, log out."""
+
+from __future__ import annotations
+
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_login import current_user, login_user, logout_user
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from werkzeug.security import check_password_hash, generate_password_hash
+from werkzeug.wrappers import Response
+
+from . import throttle
+from .extensions import db
+from .forms import ActionForm, LoginForm, SignupForm
+from .models import User
+
+bp = Blueprint("auth", __name__)
+
+# Checked when the email is unknown, so that a wrong email takes as long as a wrong password.
+_DUMMY_HASH = generate_password_hash("not a real password, only for timing")
+
+
+def normalise_email(email: str) -> str:
+    """Emails compare case-insensitively: store and look them up lower-cased."""
+    return email.strip().lower()
+
+
+def hash_password(password: str) -> str:
+    """Hash a password with scrypt (Werkzeug's default, OWASP-recommended parameters)."""
+    return generate_password_hash(password, method="scrypt")
+
+
+def home_for(user: User) -> str:
+    """Where a user lands after logging in."""
+    return url_for("therapist.caseload" if user.is_therapist else "patient.today")
+
+
+def _safe_next(target: str | None) -> str | None:
+    # Only same-site paths: never an open redirect to another site.
+    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return None
+
+
+@bp.route("/signup", methods=["GET", "POST"])
+def signup() -> Response | tuple[str, int] | str:
+    """Create an account as a patient or a therapist."""
+    if current_user.is_authenticated:
+        return redirect(home_for(current_user))
+    form = SignupForm()
+    if form.validate_on_submit():
+        email = normalise_email(form.email.data)
+        taken = db.session.scalar(select(User.id).where(func.lower(User.email) == email))
+        if taken is None:
+            user = User(
+                email=email,
+                password_hash=hash_password(form.password.data),
+                display_name=form.display_name.data,
+                role=form.role.data,
+                timezone=form.timezone.data,
+            )
+            db.session.add(user)
+            try:
+                db.session.commit()
+            except IntegrityError:  # a twin sign-up raced us to the same email
+                db.session.rollback()
+            else:
+                login_user(user)
+                flash(f"Welcome, {user.display_name}. Your account is ready.", "success")
+                return redirect(home_for(user))
+        form.email.errors.append("There is already an account with this email. Log in instead.")
+    if request.method == "POST":
+        return render_template("auth/signup.html", form=form), 400
+    return render_template("auth/signup.html", form=form)
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login() -> Response | tuple[str, int] | str:
+    """Log in, with failed attempts limited per account and per address."""
+    if current_user.is_authenticated:
+        return redirect(home_for(current_user))
+    form = LoginForm()
+    if form.validate_on_submit():
+        cfg = current_app.config
+        email = normalise_email(form.email.data)
+        account_key, address_key = f"account:{email}", f"address:{request.remote_addr}"
+        window = cfg["LOGIN_WINDOW_SECONDS"]
+        if (
+            throttle.failures(db.session, account_key, window) >= cfg["LOGIN_LIMIT_PER_ACCOUNT"]
+            or throttle.failures(db.session, address_key, window)
+            >= cfg["LOGIN_LIMIT_PER_ADDRESS"]
+        ):
+            minutes = max(1, window // 60)
+            form.form_errors.append(
+                "Too many attempts to log in. For your safety, please wait "
+                f"{minutes} minutes and try again."
+            )
+            resp = render_template("auth/login.html", form=form), 429
+            return resp
+        user = db.session.scalar(select(User).where(func.lower(User.email) == email))
+        if user is not None and check_password_hash(user.password_hash, form.password.data):
+            throttle.clear(db.session, account_key)
+            db.session.commit()
+            login_user(user, remember=True)
+            return redirect(_safe_next(request.args.get("next")) or home_for(user))
+        if user is None:
+            check_password_hash(_DUMMY_HASH, form.password.data)
+        throttle.record_failure(db.session, [account_key, address_key], window)
+        db.session.commit()
+        form.form_errors.append("That email and password do not match an account.")
+    if request.method == "POST":
+        return render_template("auth/login.html", form=form), 400
+    return render_template("auth/login.html", form=form)
+
+
+@bp.route("/logout", methods=["POST"])
+def logout() -> Response:
+    """Log out (a POST with a CSRF token, so that no other site can log you out)."""
+    form = ActionForm()
+    if form.validate_on_submit():
+        logout_user()
+        flash("You are logged out.", "info")
+    return redirect(url_for("auth.login"))

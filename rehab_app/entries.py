@@ -1,0 +1,159 @@
+"""Entries: create, change, delete and read a person's log (no Flask here)."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from .models import ENTRY_CLASSES, Entry, ProgrammeItem, User, utcnow
+from .timeutil import local_today, to_local, to_utc
+
+
+def get_own_entry(session: Session, user: User, entry_id: str) -> Entry | None:
+    """The entry with that id if it belongs to the user, else None."""
+    try:
+        uuid.UUID(entry_id)
+    except ValueError:
+        return None
+    entry = session.get(Entry, entry_id)
+    return entry if entry is not None and entry.user_id == user.id else None
+
+
+def create_entry(
+    session: Session,
+    user: User,
+    kind: str,
+    fields: dict[str, Any],
+    occurred_local: datetime,
+    entry_id: str | None = None,
+) -> tuple[Entry, bool]:
+    """Add an entry; return it and whether it is new.
+
+    A client-made id makes a retry harmless: sending the same form twice finds the entry
+    made the first time instead of making a second one.
+    """
+    if entry_id:
+        existing = session.get(Entry, entry_id)
+        if existing is not None:
+            if existing.user_id == user.id:
+                return existing, False
+            entry_id = None  # someone else's id: never touch it, just make a fresh one
+    entry = ENTRY_CLASSES[kind](id=entry_id or str(uuid.uuid4()), user_id=user.id)
+    _apply(entry, fields, occurred_local, user.timezone)
+    session.add(entry)
+    return entry, True
+
+
+def update_entry(entry: Entry, fields: dict[str, Any], occurred_local: datetime, tz: str) -> None:
+    """Change an entry's fields and time."""
+    _apply(entry, fields, occurred_local, tz)
+    entry.updated_at = utcnow()
+
+
+def delete_entry(entry: Entry) -> None:
+    """Mark an entry deleted (a tombstone, so that other devices learn of it)."""
+    entry.deleted_at = utcnow()
+    entry.updated_at = entry.deleted_at
+
+
+def restore_entry(entry: Entry) -> None:
+    """Undo a delete."""
+    entry.deleted_at = None
+    entry.updated_at = utcnow()
+
+
+def _apply(entry: Entry, fields: dict[str, Any], occurred_local: datetime, tz: str) -> None:
+    for name, value in fields.items():
+        setattr(entry, name, value)
+    entry.occurred_at = to_utc(occurred_local, tz)
+    entry.local_date = occurred_local.date()
+
+
+def entries_between(
+    session: Session, user_id: int, first: date | None = None, last: date | None = None
+) -> Sequence[Entry]:
+    """A person's live entries between two local dates (inclusive), newest first."""
+    stmt = select(Entry).where(Entry.user_id == user_id, Entry.deleted_at.is_(None))
+    if first is not None:
+        stmt = stmt.where(Entry.local_date >= first)
+    if last is not None:
+        stmt = stmt.where(Entry.local_date <= last)
+    stmt = stmt.order_by(Entry.occurred_at.desc(), Entry.created_at.desc())
+    return session.scalars(stmt).all()
+
+
+def last_entry(session: Session, user_id: int, kind: str) -> Entry | None:
+    """A person's most recent live entry of one kind."""
+    return session.scalars(
+        select(Entry)
+        .where(Entry.user_id == user_id, Entry.kind == kind, Entry.deleted_at.is_(None))
+        .order_by(Entry.occurred_at.desc())
+        .limit(1)
+    ).first()
+
+
+def active_programme(session: Session, patient_id: int, day: date) -> list[ProgrammeItem]:
+    """The programme items that are in force on a day."""
+    items = session.scalars(
+        select(ProgrammeItem)
+        .where(ProgrammeItem.patient_id == patient_id, ProgrammeItem.stopped_at.is_(None))
+        .order_by(ProgrammeItem.created_at)
+    ).all()
+    return [i for i in items if i.is_active_on(day)]
+
+
+def programme_progress(
+    session: Session, patient_id: int, items: Sequence[ProgrammeItem], today: date
+) -> dict[int, tuple[bool, int]]:
+    """For each item: done today, and on how many days this week (Monday on) it was done."""
+    monday = today - timedelta(days=today.weekday())
+    rows = session.execute(
+        select(Entry.programme_item_id, Entry.local_date)
+        .where(
+            Entry.user_id == patient_id,
+            Entry.deleted_at.is_(None),
+            Entry.programme_item_id.in_([i.id for i in items]),
+            Entry.local_date >= monday,
+            Entry.local_date <= today,
+        )
+        .distinct()
+    ).all()
+    days: dict[int, set[date]] = {}
+    for item_id, day in rows:
+        days.setdefault(item_id, set()).add(day)
+    return {i.id: (today in days.get(i.id, set()), len(days.get(i.id, set()))) for i in items}
+
+
+def log_programme_item(session: Session, user: User, item: ProgrammeItem, entry_id: str | None):
+    """Log a programme item as done now, at the prescribed dose."""
+    fields: dict[str, Any] = {
+        "discipline": item.discipline,
+        "exercise_id": item.exercise_id,
+        "programme_item_id": item.id,
+        "name": item.name,
+        **item.dose(),
+    }
+    now_local = to_local(utcnow(), user.timezone).replace(second=0, microsecond=0)
+    return create_entry(session, user, "exercise", fields, now_local, entry_id)
+
+
+def last_entry_dates(session: Session, user_ids: Sequence[int]) -> dict[int, date]:
+    """The most recent local date with a live entry, per user, in one query."""
+    if not user_ids:
+        return {}
+    rows = session.execute(
+        select(Entry.user_id, func.max(Entry.local_date))
+        .where(Entry.user_id.in_(user_ids), Entry.deleted_at.is_(None))
+        .group_by(Entry.user_id)
+    ).all()
+    return {uid: day for uid, day in rows}
+
+
+def today_for(user: User) -> date:
+    """The person's local date now."""
+    return local_today(user.timezone)

@@ -1,0 +1,39 @@
+"""Flask extensions, created unbound and wired in create_app."""
+
+from __future__ import annotations
+
+from flask_assets import Bundle, Environment
+from flask_login import LoginManager
+from flask_migrate import Migrate
+from flask_sqlalchemy import SQLAlchemy
+from flask_wtf import CSRFProtect
+from sqlalchemy import MetaData
+from sqlalchemy.orm import DeclarativeBase
+
+# Named constraints so that migrations can alter them on SQLite and PostgreSQL alike.
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    """Declarative base with a naming convention."""
+
+    metadata = MetaData(naming_convention=NAMING)
+
+
+db = SQLAlchemy(model_class=Base)
+migrate = Migrate()
+login_manager = LoginManager()
+csrf = CSRFProtect()
+assets = Environment()
+
+# The app shell's CSS and JS: minified into one versioned file each in production.
+assets.register(
+    "css_all", Bundle("css/app.css", filters="rcssmin", output="gen/app.%(version)s.css")
+)
+assets.register("js_all", Bundle("js/app.js", filters="rjsmin", output="gen/app.%(version)s.js"))

@@ -1,0 +1,466 @@
+"""Forms: every field validated, every message shown next to its field."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from datetime import datetime, timedelta
+from typing import Any
+
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    DateField,
+    DateTimeLocalField,
+    EmailField,
+    Field,
+    HiddenField,
+    IntegerField,
+    PasswordField,
+    RadioField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import (
+    DataRequired,
+    Email,
+    EqualTo,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    ValidationError,
+)
+
+from .timeutil import local_now, timezone_names
+from .vocab import (
+    AIDS,
+    BAD_DAY_REASONS,
+    DISCIPLINES,
+    DOSE_LABELS,
+    FATIGUE_CONTEXTS,
+    LIMITS,
+    NAME_MAX,
+    NOTE_MAX,
+    SETTINGS,
+)
+
+CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+MAX_PAST = timedelta(days=5 * 366)
+MAX_FUTURE = timedelta(hours=1)
+
+
+def no_control_chars(_form: FlaskForm, field: Field) -> None:
+    """Refuse invisible control characters (PostgreSQL cannot store NUL, people never mean them)."""
+    if isinstance(field.data, str) and CONTROL_CHARS.search(field.data):
+        raise ValidationError("Please remove the invisible control characters.")
+
+
+def strip(value: Any) -> Any:
+    """Trim surrounding white space of text input."""
+    return value.strip() if isinstance(value, str) else value
+
+
+def whole_number(label: str, high: int, required: bool = False, low: int = 0) -> IntegerField:
+    """An integer field with a plain message for each way it can be wrong."""
+    return IntegerField(
+        label,
+        validators=[
+            InputRequired(f"Enter {label.lower()}.") if required else Optional(),
+            NumberRange(low, high, f"Enter a whole number from {low} to {high}."),
+        ],
+        render_kw={"inputmode": "numeric", "min": low, "max": high},
+    )
+
+
+def scale_field(label: str, required: bool = False) -> IntegerField:
+    """A 0-10 rating."""
+    return whole_number(label, LIMITS["scale"], required=required)
+
+
+
+
+class BaseForm(FlaskForm):
+    """A form whose integer fields speak plainly when given words."""
+
+    def validate(self, extra_validators: Any = None) -> bool:
+        """Validate, replacing WTForms' technical parse messages."""
+        ok = super().validate(extra_validators)
+        for field in self:
+            if isinstance(field, IntegerField):
+                field.errors = [
+                    "Enter a whole number, like 5." if e == "Not a valid integer value." else e
+                    for e in field.errors
+                ]
+            elif isinstance(field, DateTimeLocalField):
+                field.errors = [
+                    "Enter a date and time." if "datetime" in e.lower() else e
+                    for e in field.errors
+                ]
+            elif isinstance(field, DateField):
+                field.errors = [
+                    "Enter a date." if "date value" in e.lower() else e for e in field.errors
+                ]
+            elif isinstance(field, SelectField | RadioField):
+                field.errors = [
+                    "Choose one of the options." if e == "Not a valid choice." else e
+                    for e in field.errors
+                ]
+        return ok and not any(f.errors for f in self)
+
+
+# ----------------------------------------------------------------------------- accounts
+
+
+class SignupForm(BaseForm):
+    """Create an account."""
+
+    display_name = StringField(
+        "Your name",
+        filters=[strip],
+        validators=[DataRequired("Enter your name."), Length(max=80), no_control_chars],
+        render_kw={"autocomplete": "name"},
+    )
+    email = EmailField(
+        "Email",
+        filters=[strip],
+        validators=[
+            DataRequired("Enter your email address."),
+            Length(max=254),
+            Email("Enter an email address like name@example.com.", check_deliverability=False),
+            no_control_chars,
+        ],
+        render_kw={"autocomplete": "email"},
+    )
+    password = PasswordField(
+        "Password",
+        validators=[
+            DataRequired("Choose a password."),
+            Length(10, 200, "Use from 10 to 200 characters."),
+        ],
+        render_kw={"autocomplete": "new-password"},
+        description="At least 10 characters. A few words in a row is easy to remember.",
+    )
+    confirm = PasswordField(
+        "Password again",
+        validators=[
+            DataRequired("Type the password again."),
+            EqualTo("password", "The two passwords are not the same."),
+        ],
+        render_kw={"autocomplete": "new-password"},
+    )
+    role = RadioField(
+        "I am",
+        choices=[
+            ("patient", "Someone logging my own rehab"),
+            ("therapist", "A therapist (physio, OT or speech and language)"),
+        ],
+        default="patient",
+        validators=[InputRequired("Choose one.")],
+    )
+    timezone = SelectField(
+        "Time zone",
+        default="Europe/London",
+        validators=[InputRequired("Choose your time zone.")],
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.timezone.choices = [(n, n.replace("_", " ")) for n in timezone_names()]
+
+
+class LoginForm(BaseForm):
+    """Log in."""
+
+    email = EmailField(
+        "Email",
+        filters=[strip],
+        validators=[DataRequired("Enter your email address."), Length(max=254)],
+        render_kw={"autocomplete": "username"},
+    )
+    password = PasswordField(
+        "Password",
+        validators=[DataRequired("Enter your password."), Length(max=200)],
+        render_kw={"autocomplete": "current-password"},
+    )
+
+
+class ConfirmPasswordForm(BaseForm):
+    """Confirm a serious action with the account's password."""
+
+    password = PasswordField(
+        "Your password",
+        validators=[DataRequired("Enter your password."), Length(max=200)],
+        render_kw={"autocomplete": "current-password"},
+    )
+
+
+class ActionForm(FlaskForm):
+    """A button-only form: CSRF protection and nothing else."""
+
+
+class LinkForm(BaseForm):
+    """A patient enters a therapist's code to link them."""
+
+    code = StringField(
+        "Code from your therapist",
+        filters=[strip],
+        validators=[DataRequired("Enter the code."), Length(max=20), no_control_chars],
+        render_kw={"autocomplete": "off", "autocapitalize": "characters"},
+    )
+
+
+# ----------------------------------------------------------------------------- entries
+
+
+class EntryForm(BaseForm):
+    """Fields every entry has."""
+
+    kind = ""
+    entry_id = HiddenField()
+    occurred_at = DateTimeLocalField(
+        "When",
+        format=["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"],
+        validators=[InputRequired("Enter when it happened.")],
+    )
+    by_carer = BooleanField("Entered by a carer")
+    note = TextAreaField(
+        "Note (optional)",
+        filters=[strip],
+        validators=[
+            Optional(),
+            Length(max=NOTE_MAX, message=f"Keep the note under {NOTE_MAX} characters."),
+            no_control_chars,
+        ],
+    )
+
+    def __init__(self, *args: Any, tz: str | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.tz = tz
+
+    def validate_occurred_at(self, field: Field) -> None:
+        """Not in the future, not from long ago."""
+        now = local_now(self.tz)
+        if field.data is None:
+            return
+        if field.data > now + MAX_FUTURE:
+            raise ValidationError("That is in the future. Enter when it happened.")
+        if field.data < now - MAX_PAST:
+            raise ValidationError("Enter a date within the last five years.")
+
+    def validate_entry_id(self, field: Field) -> None:
+        """A client-made id must be a UUID."""
+        if field.data:
+            try:
+                field.data = str(uuid.UUID(field.data))
+            except (ValueError, AttributeError, TypeError):
+                raise ValidationError("This form was damaged. Please reload the page.") from None
+
+    # Names of the entry columns the form sets, besides occurred_at, by_carer and note.
+    columns: tuple[str, ...] = ()
+
+    def entry_fields(self) -> dict[str, Any]:
+        """The validated values, keyed by entry column."""
+        values = {c: getattr(self, c).data for c in self.columns}
+        values["by_carer"] = bool(self.by_carer.data)
+        values["note"] = self.note.data or None
+        return values
+
+
+class ExerciseForm(EntryForm):
+    """An exercise session."""
+
+    kind = "exercise"
+    discipline = SelectField(
+        "Therapy",
+        choices=list(DISCIPLINES.items()),
+        validators=[InputRequired("Choose the kind of therapy.")],
+    )
+    exercise_id = SelectField("Exercise", coerce=str, validate_choice=True, default="")
+    name = StringField(
+        "Or your own name for it",
+        filters=[strip],
+        validators=[Optional(), Length(max=NAME_MAX), no_control_chars],
+    )
+    sets = whole_number(DOSE_LABELS["sets"], LIMITS["sets"])
+    reps = whole_number(DOSE_LABELS["reps"], LIMITS["reps"])
+    hold_seconds = whole_number(DOSE_LABELS["hold_seconds"], LIMITS["hold_seconds"])
+    minutes = whole_number(DOSE_LABELS["minutes"], LIMITS["minutes"])
+    distance_m = whole_number(DOSE_LABELS["distance_m"], LIMITS["distance_m"])
+    phonation_seconds = whole_number(
+        DOSE_LABELS["phonation_seconds"], LIMITS["phonation_seconds"]
+    )
+    loudness_db = whole_number(DOSE_LABELS["loudness_db"], LIMITS["loudness_db"])
+    rests = whole_number(DOSE_LABELS["rests"], LIMITS["rests"])
+    effort = scale_field("How hard it felt (0 = no effort, 10 = the most I could do)")
+    pain = scale_field("Pain (0 = none, 10 = the worst I can imagine)")
+    programme_item_id = HiddenField()
+    columns = (
+        "discipline",
+        "name",
+        "sets",
+        "reps",
+        "hold_seconds",
+        "minutes",
+        "distance_m",
+        "phonation_seconds",
+        "loudness_db",
+        "rests",
+        "effort",
+        "pain",
+    )
+
+    def __init__(
+        self, *args: Any, exercises: list[Any] | None = None, **kwargs: Any
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.exercises = {str(e.id): e for e in exercises or []}
+        self.exercise_id.choices = [("", "My own exercise (type its name below)")] + [
+            (str(e.id), e.name) for e in exercises or []
+        ]
+
+    def validate_name(self, field: Field) -> None:
+        """A catalogue exercise or a name of one's own."""
+        if not self.exercise_id.data and not field.data:
+            raise ValidationError("Choose an exercise above or type its name.")
+
+    def validate_discipline(self, field: Field) -> None:
+        """A catalogue exercise belongs to one therapy."""
+        chosen = self.exercises.get(self.exercise_id.data or "")
+        if chosen is not None and chosen.discipline != field.data:
+            field.data = chosen.discipline
+
+    def chosen_exercise(self) -> Any:
+        """The catalogue exercise chosen, or None."""
+        return self.exercises.get(self.exercise_id.data or "")
+
+    def entry_fields(self) -> dict[str, Any]:
+        values = super().entry_fields()
+        chosen = self.chosen_exercise()
+        values["exercise_id"] = chosen.id if chosen else None
+        values["name"] = chosen.name if chosen else values["name"]
+        return values
+
+
+class FatigueForm(EntryForm):
+    """A fatigue rating."""
+
+    kind = "fatigue"
+    fatigue = RadioField(
+        "How tired are you? (0 = not tired at all, 10 = the most tired I have been)",
+        choices=[(str(n), str(n)) for n in range(11)],
+        coerce=int,
+        validators=[InputRequired("Choose a number from 0 to 10.")],
+    )
+    context = SelectField(
+        "Anything behind it?", choices=list(FATIGUE_CONTEXTS.items()), default=""
+    )
+    columns = ("fatigue", "context")
+
+    def entry_fields(self) -> dict[str, Any]:
+        values = super().entry_fields()
+        values["context"] = values["context"] or None
+        return values
+
+
+class MobilityForm(EntryForm):
+    """Walking and mobility-aid use."""
+
+    kind = "mobility"
+    aid = SelectField(
+        "Walking aid", choices=list(AIDS.items()), validators=[InputRequired("Choose an aid.")]
+    )
+    setting = RadioField(
+        "Where",
+        choices=list(SETTINGS.items()),
+        default="indoors",
+        validators=[InputRequired("Choose indoors or outdoors.")],
+    )
+    distance_m = whole_number("How far (metres)", LIMITS["distance_m"])
+    minutes = whole_number("How long (minutes)", LIMITS["minutes"])
+    falls = whole_number("Falls (came to rest on the ground or floor)", LIMITS["falls"])
+    near_falls = whole_number("Near-falls (nearly fell but caught yourself)", LIMITS["near_falls"])
+    columns = ("aid", "setting", "distance_m", "minutes", "falls", "near_falls")
+
+    def entry_fields(self) -> dict[str, Any]:
+        values = super().entry_fields()
+        values["falls"] = values["falls"] or 0
+        values["near_falls"] = values["near_falls"] or 0
+        return values
+
+
+class BadDayForm(EntryForm):
+    """A bad day or a relapse."""
+
+    kind = "bad_day"
+    reason = RadioField(
+        "Why was today harder?",
+        choices=list(BAD_DAY_REASONS.items()),
+        validators=[InputRequired("Choose a reason.")],
+    )
+    columns = ("reason",)
+
+
+ENTRY_FORMS: dict[str, type[EntryForm]] = {
+    f.kind: f for f in (ExerciseForm, FatigueForm, MobilityForm, BadDayForm)
+}
+
+
+# ----------------------------------------------------------------------------- therapists
+
+
+class ProgrammeItemForm(BaseForm):
+    """A therapist prescribes an exercise with a target dose."""
+
+    exercise_id = SelectField("Exercise from the catalogue", coerce=str, default="")
+    custom_name = StringField(
+        "Or a custom exercise",
+        filters=[strip],
+        validators=[Optional(), Length(max=NAME_MAX), no_control_chars],
+    )
+    discipline = SelectField(
+        "Therapy (for a custom exercise)", choices=list(DISCIPLINES.items()), default="physio"
+    )
+    sets = whole_number(DOSE_LABELS["sets"], LIMITS["sets"])
+    reps = whole_number(DOSE_LABELS["reps"], LIMITS["reps"])
+    hold_seconds = whole_number(DOSE_LABELS["hold_seconds"], LIMITS["hold_seconds"])
+    minutes = whole_number(DOSE_LABELS["minutes"], LIMITS["minutes"])
+    distance_m = whole_number(DOSE_LABELS["distance_m"], LIMITS["distance_m"])
+    phonation_seconds = whole_number(
+        DOSE_LABELS["phonation_seconds"], LIMITS["phonation_seconds"]
+    )
+    loudness_db = whole_number(DOSE_LABELS["loudness_db"], LIMITS["loudness_db"])
+    rests = whole_number(DOSE_LABELS["rests"], LIMITS["rests"])
+    days_per_week = whole_number("Days a week", 7, required=True, low=1)
+    start_date = DateField("Start", validators=[InputRequired("Enter a start date.")])
+    end_date = DateField("End (optional)", validators=[Optional()])
+    note = TextAreaField(
+        "Note for the patient (optional)",
+        filters=[strip],
+        validators=[Optional(), Length(max=NOTE_MAX), no_control_chars],
+    )
+
+    def __init__(self, *args: Any, exercises: list[Any] | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.exercises = {str(e.id): e for e in exercises or []}
+        self.exercise_id.choices = [("", "None: use the custom exercise below")] + [
+            (str(e.id), f"{e.name} ({DISCIPLINES[e.discipline]})") for e in exercises or []
+        ]
+
+    def validate_custom_name(self, field: Field) -> None:
+        """Either a catalogue exercise or a custom name."""
+        if not self.exercise_id.data and not field.data:
+            raise ValidationError("Choose a catalogue exercise or name a custom one.")
+
+    def validate_end_date(self, field: Field) -> None:
+        """The end comes after the start."""
+        if field.data and self.start_date.data and field.data < self.start_date.data:
+            raise ValidationError("The end date must be on or after the start date.")
+
+    def validate_start_date(self, field: Field) -> None:
+        """Within a sensible range."""
+        if field.data and not (datetime(2000, 1, 1).date() <= field.data):
+            raise ValidationError("Enter a start date after the year 2000.")
+        if field.data and field.data.year > datetime.now().year + 5:  # noqa: DTZ005
+            raise ValidationError("Enter a start date within the next five years.")

@@ -1,0 +1,290 @@
+"""The data model: people, care links, the exercise catalogue, programmes and entries."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, date, datetime
+
+from flask_login import UserMixin
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    func,
+    text,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from .extensions import db
+from .vocab import LIMITS
+
+
+def utcnow() -> datetime:
+    """Return the current time in UTC, without tzinfo (as stored)."""
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+def new_id() -> str:
+    """Return a new random UUID as text (clients may generate their own)."""
+    return str(uuid.uuid4())
+
+
+class User(UserMixin, db.Model):
+    """A person with an account: a patient or a therapist."""
+
+    __tablename__ = "users"
+    __table_args__ = (
+        CheckConstraint("role IN ('patient', 'therapist')", name="role"),
+        Index("uq_users_email_lower", text("lower(email)"), unique=True),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # Stored lower-cased (see normalise_email), so the unique index is case-insensitive.
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    display_name: Mapped[str] = mapped_column(String(80))
+    role: Mapped[str] = mapped_column(String(16))
+    timezone: Mapped[str] = mapped_column(String(64), default="Europe/London")
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+    entries: Mapped[list[Entry]] = relationship(
+        back_populates="user", cascade="all, delete-orphan", passive_deletes=True
+    )
+
+    @property
+    def is_therapist(self) -> bool:
+        """True for a therapist account."""
+        return self.role == "therapist"
+
+
+class LinkCode(db.Model):
+    """A short one-time code a therapist hands to a patient to ask for a care link."""
+
+    __tablename__ = "link_codes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(16), unique=True)
+    therapist_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(DateTime)
+    used_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+
+class CareLink(db.Model):
+    """A patient's consent for a therapist to see their log, until revoked."""
+
+    __tablename__ = "care_links"
+    __table_args__ = (Index("ix_care_links_pair", "therapist_id", "patient_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    therapist_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), index=True
+    )
+    patient_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+    therapist: Mapped[User] = relationship(foreign_keys=[therapist_id])
+    patient: Mapped[User] = relationship(foreign_keys=[patient_id])
+
+
+class Exercise(db.Model):
+    """An exercise of the catalogue, saying what to record for it."""
+
+    __tablename__ = "exercises"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(80), unique=True)
+    name: Mapped[str] = mapped_column(String(120))
+    discipline: Mapped[str] = mapped_column(String(16), index=True)
+    category: Mapped[str] = mapped_column(String(32))
+    description: Mapped[str] = mapped_column(Text)
+    # Comma-separated dose field names, in display order.
+    records: Mapped[str] = mapped_column(String(200))
+
+    @property
+    def record_fields(self) -> list[str]:
+        """The dose fields a person records for this exercise."""
+        return [f for f in self.records.split(",") if f]
+
+
+DOSE_COLUMNS = (
+    "sets",
+    "reps",
+    "hold_seconds",
+    "minutes",
+    "distance_m",
+    "phonation_seconds",
+    "loudness_db",
+    "rests",
+)
+
+
+class ProgrammeItem(db.Model):
+    """An exercise a therapist prescribes to a patient, with a target dose."""
+
+    __tablename__ = "programme_items"
+    __table_args__ = (
+        CheckConstraint("days_per_week BETWEEN 1 AND 7", name="days_per_week"),
+        CheckConstraint("end_date IS NULL OR end_date >= start_date", name="dates"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    patient_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    therapist_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    exercise_id: Mapped[int | None] = mapped_column(ForeignKey("exercises.id"))
+    custom_name: Mapped[str | None] = mapped_column(String(120))
+    discipline: Mapped[str] = mapped_column(String(16))
+    sets: Mapped[int | None] = mapped_column(Integer)
+    reps: Mapped[int | None] = mapped_column(Integer)
+    hold_seconds: Mapped[int | None] = mapped_column(Integer)
+    minutes: Mapped[int | None] = mapped_column(Integer)
+    distance_m: Mapped[int | None] = mapped_column(Integer)
+    phonation_seconds: Mapped[int | None] = mapped_column(Integer)
+    loudness_db: Mapped[int | None] = mapped_column(Integer)
+    rests: Mapped[int | None] = mapped_column(Integer)
+    days_per_week: Mapped[int] = mapped_column(Integer, default=7)
+    start_date: Mapped[date] = mapped_column(Date)
+    end_date: Mapped[date | None] = mapped_column(Date)
+    note: Mapped[str | None] = mapped_column(Text)
+    stopped_at: Mapped[datetime | None] = mapped_column(DateTime)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
+
+    exercise: Mapped[Exercise | None] = relationship()
+
+    @property
+    def name(self) -> str:
+        """The exercise's name, from the catalogue or the therapist's own."""
+        return self.exercise.name if self.exercise else (self.custom_name or "Exercise")
+
+    def dose(self) -> dict[str, int]:
+        """The prescribed dose fields that are set."""
+        return {f: getattr(self, f) for f in DOSE_COLUMNS if getattr(self, f) is not None}
+
+    def is_active_on(self, day: date) -> bool:
+        """True when the item is part of the programme on that day."""
+        if self.stopped_at is not None:
+            return False
+        return self.start_date <= day and (self.end_date is None or day <= self.end_date)
+
+
+def _range(column: str, low: int, high: int) -> CheckConstraint:
+    return CheckConstraint(f"{column} IS NULL OR {column} BETWEEN {low} AND {high}", name=column)
+
+
+class Entry(db.Model):
+    """One logged thing: an exercise session, a fatigue rating, mobility-aid use or a bad day.
+
+    One table for every kind (single-table inheritance): one id space, one change feed
+    for sync, one History. Ids are UUIDs a client may generate offline.
+    """
+
+    __tablename__ = "entries"
+    __table_args__ = (
+        CheckConstraint(
+            "kind IN ('exercise', 'fatigue', 'mobility', 'bad_day')", name="kind"
+        ),
+        *(_range(c, 0, LIMITS[c]) for c in (*DOSE_COLUMNS, "falls", "near_falls")),
+        *(_range(c, 0, LIMITS["scale"]) for c in ("effort", "pain", "fatigue")),
+        Index("ix_entries_user_date", "user_id", "local_date"),
+        Index("ix_entries_user_kind_occurred", "user_id", "kind", "occurred_at"),
+    )
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(16))
+    occurred_at: Mapped[datetime] = mapped_column(DateTime)  # UTC
+    local_date: Mapped[date] = mapped_column(Date)  # the day in the person's own time zone
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
+    deleted_at: Mapped[datetime | None] = mapped_column(DateTime)
+    by_carer: Mapped[bool] = mapped_column(Boolean, default=False)
+    note: Mapped[str | None] = mapped_column(Text)
+
+    # Exercise sessions.
+    discipline: Mapped[str | None] = mapped_column(String(16))
+    exercise_id: Mapped[int | None] = mapped_column(ForeignKey("exercises.id"))
+    programme_item_id: Mapped[int | None] = mapped_column(
+        ForeignKey("programme_items.id", ondelete="SET NULL")
+    )
+    name: Mapped[str | None] = mapped_column(String(120))
+    sets: Mapped[int | None] = mapped_column(Integer)
+    reps: Mapped[int | None] = mapped_column(Integer)
+    hold_seconds: Mapped[int | None] = mapped_column(Integer)
+    phonation_seconds: Mapped[int | None] = mapped_column(Integer)
+    loudness_db: Mapped[int | None] = mapped_column(Integer)
+    rests: Mapped[int | None] = mapped_column(Integer)
+    effort: Mapped[int | None] = mapped_column(Integer)
+    pain: Mapped[int | None] = mapped_column(Integer)
+    # Exercise sessions and mobility-aid use.
+    minutes: Mapped[int | None] = mapped_column(Integer)
+    distance_m: Mapped[int | None] = mapped_column(Integer)
+    # Fatigue ratings.
+    fatigue: Mapped[int | None] = mapped_column(Integer)
+    context: Mapped[str | None] = mapped_column(String(32))
+    # Mobility-aid use.
+    aid: Mapped[str | None] = mapped_column(String(32))
+    setting: Mapped[str | None] = mapped_column(String(16))
+    falls: Mapped[int | None] = mapped_column(Integer)
+    near_falls: Mapped[int | None] = mapped_column(Integer)
+    # Bad days and relapses.
+    reason: Mapped[str | None] = mapped_column(String(32))
+
+    user: Mapped[User] = relationship(back_populates="entries")
+    exercise: Mapped[Exercise | None] = relationship()
+    programme_item: Mapped[ProgrammeItem | None] = relationship()
+
+    __mapper_args__ = {"polymorphic_on": "kind", "polymorphic_identity": "entry"}
+
+
+class ExerciseSession(Entry):
+    """An exercise done: discipline, exercise or free name, dose, effort and pain."""
+
+    __mapper_args__ = {"polymorphic_identity": "exercise"}
+
+
+class FatigueRating(Entry):
+    """A 0-10 fatigue rating with optional context."""
+
+    __mapper_args__ = {"polymorphic_identity": "fatigue"}
+
+
+class MobilityUse(Entry):
+    """Walking-aid use: which aid, where, how far or long, falls and near-falls."""
+
+    __mapper_args__ = {"polymorphic_identity": "mobility"}
+
+
+class BadDay(Entry):
+    """A bad day or a relapse, with its reason."""
+
+    __mapper_args__ = {"polymorphic_identity": "bad_day"}
+
+
+ENTRY_CLASSES: dict[str, type[Entry]] = {
+    "exercise": ExerciseSession,
+    "fatigue": FatigueRating,
+    "mobility": MobilityUse,
+    "bad_day": BadDay,
+}
+
+
+class LoginAttempt(db.Model):
+    """A failed login, kept for a while to limit guessing per account and per address.
+
+    Kept in the database so that every stateless worker sees the same counts.
+    """
+
+    __tablename__ = "login_attempts"
+    __table_args__ = (Index("ix_login_attempts_key_at", "key", "at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(300))
+    at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, server_default=func.now())

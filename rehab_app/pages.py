@@ -1,0 +1,32 @@
+"""Pages for everyone: the front door and a health check."""
+
+from __future__ import annotations
+
+from flask import Blueprint, jsonify, redirect, url_for
+from flask_login import current_user
+from sqlalchemy import text
+from werkzeug.wrappers import Response
+
+from .auth import home_for
+from .extensions import db
+
+bp = Blueprint("pages", __name__)
+
+
+@bp.route("/")
+def index() -> Response:
+    """Send people to their home page, or to log in."""
+    if current_user.is_authenticated:
+        return redirect(home_for(current_user))
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/healthz")
+def health() -> tuple[Response, int]:
+    """For the load balancer: the app answers and the database is reachable."""
+    try:
+        db.session.execute(text("SELECT 1"))
+    except Exception:  # any database failure means "not healthy"
+        db.session.rollback()
+        return jsonify(status="database unreachable"), 503
+    return jsonify(status="ok"), 200

@@ -1,0 +1,283 @@
+"""Patient pages: Today, logging each kind of entry, History with edit and delete."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from sqlalchemy import select
+from werkzeug.wrappers import Response
+
+from . import entries as log
+from .access import me, patient_required
+from .extensions import db
+from .forms import ENTRY_FORMS, ActionForm, EntryForm, ExerciseForm
+from .models import Entry, Exercise, ProgrammeItem, new_id
+from .timeutil import local_now, to_local
+from .vocab import AIDS, BAD_DAY_REASONS, ENTRY_KINDS
+
+bp = Blueprint("patient", __name__)
+
+HISTORY_DAYS = 30
+# What "last values" carries over into a new form, per kind.
+CARRY_OVER = {
+    "exercise": ExerciseForm.columns + ("exercise_id",),
+    "fatigue": ("context",),
+    "mobility": ("aid", "setting", "distance_m", "minutes"),
+    "bad_day": (),
+}
+
+
+def _catalogue() -> list[Exercise]:
+    return list(db.session.scalars(select(Exercise).order_by(Exercise.discipline, Exercise.name)))
+
+
+def _entry_form(kind: str, **kwargs: Any) -> EntryForm:
+    user = me()
+    if kind == "exercise":
+        kwargs["exercises"] = _catalogue()
+    return ENTRY_FORMS[kind](tz=user.timezone, **kwargs)
+
+
+def _bad_request(template: str, **context: Any) -> tuple[str, int]:
+    return render_template(template, **context), 400
+
+
+@bp.route("/today")
+@patient_required
+def today() -> str:
+    """Today: programme items due, one-tap fatigue, quick walking entry, bad day."""
+    user = me()
+    day = log.today_for(user)
+    items = log.active_programme(db.session, user.id, day)
+    progress = log.programme_progress(db.session, user.id, items, day)
+    items.sort(key=lambda i: progress[i.id][0])  # still to do first
+    last_mobility = log.last_entry(db.session, user.id, "mobility")
+    mobility_form = _entry_form("mobility")
+    _prefill(mobility_form, last_mobility)
+    mobility_form.occurred_at.data = local_now(user.timezone)
+    return render_template(
+        "patient/today.html",
+        day=day,
+        items=items,
+        progress=progress,
+        todays=log.entries_between(db.session, user.id, day, day),
+        mobility_form=mobility_form,
+        last_mobility=last_mobility,
+        action=ActionForm(),
+        new_id=new_id,
+        reasons=BAD_DAY_REASONS,
+        aids=AIDS,
+    )
+
+
+@bp.route("/today/items/<int:item_id>/done", methods=["POST"])
+@patient_required
+def item_done(item_id: int) -> Response:
+    """One tap: log a programme item as done now at the prescribed dose."""
+    user = me()
+    item = db.session.get(ProgrammeItem, item_id)
+    if item is None or item.patient_id != user.id:
+        abort(404)
+    entry_id = request.form.get("entry_id") or None
+    try:
+        entry, _ = log.log_programme_item(db.session, user, item, _valid_id(entry_id))
+    except ValueError:
+        abort(400)
+    db.session.commit()
+    flash(f"Saved: {entry.name}, done.", "success")
+    return redirect(url_for("patient.today"))
+
+
+def _valid_id(entry_id: str | None) -> str | None:
+    if entry_id is None:
+        return None
+    import uuid
+
+    try:
+        return str(uuid.UUID(entry_id))
+    except ValueError:
+        return None
+
+
+@bp.route("/today/<kind>", methods=["POST"])
+@patient_required
+def quick_log(kind: str) -> Response | tuple[str, int]:
+    """The quick actions of Today: fatigue buttons, walking entry, bad-day reasons."""
+    if kind not in ("fatigue", "mobility", "bad_day"):
+        abort(404)
+    user = me()
+    form = _entry_form(kind)
+    if not request.form.get("occurred_at"):
+        form.occurred_at.data = local_now(user.timezone)
+        form.occurred_at.raw_data = [form.occurred_at.data.strftime("%Y-%m-%dT%H:%M")]
+    if not form.validate_on_submit():
+        return _bad_request(f"patient/log_{kind}.html", form=form, kind=kind, entry=None)
+    _, created = log.create_entry(
+        db.session, user, kind, form.entry_fields(), form.occurred_at.data, form.entry_id.data
+    )
+    db.session.commit()
+    flash(_saved_message(kind, form), "success")
+    return redirect(url_for("patient.today"))
+
+
+def _saved_message(kind: str, form: EntryForm) -> str:
+    if kind == "fatigue":
+        return f"Saved: fatigue {form.fatigue.data} out of 10."  # type: ignore[attr-defined]
+    if kind == "bad_day":
+        return f"Saved: a hard day ({BAD_DAY_REASONS[form.reason.data].lower()})."  # type: ignore[attr-defined]
+    if kind == "mobility":
+        return f"Saved: walking with {AIDS[form.aid.data].lower()}."  # type: ignore[attr-defined]
+    return "Saved."
+
+
+def _prefill(form: EntryForm, last: Entry | None) -> None:
+    if last is None:
+        return
+    for column in CARRY_OVER[form.kind]:
+        value = getattr(last, column)
+        getattr(form, column).data = "" if value is None and column == "exercise_id" else (
+            str(value) if column == "exercise_id" else value
+        )
+
+
+@bp.route("/log/<kind>", methods=["GET", "POST"])
+@patient_required
+def new_entry(kind: str) -> Response | tuple[str, int] | str:
+    """A form for one kind of entry, with defaults: now, and the last values."""
+    if kind not in ENTRY_FORMS:
+        abort(404)
+    user = me()
+    form = _entry_form(kind)
+    if form.validate_on_submit():
+        fields = form.entry_fields()
+        if kind == "exercise":
+            fields["programme_item_id"] = _own_item_id(form.programme_item_id.data)  # type: ignore[attr-defined]
+        _, created = log.create_entry(
+            db.session, user, kind, fields, form.occurred_at.data, form.entry_id.data
+        )
+        db.session.commit()
+        flash("Saved." if created else "Already saved.", "success")
+        return redirect(url_for("patient.today"))
+    if request.method == "POST":
+        return _bad_request(f"patient/log_{kind}.html", form=form, kind=kind, entry=None)
+    _prefill(form, log.last_entry(db.session, user.id, kind))
+    if kind == "exercise":
+        _prefill_from_item(form, request.args.get("item", ""))
+    form.occurred_at.data = local_now(user.timezone)
+    form.entry_id.data = new_id()
+    return render_template(f"patient/log_{kind}.html", form=form, kind=kind, entry=None)
+
+
+def _own_item_id(raw: str | None) -> int | None:
+    if not raw or not raw.isdigit():
+        return None
+    item = db.session.get(ProgrammeItem, int(raw))
+    return item.id if item is not None and item.patient_id == me().id else None
+
+
+def _prefill_from_item(form: EntryForm, raw: str) -> None:
+    item_id = _own_item_id(raw)
+    if item_id is None:
+        return
+    item = db.session.get(ProgrammeItem, item_id)
+    assert item is not None
+    form.programme_item_id.data = str(item.id)  # type: ignore[attr-defined]
+    form.discipline.data = item.discipline  # type: ignore[attr-defined]
+    form.exercise_id.data = str(item.exercise_id or "")  # type: ignore[attr-defined]
+    form.name.data = item.custom_name or ""  # type: ignore[attr-defined]
+    for field, value in item.dose().items():
+        getattr(form, field).data = value
+
+
+def _own_entry_or_404(entry_id: str) -> Entry:
+    entry = log.get_own_entry(db.session, me(), entry_id)
+    if entry is None:
+        abort(404)
+    return entry
+
+
+@bp.route("/entries/<entry_id>/edit", methods=["GET", "POST"])
+@patient_required
+def edit_entry(entry_id: str) -> Response | tuple[str, int] | str:
+    """Change an entry."""
+    entry = _own_entry_or_404(entry_id)
+    if entry.deleted_at is not None:
+        abort(404)
+    user = me()
+    kind = entry.kind
+    form = _entry_form(kind) if request.method == "POST" else _entry_form(kind, obj=entry)
+    template = f"patient/log_{kind}.html"
+    if form.validate_on_submit():
+        fields = form.entry_fields()
+        log.update_entry(entry, fields, form.occurred_at.data, user.timezone)
+        db.session.commit()
+        flash("Changes saved.", "success")
+        return redirect(url_for("patient.history", _anchor=f"entry-{entry.id}"))
+    if request.method == "POST":
+        return _bad_request(template, form=form, kind=kind, entry=entry)
+    form.occurred_at.data = to_local(entry.occurred_at, user.timezone)
+    if kind == "exercise":
+        form.exercise_id.data = str(entry.exercise_id or "")  # type: ignore[attr-defined]
+        if entry.exercise_id:
+            form.name.data = ""  # type: ignore[attr-defined]
+    if kind == "fatigue":
+        form.context.data = entry.context or ""  # type: ignore[attr-defined]
+    return render_template(template, form=form, kind=kind, entry=entry, action=ActionForm())
+
+
+@bp.route("/entries/<entry_id>/delete", methods=["POST"])
+@patient_required
+def delete_entry(entry_id: str) -> Response:
+    """Delete an entry (with an undo)."""
+    entry = _own_entry_or_404(entry_id)
+    if entry.deleted_at is None:
+        log.delete_entry(entry)
+        db.session.commit()
+    flash("Entry deleted.", "info")
+    return redirect(url_for("patient.history", undo=entry.id))
+
+
+@bp.route("/entries/<entry_id>/restore", methods=["POST"])
+@patient_required
+def restore_entry(entry_id: str) -> Response:
+    """Bring back an entry deleted by mistake."""
+    entry = _own_entry_or_404(entry_id)
+    if entry.deleted_at is not None:
+        log.restore_entry(entry)
+        db.session.commit()
+    flash("Entry brought back.", "success")
+    return redirect(url_for("patient.history", _anchor=f"entry-{entry.id}"))
+
+
+@bp.route("/history")
+@patient_required
+def history() -> str:
+    """Everything logged, newest first, a month at a time."""
+    user = me()
+    last = _parse_day(request.args.get("until")) or log.today_for(user)
+    first = last - timedelta(days=HISTORY_DAYS - 1)
+    days: dict[date, list[Entry]] = {}
+    for entry in log.entries_between(db.session, user.id, first, last):
+        days.setdefault(entry.local_date, []).append(entry)
+    undo = log.get_own_entry(db.session, user, request.args.get("undo", ""))
+    return render_template(
+        "patient/history.html",
+        days=days,
+        first=first,
+        last=last,
+        older=first - timedelta(days=1),
+        newer=last + timedelta(days=HISTORY_DAYS) if last < log.today_for(user) else None,
+        undo=undo if undo is not None and undo.deleted_at is not None else None,
+        action=ActionForm(),
+        kinds=ENTRY_KINDS,
+    )
+
+
+def _parse_day(text: str | None) -> date | None:
+    try:
+        day = date.fromisoformat(text or "")
+    except ValueError:
+        return None
+    return day if date(2000, 1, 1) <= day <= date(2100, 1, 1) else None

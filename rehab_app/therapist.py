@@ -1,0 +1,145 @@
+"""Therapist pages: linked patients, a patient's recent entries, link codes, programmes."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from sqlalchemy import select
+from werkzeug.wrappers import Response
+
+from . import entries as log
+from . import links
+from .access import me, therapist_required
+from .extensions import db
+from .forms import ActionForm, ProgrammeItemForm
+from .models import DOSE_COLUMNS, Exercise, ProgrammeItem, User, utcnow
+from .timeutil import local_today
+from .vocab import ENTRY_KINDS
+
+bp = Blueprint("therapist", __name__, url_prefix="/therapist")
+
+RECENT_DAYS = 28
+
+
+def linked_patient_or_404(patient_id: int) -> User:
+    """A patient who has linked the current therapist; anyone else is not found."""
+    therapist = me()
+    if links.active_link(db.session, therapist.id, patient_id) is None:
+        abort(404)
+    patient = db.session.get(User, patient_id)
+    if patient is None:
+        abort(404)
+    return patient
+
+
+def _catalogue() -> list[Exercise]:
+    return list(db.session.scalars(select(Exercise).order_by(Exercise.discipline, Exercise.name)))
+
+
+@bp.route("")
+@therapist_required
+def caseload() -> str:
+    """The patients who have linked me."""
+    therapist = me()
+    patients = links.linked_patients(db.session, therapist.id)
+    return render_template(
+        "therapist/caseload.html",
+        patients=patients,
+        last_dates=log.last_entry_dates(db.session, [p.id for p in patients]),
+        action=ActionForm(),
+    )
+
+
+@bp.route("/link-codes", methods=["POST"])
+@therapist_required
+def new_link_code() -> tuple[str, int]:
+    """Make a one-time code to give to a patient."""
+    code = links.make_code(db.session, me())
+    db.session.commit()
+    return (
+        render_template(
+            "therapist/link_code.html", code=links.format_code(code.code), days=links.CODE_DAYS
+        ),
+        201,
+    )
+
+
+def _patient_page(patient: User, form: ProgrammeItemForm, status: int = 200) -> tuple[str, int]:
+    today = local_today(patient.timezone)
+    programme = db.session.scalars(
+        select(ProgrammeItem)
+        .where(ProgrammeItem.patient_id == patient.id)
+        .order_by(ProgrammeItem.stopped_at.is_not(None), ProgrammeItem.created_at.desc())
+    ).all()
+    return (
+        render_template(
+            "therapist/patient.html",
+            patient=patient,
+            entries=log.entries_between(
+                db.session, patient.id, today - timedelta(days=RECENT_DAYS - 1), today
+            ),
+            programme=programme,
+            form=form,
+            action=ActionForm(),
+            today=today,
+            kinds=ENTRY_KINDS,
+            days=RECENT_DAYS,
+        ),
+        status,
+    )
+
+
+@bp.route("/patients/<int:patient_id>")
+@therapist_required
+def patient(patient_id: int) -> tuple[str, int]:
+    """A linked patient's programme and recent entries."""
+    person = linked_patient_or_404(patient_id)
+    form = ProgrammeItemForm(exercises=_catalogue())
+    form.start_date.data = local_today(person.timezone)
+    form.days_per_week.data = 5
+    return _patient_page(person, form)
+
+
+@bp.route("/patients/<int:patient_id>/programme", methods=["POST"])
+@therapist_required
+def prescribe(patient_id: int) -> Response | tuple[str, int]:
+    """Prescribe an exercise with a target dose."""
+    person = linked_patient_or_404(patient_id)
+    form = ProgrammeItemForm(exercises=_catalogue())
+    if not form.validate_on_submit():
+        return _patient_page(person, form, 400)
+    exercise = form.exercises.get(form.exercise_id.data or "")
+    values: dict[str, Any] = {c: getattr(form, c).data for c in DOSE_COLUMNS}
+    item = ProgrammeItem(
+        patient_id=person.id,
+        therapist_id=me().id,
+        exercise_id=exercise.id if exercise else None,
+        custom_name=None if exercise else form.custom_name.data,
+        discipline=exercise.discipline if exercise else form.discipline.data,
+        days_per_week=form.days_per_week.data,
+        start_date=form.start_date.data,
+        end_date=form.end_date.data,
+        note=form.note.data or None,
+        **values,
+    )
+    db.session.add(item)
+    db.session.commit()
+    flash(f"Added to {person.display_name}'s programme: {item.name}.", "success")
+    return redirect(url_for("therapist.patient", patient_id=person.id))
+
+
+@bp.route("/programme/<int:item_id>/stop", methods=["POST"])
+@therapist_required
+def stop_item(item_id: int) -> Response:
+    """Stop a programme item (it stays in the record)."""
+    item = db.session.get(ProgrammeItem, item_id)
+    if item is None:
+        abort(404)
+    person = linked_patient_or_404(item.patient_id)
+    if item.stopped_at is None:
+        item.stopped_at = utcnow()
+        db.session.commit()
+    flash(f"Stopped: {item.name}.", "info")
+    return redirect(url_for("therapist.patient", patient_id=person.id))

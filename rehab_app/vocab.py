@@ -1,0 +1,91 @@
+"""The words of the domain: roles, disciplines, aids, reasons and their plain labels."""
+
+from __future__ import annotations
+
+from typing import Final
+
+ROLES: Final = {"patient": "Person logging their rehab", "therapist": "Therapist"}
+
+DISCIPLINES: Final = {
+    "physio": "Physiotherapy",
+    "ot": "Occupational therapy",
+    "slt": "Speech and language therapy",
+    "cognitive": "Cognitive rehabilitation",
+}
+
+# The walking-aid ladder of DOMAIN.md, in order; LEVEL is its ordinal rung
+# (an ankle-foot orthosis alone counts as no aid).
+AIDS: Final = {
+    "none": "No aid",
+    "afo": "Ankle-foot orthosis (AFO)",
+    "one_stick": "One stick, cane or crutch",
+    "two_sticks": "Two sticks or crutches",
+    "frame": "Walking frame or rollator",
+    "manual_wheelchair": "Manual wheelchair",
+    "powered_wheelchair": "Powered wheelchair or scooter",
+}
+AID_LEVEL: Final = {
+    "none": 0,
+    "afo": 0,
+    "one_stick": 1,
+    "two_sticks": 2,
+    "frame": 2,
+    "manual_wheelchair": 3,
+    "powered_wheelchair": 3,
+}
+
+SETTINGS: Final = {"indoors": "Indoors", "outdoors": "Outdoors"}
+
+FATIGUE_CONTEXTS: Final = {
+    "": "Nothing in particular",
+    "heat": "Heat",
+    "poor_sleep": "Poor sleep",
+    "infection": "Infection or illness",
+    "after_exertion": "After exertion",
+    "other": "Something else",
+}
+
+BAD_DAY_REASONS: Final = {
+    "fatigue": "Fatigue",
+    "heat": "Heat",
+    "infection": "Infection or illness",
+    "relapse": "Relapse or flare-up",
+    "pain": "Pain",
+    "no_help": "No help available",
+    "other": "Something else",
+}
+
+ENTRY_KINDS: Final = {
+    "exercise": "Exercise",
+    "fatigue": "Fatigue",
+    "mobility": "Walking and mobility aid",
+    "bad_day": "Bad day or relapse",
+}
+
+DOSE_LABELS: Final = {
+    "sets": "Sets",
+    "reps": "Repetitions",
+    "hold_seconds": "Hold (seconds)",
+    "minutes": "Minutes",
+    "distance_m": "Distance (metres)",
+    "phonation_seconds": "Sustained 'ah' (seconds)",
+    "loudness_db": "Loudness (dB)",
+    "rests": "Rests taken",
+}
+
+# Upper bounds a form or the API accepts: generous for real life, tight enough to catch typos.
+LIMITS: Final = {
+    "sets": 50,
+    "reps": 500,
+    "hold_seconds": 600,
+    "minutes": 600,
+    "distance_m": 50_000,
+    "phonation_seconds": 120,
+    "loudness_db": 130,
+    "rests": 50,
+    "falls": 20,
+    "near_falls": 50,
+    "scale": 10,
+}
+NOTE_MAX = 1000
+NAME_MAX = 120

@@ -1,0 +1,176 @@
+"""Fixtures: the app on a test database, clients that carry CSRF tokens, people to log in as."""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import delete, text
+
+from config import TestConfig
+from rehab_app import create_app
+from rehab_app.catalogue import seed_rows
+from rehab_app.extensions import db
+from rehab_app.models import CareLink, Exercise, User
+
+PASSWORD = "correct horse battery"
+_HASH: dict[str, str] = {}
+CSRF_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+
+
+def password_hash() -> str:
+    """One scrypt hash of PASSWORD, made once: hashing is slow on purpose."""
+    if not _HASH:
+        from rehab_app.auth import hash_password
+
+        _HASH["h"] = hash_password(PASSWORD)
+    return _HASH["h"]
+
+
+def database_url(tmp_dir: Path) -> str:
+    """The database the suite runs on: TEST_DATABASE_URL, or a fresh SQLite file."""
+    url = os.environ.get("TEST_DATABASE_URL", "").strip()
+    if url:
+        return url.replace("postgresql://", "postgresql+psycopg://", 1)
+    return f"sqlite:///{tmp_dir / 'test.sqlite3'}"
+
+
+@pytest.fixture(scope="session")
+def db_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """Create the schema once per run (tests leave only the catalogue behind)."""
+    url = database_url(tmp_path_factory.mktemp("db"))
+    app = create_app(TestConfig, SQLALCHEMY_DATABASE_URI=url)
+    with app.app_context():
+        db.drop_all()
+        with db.engine.begin() as conn:
+            conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
+        db.create_all()
+        db.session.execute(db.insert(Exercise), seed_rows())
+        db.session.commit()
+        db.engine.dispose()
+    return url
+
+
+def clear_data() -> None:
+    """Delete everything but the catalogue, children first."""
+    for table in reversed(db.metadata.sorted_tables):
+        if table.name != "exercises":
+            db.session.execute(delete(table))
+    db.session.commit()
+
+
+class CsrfClient(FlaskClient):
+    """A test client that adds the session's CSRF token to form posts, unless told not to."""
+
+    def csrf_token(self) -> str:
+        """A valid CSRF token for this client's session."""
+        page = super().get("/login").get_data(as_text=True)
+        match = CSRF_RE.search(page)
+        if match is None:  # logged in: /login redirects; the account pages carry a token
+            page = super().get("/today").get_data(as_text=True)
+            match = CSRF_RE.search(page) or CSRF_RE.search(
+                super().get("/therapist").get_data(as_text=True)
+            )
+        assert match is not None, "no CSRF token found"
+        return match.group(1)
+
+    def post(self, *args: Any, csrf: bool = True, **kwargs: Any) -> Any:  # type: ignore[override]
+        data = kwargs.get("data")
+        if csrf and (data is None or isinstance(data, dict)) and "json" not in kwargs:
+            data = dict(data or {})
+            data.setdefault("csrf_token", self.csrf_token())
+            kwargs["data"] = data
+        return super().post(*args, **kwargs)
+
+
+@pytest.fixture
+def app(db_url: str) -> Iterator[Flask]:
+    """The app, on a clean database with the catalogue seeded."""
+    app = create_app(TestConfig, SQLALCHEMY_DATABASE_URI=db_url)
+    app.test_client_class = CsrfClient
+    with app.app_context():
+        clear_data()
+        yield app
+        db.session.remove()
+        clear_data()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app: Flask) -> CsrfClient:
+    """A browser-like client."""
+    return app.test_client()  # type: ignore[return-value]
+
+
+@pytest.fixture
+def runner(app: Flask) -> Any:
+    """A CLI runner."""
+    return app.test_cli_runner()
+
+
+def make_user(role: str = "patient", email: str | None = None, name: str | None = None,
+              timezone: str = "Europe/London") -> User:
+    """Create a user with PASSWORD."""
+    n = db.session.query(User).count() + 1
+    user = User(
+        email=email or f"{role}{n}@example.test",
+        display_name=name or f"{role.title()} {n}",
+        role=role,
+        timezone=timezone,
+        password_hash=password_hash(),
+    )
+    db.session.add(user)
+    db.session.commit()
+    return user
+
+
+def link(therapist: User, patient: User) -> CareLink:
+    """Link a patient to a therapist."""
+    care_link = CareLink(therapist_id=therapist.id, patient_id=patient.id)
+    db.session.add(care_link)
+    db.session.commit()
+    return care_link
+
+
+class People:
+    """The cast of the authorization tests: an owner, a stranger, two therapists."""
+
+    def __init__(self) -> None:
+        self.patient = make_user("patient", "owner@example.test", "Olive Owner")
+        self.other_patient = make_user("patient", "other@example.test", "Otto Other")
+        self.therapist = make_user("therapist", "linked@example.test", "Lin Linked")
+        self.other_therapist = make_user("therapist", "unlinked@example.test", "Una Unlinked")
+        link(self.therapist, self.patient)
+
+
+@pytest.fixture
+def people(app: Flask) -> People:
+    """An owner patient linked to a therapist, plus an unrelated patient and therapist."""
+    return People()
+
+
+def login(client: CsrfClient, user: User | str) -> None:
+    """Log a client in as a user."""
+    email = user if isinstance(user, str) else user.email
+    response = client.post("/login", data={"email": email, "password": PASSWORD})
+    assert response.status_code == 302, response.get_data(as_text=True)[:500]
+
+
+@pytest.fixture
+def patient_client(client: CsrfClient, people: People) -> CsrfClient:
+    """A client logged in as the owner patient."""
+    login(client, people.patient)
+    return client
+
+
+@pytest.fixture
+def therapist_client(client: CsrfClient, people: People) -> CsrfClient:
+    """A client logged in as the linked therapist."""
+    login(client, people.therapist)
+    return client
