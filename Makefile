@@ -1,0 +1,83 @@
+# Rehab Log: `make run` serves the app with demo data; `make test` runs the whole suite.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 5000
+APP_ENV ?= development
+PG_TEST_URL ?= postgresql://postgres@127.0.0.1:5432/test
+CHROMIUM ?= /usr/bin/chromium
+export APP_ENV
+
+.PHONY: run install install-test chromium postgres test test-sqlite test-postgres lint bench assets clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-test: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e ".[test]"
+	touch $(VENV)/.installed $@
+
+install: $(VENV)/.installed
+
+install-test: $(VENV)/.installed-test chromium
+
+## Serve the app on http://$(HOST):$(PORT) with demo data in an empty database.
+run: install
+	$(BIN)/flask --app wsgi db upgrade
+	$(BIN)/flask --app wsgi demo-data --if-empty
+	@echo "Rehab Log is at http://$(HOST):$(PORT)/ (Ctrl+C to stop)"
+	$(BIN)/flask --app wsgi run --host $(HOST) --port $(PORT)
+
+## Debian's Chromium for the browser tests, when it is not there yet.
+chromium:
+	@if [ ! -x "$(CHROMIUM)" ]; then \
+	  echo "Installing Debian's chromium for the browser tests..."; \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+	  $$SUDO apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends chromium >/dev/null; \
+	fi
+	@test -x "$(CHROMIUM)" || { echo "ERROR: $(CHROMIUM) is missing and could not be installed." >&2; exit 1; }
+
+## The local PostgreSQL must answer: start it when stopped, fail loudly when it cannot.
+postgres:
+	@if ! pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null; then \
+	  echo "PostgreSQL is not answering; starting it..."; \
+	  pg_ctlcluster --skip-systemctl-redirect $$(ls /etc/postgresql 2>/dev/null | head -1) main start 2>/dev/null || true; \
+	  for i in $$(seq 1 30); do pg_isready -q -h 127.0.0.1 -p 5432 && break; sleep 1; done; \
+	fi
+	@$(BIN)/python -c "import psycopg, sys; psycopg.connect('$(PG_TEST_URL)', connect_timeout=5).close()" \
+	  || { echo "ERROR: PostgreSQL at $(PG_TEST_URL) is unreachable: the suite must run on it too." >&2; exit 1; }
+
+test: install-test postgres
+	$(MAKE) --no-print-directory lint
+	$(MAKE) --no-print-directory test-sqlite
+	$(MAKE) --no-print-directory test-postgres
+
+test-sqlite: install-test
+	@echo "=== The suite on SQLite ==="
+	$(BIN)/pytest -p no:cacheprovider $(PYTEST_ARGS)
+
+test-postgres: install-test postgres
+	@echo "=== The suite on PostgreSQL ($(PG_TEST_URL)) ==="
+	TEST_DATABASE_URL=$(PG_TEST_URL) $(BIN)/pytest -p no:cacheprovider $(PYTEST_ARGS)
+
+lint: install-test
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+## Build the minified, versioned CSS and JS bundles (production deploys run this).
+assets: install
+	$(BIN)/flask --app wsgi assets build
+
+bench: install-test
+	$(BIN)/python -m bench
+
+clean:
+	rm -rf $(VENV) static/gen .pytest_cache .hypothesis
