@@ -95,8 +95,7 @@ def login() -> Response | tuple[str, int] | str:
         window = cfg["LOGIN_WINDOW_SECONDS"]
         if (
             throttle.failures(db.session, account_key, window) >= cfg["LOGIN_LIMIT_PER_ACCOUNT"]
-            or throttle.failures(db.session, address_key, window)
-            >= cfg["LOGIN_LIMIT_PER_ADDRESS"]
+            or throttle.failures(db.session, address_key, window) >= cfg["LOGIN_LIMIT_PER_ADDRESS"]
         ):
             minutes = max(1, window // 60)
             form.form_errors.append(

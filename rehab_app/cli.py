@@ -19,11 +19,13 @@ def register_cli(app: Flask) -> None:
     @click.option("--if-empty", is_flag=True, help="Do nothing when the database has users.")
     def demo_data(if_empty: bool) -> None:
         """Create a demo therapist and three linked patients with six months of entries."""
-        from .demo import create_demo
+        from .demo import DEMO_EMAILS, create_demo, demo_logins
         from .timeutil import local_today
 
         if if_empty and db.session.scalar(select(func.count()).select_from(User)):
             click.echo("The database already has accounts: demo data not loaded.")
+            if db.session.scalar(select(User.id).where(User.email.in_(DEMO_EMAILS)).limit(1)):
+                _print_logins(demo_logins())
             return
         with click.progressbar(length=1, label="Creating demo data", file=sys.stderr) as bar:
 
@@ -37,9 +39,7 @@ def register_cli(app: Flask) -> None:
                 db.session.rollback()
                 raise click.ClickException(str(error)) from None
             db.session.commit()
-        click.echo("\nDemo logins (for trying the app only):")
-        for role, email, password in logins:
-            click.echo(f"  {role:<10} {email:<34} password: {password}")
+        _print_logins(logins)
 
     @app.cli.command("create-user")
     @click.option("--email", prompt=True)
@@ -70,3 +70,9 @@ def register_cli(app: Flask) -> None:
         )
         db.session.commit()
         click.echo(f"Created {role} {email}.")
+
+
+def _print_logins(logins: list[tuple[str, str, str]]) -> None:
+    click.echo("\nDemo logins (for trying the app only):")
+    for role, email, password in logins:
+        click.echo(f"  {role:<10} {email:<34} password: {password}")

@@ -306,6 +306,11 @@ def create_demo(
             if done % 28 == 0:
                 session.flush()
     session.flush()
+    return demo_logins()
+
+
+def demo_logins() -> list[tuple[str, str, str]]:
+    """The demo accounts' (role, email, password), for printing."""
     return [
         ("therapist", THERAPIST_EMAIL, DEMO_PASSWORD),
         *(("patient", spec.email, DEMO_PASSWORD) for spec in PATIENTS),

@@ -82,7 +82,7 @@ def export_json(
     """Everything we hold about a person, as one JSON-ready document."""
     return {
         "format": "rehab-log-export/1",
-        "exported_at_utc": _iso(datetime.utcnow()),  # noqa: DTZ003 - naive UTC like the rest
+        "exported_at_utc": _iso(datetime.utcnow()),
         "account": {
             "email": user.email,
             "display_name": user.display_name,

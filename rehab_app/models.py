@@ -188,9 +188,7 @@ class Entry(db.Model):
 
     __tablename__ = "entries"
     __table_args__ = (
-        CheckConstraint(
-            "kind IN ('exercise', 'fatigue', 'mobility', 'bad_day')", name="kind"
-        ),
+        CheckConstraint("kind IN ('exercise', 'fatigue', 'mobility', 'bad_day')", name="kind"),
         *(_range(c, 0, LIMITS[c]) for c in (*DOSE_COLUMNS, "falls", "near_falls")),
         *(_range(c, 0, LIMITS["scale"]) for c in ("effort", "pain", "fatigue")),
         Index("ix_entries_user_date", "user_id", "local_date"),

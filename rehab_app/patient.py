@@ -22,7 +22,7 @@ bp = Blueprint("patient", __name__)
 HISTORY_DAYS = 30
 # What "last values" carries over into a new form, per kind.
 CARRY_OVER = {
-    "exercise": ExerciseForm.columns + ("exercise_id",),
+    "exercise": (*ExerciseForm.columns, "exercise_id"),
     "fatigue": ("context",),
     "mobility": ("aid", "setting", "distance_m", "minutes"),
     "bad_day": (),
@@ -114,7 +114,7 @@ def quick_log(kind: str) -> Response | tuple[str, int]:
         form.occurred_at.raw_data = [form.occurred_at.data.strftime("%Y-%m-%dT%H:%M")]
     if not form.validate_on_submit():
         return _bad_request(f"patient/log_{kind}.html", form=form, kind=kind, entry=None)
-    _, created = log.create_entry(
+    log.create_entry(
         db.session, user, kind, form.entry_fields(), form.occurred_at.data, form.entry_id.data
     )
     db.session.commit()
@@ -137,8 +137,10 @@ def _prefill(form: EntryForm, last: Entry | None) -> None:
         return
     for column in CARRY_OVER[form.kind]:
         value = getattr(last, column)
-        getattr(form, column).data = "" if value is None and column == "exercise_id" else (
-            str(value) if column == "exercise_id" else value
+        getattr(form, column).data = (
+            ""
+            if value is None and column == "exercise_id"
+            else (str(value) if column == "exercise_id" else value)
         )
 
 

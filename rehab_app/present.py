@@ -6,7 +6,6 @@ from datetime import date, datetime
 from typing import Any
 
 from .timeutil import to_local
-
 from .vocab import AIDS, BAD_DAY_REASONS, DISCIPLINES, FATIGUE_CONTEXTS, SETTINGS
 
 
@@ -19,7 +18,7 @@ def dose_text(source: Any) -> str:
     parts = []
     sets, reps = getattr(source, "sets", None), getattr(source, "reps", None)
     if sets and reps:
-        parts.append(f"{sets} × {reps}")
+        parts.append(f"{sets} × {reps}")  # noqa: RUF001 - the multiplication sign is meant
     elif reps:
         parts.append(_plural(reps, "rep", "reps"))
     elif sets:

@@ -13,11 +13,14 @@ from .models import LoginAttempt, utcnow
 def failures(session: Session, key: str, window_seconds: int, now: datetime | None = None) -> int:
     """How many failed logins for this key in the window."""
     since = (now or utcnow()) - timedelta(seconds=window_seconds)
-    return session.scalar(
-        select(func.count()).select_from(LoginAttempt).where(
-            LoginAttempt.key == key, LoginAttempt.at > since
+    return (
+        session.scalar(
+            select(func.count())
+            .select_from(LoginAttempt)
+            .where(LoginAttempt.key == key, LoginAttempt.at > since)
         )
-    ) or 0
+        or 0
+    )
 
 
 def record_failure(session: Session, keys: list[str], window_seconds: int) -> None:

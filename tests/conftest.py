@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from flask import Flask
+from flask import Flask, has_app_context
 from flask.testing import FlaskClient
 from sqlalchemy import delete, text
 
@@ -80,6 +80,20 @@ class CsrfClient(FlaskClient):
         assert match is not None, "no CSRF token found"
         return match.group(1)
 
+    def open(self, *args: Any, **kwargs: Any) -> Any:  # type: ignore[override]
+        """Run each request in an app context of its own, as a real server does.
+
+        Tests hold an app context for database access; without this, every request
+        would share its `g` (the logged-in user, the CSRF token) with the one before.
+        Afterwards the test's own session forgets what it had loaded, so that it reads
+        what the request stored.
+        """
+        with self.application.app_context():
+            response = super().open(*args, **kwargs)
+        if has_app_context():
+            db.session.expire_all()
+        return response
+
     def post(self, *args: Any, csrf: bool = True, **kwargs: Any) -> Any:  # type: ignore[override]
         data = kwargs.get("data")
         if csrf and (data is None or isinstance(data, dict)) and "json" not in kwargs:
@@ -114,8 +128,12 @@ def runner(app: Flask) -> Any:
     return app.test_cli_runner()
 
 
-def make_user(role: str = "patient", email: str | None = None, name: str | None = None,
-              timezone: str = "Europe/London") -> User:
+def make_user(
+    role: str = "patient",
+    email: str | None = None,
+    name: str | None = None,
+    timezone: str = "Europe/London",
+) -> User:
     """Create a user with PASSWORD."""
     n = db.session.query(User).count() + 1
     user = User(

@@ -1,0 +1,106 @@
+"""The factory and configuration."""
+
+from __future__ import annotations
+
+import pytest
+from flask import Flask
+from sqlalchemy import text
+
+import config
+from rehab_app import create_app
+from rehab_app.extensions import db
+
+
+def test_default_database_is_sqlite_in_instance(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    url = config.database_url()
+    assert url.startswith("sqlite:///")
+    assert url.endswith("/instance/rehab_log.sqlite3")
+
+
+@pytest.mark.parametrize(
+    ("given", "expected"),
+    [
+        ("postgres://u@h:5432/db", "postgresql+psycopg://u@h:5432/db"),
+        ("postgresql://u@h/db", "postgresql+psycopg://u@h/db"),
+        ("postgresql+psycopg://u@h/db", "postgresql+psycopg://u@h/db"),
+    ],
+)
+def test_database_url_switches_to_postgresql(
+    monkeypatch: pytest.MonkeyPatch, given: str, expected: str
+) -> None:
+    monkeypatch.setenv("DATABASE_URL", given)
+    assert config.database_url() == expected
+
+
+@pytest.mark.parametrize("secret", [None, "", config.DEV_SECRET, "short"])
+def test_production_refuses_a_missing_or_default_secret(
+    monkeypatch: pytest.MonkeyPatch, secret: str | None
+) -> None:
+    if secret is None:
+        monkeypatch.delenv("SECRET_KEY", raising=False)
+    else:
+        monkeypatch.setenv("SECRET_KEY", secret)
+    with pytest.raises(RuntimeError, match="SECRET_KEY"):
+        create_app(config.ProductionConfig)
+
+
+def test_production_starts_with_a_real_secret(monkeypatch: pytest.MonkeyPatch, db_url: str) -> None:
+    monkeypatch.setenv("SECRET_KEY", "x" * 64)
+    app = create_app(config.ProductionConfig, SQLALCHEMY_DATABASE_URI=db_url)
+    assert app.config["SECRET_KEY"] == "x" * 64
+    assert app.config["SESSION_COOKIE_SECURE"] is True
+    assert app.config["HSTS"] is True
+    assert app.config["ASSETS_AUTO_BUILD"] is False
+
+
+def test_unknown_app_env_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("APP_ENV", "staging-typo")
+    with pytest.raises(RuntimeError, match="APP_ENV"):
+        create_app()
+
+
+def test_test_config(app: Flask) -> None:
+    assert app.testing
+    assert app.config["WTF_CSRF_ENABLED"] is True
+    assert app.config["SESSION_COOKIE_HTTPONLY"] is True
+    assert app.config["SESSION_COOKIE_SAMESITE"] == "Lax"
+
+
+def test_sqlite_connections_have_foreign_keys_wal_and_busy_timeout(tmp_path) -> None:
+    app = create_app(config.TestConfig, SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path}/x.db")
+    with app.app_context():
+        with db.engine.connect() as conn:
+            assert conn.execute(text("PRAGMA foreign_keys")).scalar() == 1
+            assert conn.execute(text("PRAGMA journal_mode")).scalar() == "wal"
+            assert conn.execute(text("PRAGMA busy_timeout")).scalar() == 5000
+        db.engine.dispose()
+
+
+def test_static_and_templates_are_the_top_level_folders(app: Flask) -> None:
+    assert app.static_folder is not None and app.static_folder.endswith("/static")
+    assert app.template_folder is not None and str(app.template_folder).endswith("/templates")
+
+
+def test_health_check_reports_the_database(client) -> None:
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.get_json() == {"status": "ok"}
+
+
+def test_assets_are_bundled_and_minified_outside_debug(client) -> None:
+    page = client.get("/login").get_data(as_text=True)
+    assert "/static/gen/app." in page
+    assert "/static/css/app.css" not in page
+    css_url = page.split('rel="stylesheet" href="')[1].split('"')[0]
+    css = client.get(css_url).get_data(as_text=True)
+    original = open("static/css/app.css").read()
+    assert 0 < len(css) < len(original) * 0.9
+    assert "/*" not in css
+
+
+def test_assets_are_served_one_by_one_in_debug(db_url: str) -> None:
+    app = create_app(config.TestConfig, SQLALCHEMY_DATABASE_URI=db_url, ASSETS_DEBUG=True)
+    page = app.test_client().get("/login").get_data(as_text=True)
+    assert "/static/css/app.css" in page
+    assert "/static/js/app.js" in page
