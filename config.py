@@ -36,6 +36,8 @@ class Config:
     PERMANENT_SESSION_LIFETIME = 60 * 60 * 24 * 30
     WTF_CSRF_TIME_LIMIT = None  # a form left open through a slow, tiring day still submits
     MAX_CONTENT_LENGTH = 1024 * 1024
+    # OWASP's minimum for scrypt: N=2^17, r=8, p=1 (about 0.3 s and 128 MiB per hash).
+    PASSWORD_HASH_METHOD = "scrypt:131072:8:1"  # noqa: S105 - a method, not a password
     HSTS = False
     ASSETS_DEBUG = False
     ASSETS_AUTO_BUILD = True
@@ -61,6 +63,8 @@ class TestConfig(Config):
     SECRET_KEY = "test-secret"  # noqa: S105
     SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL") or "sqlite://"
     WTF_CSRF_ENABLED = True
+    # A cheaper cost keeps hundreds of test logins fast; stored hashes carry their own cost.
+    PASSWORD_HASH_METHOD = "scrypt:16384:8:1"  # noqa: S105
 
 
 class ProductionConfig(Config):

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from functools import cache
+
 from flask import (
     Blueprint,
     current_app,
     flash,
+    has_app_context,
     redirect,
     render_template,
     request,
@@ -17,15 +20,22 @@ from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
 from werkzeug.wrappers import Response
 
+from config import Config
+
 from . import throttle
 from .extensions import db
 from .forms import ActionForm, LoginForm, SignupForm
 from .models import User
 
+PASSWORD_HASH = Config.PASSWORD_HASH_METHOD
+
 bp = Blueprint("auth", __name__)
 
-# Checked when the email is unknown, so that a wrong email takes as long as a wrong password.
-_DUMMY_HASH = generate_password_hash("not a real password, only for timing")
+
+@cache
+def _dummy_hash(method: str) -> str:
+    # Checked when the email is unknown, so that a wrong email takes as long as a wrong password.
+    return generate_password_hash("not a real password, only for timing", method)
 
 
 def normalise_email(email: str) -> str:
@@ -33,9 +43,11 @@ def normalise_email(email: str) -> str:
     return email.strip().lower()
 
 
-def hash_password(password: str) -> str:
-    """Hash a password with scrypt (Werkzeug's default, OWASP-recommended parameters)."""
-    return generate_password_hash(password, method="scrypt")
+def hash_password(password: str, method: str | None = None) -> str:
+    """Hash a password with scrypt at the configured, OWASP-strength cost."""
+    if method is None:
+        method = current_app.config["PASSWORD_HASH_METHOD"] if has_app_context() else PASSWORD_HASH
+    return generate_password_hash(password, method=method)
 
 
 def home_for(user: User) -> str:
@@ -111,7 +123,7 @@ def login() -> Response | tuple[str, int] | str:
             login_user(user, remember=True)
             return redirect(_safe_next(request.args.get("next")) or home_for(user))
         if user is None:
-            check_password_hash(_DUMMY_HASH, form.password.data)
+            check_password_hash(_dummy_hash(cfg["PASSWORD_HASH_METHOD"]), form.password.data)
         throttle.record_failure(db.session, [account_key, address_key], window)
         db.session.commit()
         form.form_errors.append("That email and password do not match an account.")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 
 import click
-from flask import Flask
+from flask import Flask, current_app
 from sqlalchemy import func, select
 
 from .extensions import db
@@ -34,7 +34,12 @@ def register_cli(app: Flask) -> None:
                 bar.update(done - bar.pos)
 
             try:
-                logins = create_demo(db.session, local_today("Europe/London"), progress)
+                logins = create_demo(
+                    db.session,
+                    local_today("Europe/London"),
+                    progress,
+                    password_method=current_app.config["PASSWORD_HASH_METHOD"],
+                )
             except ValueError as error:
                 db.session.rollback()
                 raise click.ClickException(str(error)) from None

@@ -16,6 +16,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from werkzeug.security import generate_password_hash
 
+from config import Config
+
 from .models import (
     BadDay,
     CareLink,
@@ -252,17 +254,20 @@ def create_demo(
     today: date,
     progress: Progress | None = None,
     seed: int = 7,
+    password_method: str = Config.PASSWORD_HASH_METHOD,
 ) -> list[tuple[str, str, str]]:
     """Add a demo therapist and three linked patients with six months of entries; return logins."""
     existing = session.scalar(select(User.id).where(User.email.in_(DEMO_EMAILS)).limit(1))
     if existing is not None:
         raise ValueError("Demo data is already loaded.")
     rng = random.Random(seed)
+    # One hash for the one shared demo password: hashing is slow on purpose.
+    hashed = generate_password_hash(DEMO_PASSWORD, method=password_method)
     start = today - timedelta(days=DAYS - 1)
     joined = _utc(start - timedelta(days=2), time(10, 0))
     therapist = User(
         email=THERAPIST_EMAIL,
-        password_hash=generate_password_hash(DEMO_PASSWORD, method="scrypt"),
+        password_hash=hashed,
         display_name=THERAPIST_NAME,
         role="therapist",
         timezone=DEMO_TZ,
@@ -271,7 +276,7 @@ def create_demo(
     patients = [
         User(
             email=spec.email.lower(),
-            password_hash=generate_password_hash(DEMO_PASSWORD, method="scrypt"),
+            password_hash=hashed,
             display_name=spec.display_name,
             role="patient",
             timezone=DEMO_TZ,

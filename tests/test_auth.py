@@ -158,3 +158,11 @@ def test_roles_keep_to_their_own_pages(client: CsrfClient, people: People) -> No
     client.post("/logout")
     login(client, people.therapist)
     assert client.get("/today").status_code == 403
+
+
+def test_production_password_hashing_meets_owasp() -> None:
+    from config import Config
+
+    method, n, r, p = Config.PASSWORD_HASH_METHOD.split(":")
+    assert method == "scrypt"
+    assert (int(n), int(r), int(p)) >= (2**17, 8, 1)
