@@ -10,11 +10,13 @@ from flask import Flask, Response, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
+from werkzeug.routing import IntegerConverter, Map
 
 from config import CONFIGS, Config, ProductionConfig
 
 from . import access  # noqa: F401 - registers the user loader
 from .extensions import assets, csrf, db, login_manager, migrate
+from .models import MAX_ID
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -34,6 +36,14 @@ CSP = "; ".join(
         "frame-ancestors 'none'",
     ]
 )
+
+
+class IdConverter(IntegerConverter):
+    """`<int:...>` in a URL, no larger than an id can be: a larger one is not found (404)."""
+
+    def __init__(self, map: Map, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("max", MAX_ID)
+        super().__init__(map, *args, **kwargs)
 
 
 def create_app(config: type[Config] | str | None = None, **overrides: Any) -> Flask:
@@ -71,6 +81,8 @@ def create_app(config: type[Config] | str | None = None, **overrides: Any) -> Fl
 
     from . import account, auth, pages, patient, therapist
     from .cli import register_cli
+
+    app.url_map.converters["int"] = IdConverter  # before the blueprints add rules
 
     app.register_blueprint(pages.bp)
     app.register_blueprint(auth.bp)
@@ -182,7 +194,7 @@ def _security_headers(response: Response) -> Response:
     h["Cross-Origin-Opener-Policy"] = "same-origin"
     if current_app.config.get("HSTS"):
         h["Strict-Transport-Security"] = "max-age=63072000; includeSubDomains"
-    # Health data must not linger in shared caches or the back-forward cache of a shared phone.
-    if response.mimetype == "text/html" or response.mimetype == "application/json":
-        h.setdefault("Cache-Control", "no-store")
+    # Health data must not linger in shared caches or the back-forward cache of a shared phone,
+    # whatever its type (pages, JSON, CSV downloads); static files set their own caching.
+    h.setdefault("Cache-Control", "no-store")
     return response

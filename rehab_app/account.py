@@ -13,7 +13,7 @@ from . import exports, links
 from .access import me, patient_required
 from .extensions import db
 from .forms import ActionForm, ConfirmPasswordForm, LinkForm
-from .models import CareLink, Entry, LinkCode, ProgrammeItem, User
+from .models import CareLink, Entry, ProgrammeItem, User
 
 bp = Blueprint("account", __name__, url_prefix="/account")
 
@@ -120,7 +120,6 @@ def delete_account() -> Response | tuple[str, int] | str:
             db.session.execute(delete(Entry).where(Entry.user_id == user.id))
             db.session.execute(delete(ProgrammeItem).where(ProgrammeItem.patient_id == user.id))
             db.session.execute(delete(CareLink).where(CareLink.patient_id == user.id))
-            db.session.execute(delete(LinkCode).where(LinkCode.therapist_id == user.id))
             db.session.execute(delete(User).where(User.id == user.id))
             db.session.commit()
             logout_user()

@@ -56,8 +56,15 @@ def home_for(user: User) -> str:
 
 
 def _safe_next(target: str | None) -> str | None:
-    # Only same-site paths: never an open redirect to another site.
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+    # Only same-site paths: never an open redirect to another site. Browsers drop tabs and
+    # newlines from URLs (so "/\t/evil" is "//evil"), and a newline cannot go in a header.
+    if (
+        target
+        and target.isprintable()
+        and target.startswith("/")
+        and not target.startswith("//")
+        and "\\" not in target
+    ):
         return target
     return None
 

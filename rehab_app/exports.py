@@ -8,7 +8,7 @@ from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from typing import Any
 
-from .models import CareLink, Entry, ProgrammeItem, User
+from .models import CareLink, Entry, ProgrammeItem, User, utcnow
 
 ENTRY_COLUMNS = (
     "id",
@@ -82,7 +82,7 @@ def export_json(
     """Everything we hold about a person, as one JSON-ready document."""
     return {
         "format": "rehab-log-export/1",
-        "exported_at_utc": _iso(datetime.utcnow()),
+        "exported_at_utc": _iso(utcnow()),
         "account": {
             "email": user.email,
             "display_name": user.display_name,

@@ -49,6 +49,8 @@ from .vocab import (
 CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 MAX_PAST = timedelta(days=5 * 366)
 MAX_FUTURE = timedelta(hours=1)
+# WTForms' messages for a choice that is not offered, or that cannot be coerced (words for 0-10).
+CHOICE_ERRORS = ("Not a valid choice.", "Invalid Choice: could not coerce.")
 
 
 def no_control_chars(_form: FlaskForm, field: Field) -> None:
@@ -110,8 +112,7 @@ class BaseForm(FlaskForm):
                 ]
             elif isinstance(field, SelectField | RadioField):
                 field.errors = [
-                    "Choose one of the options." if e == "Not a valid choice." else e
-                    for e in field.errors
+                    "Choose one of the options." if e in CHOICE_ERRORS else e for e in field.errors
                 ]
         return ok and not any(f.errors for f in self)
 
@@ -182,7 +183,7 @@ class LoginForm(BaseForm):
     email = EmailField(
         "Email",
         filters=[strip],
-        validators=[DataRequired("Enter your email address."), Length(max=254)],
+        validators=[DataRequired("Enter your email address."), Length(max=254), no_control_chars],
         render_kw={"autocomplete": "username"},
     )
     password = PasswordField(
@@ -287,7 +288,8 @@ class ExerciseForm(EntryForm):
     name = StringField(
         "Or your own name for it",
         filters=[strip],
-        validators=[Optional(), Length(max=NAME_MAX), no_control_chars],
+        # No Optional(): it would stop validate_name, which needs to see an empty name.
+        validators=[Length(max=NAME_MAX), no_control_chars],
     )
     sets = whole_number(DOSE_LABELS["sets"], LIMITS["sets"])
     reps = whole_number(DOSE_LABELS["reps"], LIMITS["reps"])
@@ -417,7 +419,8 @@ class ProgrammeItemForm(BaseForm):
     custom_name = StringField(
         "Or a custom exercise",
         filters=[strip],
-        validators=[Optional(), Length(max=NAME_MAX), no_control_chars],
+        # No Optional(): it would stop validate_custom_name, which needs to see an empty name.
+        validators=[Length(max=NAME_MAX), no_control_chars],
     )
     discipline = SelectField(
         "Therapy (for a custom exercise)", choices=list(DISCIPLINES.items()), default="physio"

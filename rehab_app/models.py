@@ -24,6 +24,9 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from .extensions import db
 from .vocab import LIMITS
 
+# The largest integer id (PostgreSQL's INTEGER); a larger one cannot name a row.
+MAX_ID = 2**31 - 1
+
 
 def utcnow() -> datetime:
     """Return the current time in UTC, without tzinfo (as stored)."""

@@ -13,7 +13,7 @@ from . import entries as log
 from .access import me, patient_required
 from .extensions import db
 from .forms import ENTRY_FORMS, ActionForm, EntryForm, ExerciseForm
-from .models import Entry, Exercise, ProgrammeItem, new_id
+from .models import MAX_ID, Entry, Exercise, ProgrammeItem, new_id
 from .timeutil import local_now, to_local
 from .vocab import AIDS, BAD_DAY_REASONS, ENTRY_KINDS
 
@@ -23,7 +23,7 @@ HISTORY_DAYS = 30
 # What "last values" carries over into a new form, per kind.
 CARRY_OVER = {
     "exercise": (*ExerciseForm.columns, "exercise_id"),
-    "fatigue": ("context",),
+    "fatigue": (),  # a reason such as heat is about one moment: never carried over
     "mobility": ("aid", "setting", "distance_m", "minutes"),
     "bad_day": (),
 }
@@ -173,7 +173,8 @@ def new_entry(kind: str) -> Response | tuple[str, int] | str:
 
 
 def _own_item_id(raw: str | None) -> int | None:
-    if not raw or not raw.isdigit():
+    # isdigit() alone lets through "²", which int() refuses, and ids no column can hold.
+    if not raw or not raw.isascii() or not raw.isdigit() or int(raw) > MAX_ID:
         return None
     item = db.session.get(ProgrammeItem, int(raw))
     return item.id if item is not None and item.patient_id == me().id else None

@@ -1,0 +1,406 @@
+"""WCAG 2.2 AA on every page, light and dark; big targets, reflow and zoom on a phone."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+from playwright.sync_api import Browser, BrowserContext, Page, expect
+
+from config import TestConfig
+from rehab_app import create_app
+from rehab_app import entries as log
+from rehab_app.extensions import db
+from rehab_app.models import Exercise, ProgrammeItem
+from rehab_app.timeutil import local_now, local_today
+from tests.conftest import clear_data, link, make_user
+
+from .conftest import DESKTOP, PHONE, log_in, new_context, screenshot
+
+pytestmark = pytest.mark.browser
+
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"]
+MIN_TARGET = 44  # CSS px, on the pages patients use (DOMAIN.md)
+SCHEMES = ("light", "dark")
+# WCAG 1.4.10: 320 CSS px wide, the width of a 1280 px window at 400%.
+NARROW: dict[str, Any] = {"viewport": {"width": 320, "height": 640}, "device_scale_factor": 1}
+# A 1280 by 800 desktop window zoomed to 200%: half the CSS pixels, each drawn twice as big.
+ZOOMED: dict[str, Any] = {"viewport": {"width": 640, "height": 400}, "device_scale_factor": 2}
+
+
+@dataclass(frozen=True)
+class Screen:
+    """A page as someone reaches it: who is logged in, where they go, what they submit."""
+
+    name: str
+    who: str  # "patient", "therapist" or "visitor"
+    path: str  # may name {entry}, {deleted} and {patient}, filled in from the seeded data
+    fill: tuple[tuple[str, str], ...] = ()  # (label, value) typed before submitting
+    submit: str | None = None  # the button pressed, to see the page's answer
+    status: int = 400  # the expected status of that answer
+
+    @property
+    def on_phone(self) -> bool:
+        """Patients and visitors hold a phone; therapists sit at a desk."""
+        return self.who != "therapist"
+
+
+NO_WHEN = (("When", ""),)
+SCREENS = [
+    Screen("today", "patient", "/today"),
+    Screen("log-exercise", "patient", "/log/exercise"),
+    Screen("log-fatigue", "patient", "/log/fatigue"),
+    Screen("log-mobility", "patient", "/log/mobility"),
+    Screen("log-bad-day", "patient", "/log/bad_day"),
+    Screen("history", "patient", "/history"),
+    Screen("history-undo", "patient", "/history?undo={deleted}"),
+    Screen("account", "patient", "/account"),
+    Screen("account-delete", "patient", "/account/delete"),
+    Screen("edit-exercise", "patient", "/entries/{entry}/edit"),
+    Screen("log-exercise-errors", "patient", "/log/exercise", NO_WHEN, "Save"),
+    Screen("log-fatigue-errors", "patient", "/log/fatigue", (), "Save"),
+    Screen(
+        "log-mobility-errors",
+        "patient",
+        "/log/mobility",
+        (*NO_WHEN, ("How far (metres)", "-5")),
+        "Save",
+    ),
+    Screen("log-bad-day-errors", "patient", "/log/bad_day", (), "Save"),
+    Screen("edit-exercise-errors", "patient", "/entries/{entry}/edit", NO_WHEN, "Save changes"),
+    Screen(
+        "account-errors",
+        "patient",
+        "/account",
+        (("Code from your therapist", "NOPE-NOPE"),),
+        "Link therapist",
+    ),
+    Screen(
+        "account-delete-errors",
+        "patient",
+        "/account/delete",
+        (),
+        "Delete my account and all my data",
+    ),
+    Screen("login", "visitor", "/login"),
+    Screen("signup", "visitor", "/signup"),
+    Screen("login-errors", "visitor", "/login", (), "Log in"),
+    Screen("signup-errors", "visitor", "/signup", (("Email", "not an email"),), "Create account"),
+    Screen("caseload", "therapist", "/therapist"),
+    Screen("therapist-patient", "therapist", "/therapist/patients/{patient}"),
+    Screen(
+        "therapist-patient-errors",
+        "therapist",
+        "/therapist/patients/{patient}",
+        (),
+        "Add to programme",
+    ),
+    Screen(
+        "link-code",
+        "therapist",
+        "/therapist",
+        (),
+        "Make a link code for a new patient",
+        status=201,
+    ),
+]
+PHONE_SCREENS = [s for s in SCREENS if s.on_phone]
+
+
+def ids(screens: list[Screen]) -> list[str]:
+    """Test ids: the screen names."""
+    return [s.name for s in screens]
+
+
+@dataclass
+class Cast:
+    """The people and entries the pages show."""
+
+    emails: dict[str, str]
+    ids: dict[str, str] = field(default_factory=dict)
+
+
+ENTRIES: list[tuple[str, dict[str, Any], int]] = [  # kind, fields, hours ago
+    ("exercise", {"sets": 2, "reps": 8, "effort": 6, "note": "Legs heavy after lunch."}, 1),
+    ("fatigue", {"fatigue": 7, "context": "heat"}, 2),
+    (
+        "mobility",
+        {"aid": "one_stick", "setting": "outdoors", "distance_m": 300, "near_falls": 1},
+        26,
+    ),
+    ("bad_day", {"reason": "relapse", "by_carer": True}, 27),
+]
+
+
+def seed() -> Cast:
+    """A patient with a programme and one entry of each kind (one deleted), and a therapist."""
+    patient = make_user("patient", "ada@example.test", "Ada Lovelace-Byron")
+    therapist = make_user("therapist", "tom@example.test", "Tom Therapist")
+    link(therapist, patient)
+    sit_to_stand = db.session.scalars(
+        db.select(Exercise).where(Exercise.name == "Sit to stand")
+    ).one()
+    from_catalogue = {
+        "discipline": sit_to_stand.discipline,
+        "exercise_id": sit_to_stand.id,
+    }
+    db.session.add(
+        ProgrammeItem(
+            patient_id=patient.id,
+            therapist_id=therapist.id,
+            sets=2,
+            reps=10,
+            days_per_week=5,
+            start_date=local_today(patient.timezone) - timedelta(days=7),
+            note="Slowly, with a chair behind you.",
+            **from_catalogue,
+        )
+    )
+    now = local_now(patient.timezone)
+    made = {}
+    for kind, fields, hours in ENTRIES:
+        if kind == "exercise":
+            fields = {**fields, **from_catalogue, "name": sit_to_stand.name}
+        made[kind], _ = log.create_entry(
+            db.session, patient, kind, fields, now - timedelta(hours=hours)
+        )
+    log.delete_entry(made["bad_day"])
+    db.session.commit()
+    return Cast(
+        emails={"patient": patient.email, "therapist": therapist.email},
+        ids={
+            "entry": made["exercise"].id,
+            "deleted": made["bad_day"].id,
+            "patient": str(patient.id),
+        },
+    )
+
+
+@pytest.fixture(scope="module")
+def cast(db_url: str) -> Iterator[Cast]:
+    """The seeded people and entries, on the live server's database, removed afterwards."""
+    app = create_app(TestConfig, SQLALCHEMY_DATABASE_URI=db_url)
+    with app.app_context():
+        clear_data()
+        cast = seed()
+        db.session.remove()
+    yield cast
+    with app.app_context():
+        clear_data()
+        db.engine.dispose()
+
+
+class Tabs:
+    """One logged-in tab per person, colour scheme and device, opened when first needed."""
+
+    def __init__(self, browser: Browser, base_url: str, cast: Cast) -> None:
+        self.browser, self.base_url, self.cast = browser, base_url, cast
+        self.contexts: dict[tuple[str, str, str], BrowserContext] = {}
+        self.pages: dict[tuple[str, str, str], Page] = {}
+
+    def get(self, who: str, scheme: str = "light", device: str = "own") -> Page:
+        """A tab for `who`; device "own" is a phone, or a desktop for therapists."""
+        key = (who, scheme, device)
+        if key not in self.pages:
+            own = DESKTOP if who == "therapist" else PHONE
+            options = {"own": own, "narrow": NARROW, "zoomed": ZOOMED}[device]
+            context = new_context(
+                self.browser,
+                self.base_url,
+                options,
+                color_scheme=scheme,
+                reduced_motion="reduce",
+                bypass_csp=True,  # lets axe-core inject its script
+            )
+            page = context.new_page()
+            if who != "visitor":
+                log_in(page, self.cast.emails[who])
+            self.contexts[key], self.pages[key] = context, page
+        return self.pages[key]
+
+    def close(self) -> None:
+        """Close every context opened."""
+        for context in self.contexts.values():
+            context.close()
+
+
+@pytest.fixture(scope="module")
+def tabs(browser: Browser, live_server: str, cast: Cast) -> Iterator[Tabs]:
+    """Logged-in tabs shared by the tests of this module."""
+    tabs = Tabs(browser, live_server, cast)
+    yield tabs
+    tabs.close()
+
+
+def show(page: Page, screen: Screen, cast: Cast) -> None:
+    """Open a screen, and submit its form when the screen is the form's answer."""
+    response = page.goto(screen.path.format(**cast.ids))
+    assert response is not None and response.ok, f"{screen.path}: {response and response.status}"
+    if screen.submit is None:
+        return
+    for label, value in screen.fill:
+        page.get_by_label(label, exact=True).fill(value)
+    with page.expect_navigation() as answer:
+        page.get_by_role("button", name=screen.submit, exact=True).click()
+    status = answer.value and answer.value.status
+    assert status == screen.status, f"{screen.name}: {status}"
+    if screen.status == 400:  # the page says what is wrong, next to the field
+        expect(page.get_by_text(re.compile(r"^Error: ")).first).to_be_visible()
+
+
+def axe_report(violations: list[dict[str, Any]]) -> str:
+    """Violations as a person would want to read them in a failed test."""
+    lines = []
+    for v in violations:
+        lines.append(f"\n[{v['impact']}] {v['id']}: {v['help']} ({v['helpUrl']})")
+        for node in v["nodes"]:
+            lines.append(f"  at {' '.join(map(str, node['target']))}")
+            lines.append(f"     {node['html'][:200]}")
+            for summary_line in node.get("failureSummary", "").splitlines():
+                lines.append(f"     {summary_line}")
+    return "\n".join(lines)
+
+
+@pytest.fixture(scope="module")
+def axe() -> Axe:
+    """axe-core, run offline from the copy bundled with axe-playwright-python."""
+    return Axe()
+
+
+@pytest.mark.parametrize("scheme", SCHEMES)
+@pytest.mark.parametrize("screen", SCREENS, ids=ids(SCREENS))
+def test_axe_finds_no_violations(
+    tabs: Tabs, cast: Cast, axe: Axe, screen: Screen, scheme: str
+) -> None:
+    page = tabs.get(screen.who, scheme)
+    show(page, screen, cast)
+    if screen.on_phone:
+        screenshot(page, f"{screen.name}-{scheme}")
+    options = {"runOnly": {"type": "tag", "values": AXE_TAGS}, "resultTypes": ["violations"]}
+    violations = axe.run(page, options=options).response["violations"]
+    assert not violations, f"{screen.name} ({scheme}):{axe_report(violations)}"
+
+
+def test_dark_mode_is_dark(tabs: Tabs, cast: Cast) -> None:
+    light, dark = tabs.get("patient", "light"), tabs.get("patient", "dark")
+    colours = []
+    for page in (light, dark):
+        show(page, SCREENS[0], cast)
+        colours.append(page.evaluate("getComputedStyle(document.body).backgroundColor"))
+    assert colours[0] != colours[1], colours
+    red, green, blue = (int(c) for c in colours[1].strip("rgb()").split(","))
+    assert max(red, green, blue) < 64, f"dark mode background is {colours[1]}"
+
+
+# Every tappable thing, measured as the finger meets it: a checkbox or radio by the label
+# wrapped around it, a link unless it sits inside a sentence (WCAG 2.5.8's inline exception).
+SMALL_TARGETS_JS = """
+(min) => {
+  const onScreen = (el) => {
+    const r = el.getBoundingClientRect();
+    const s = getComputedStyle(el);
+    return r.width > 0 && r.height > 0 && r.right > 0 && r.bottom > 0
+      && s.visibility !== "hidden" && s.display !== "none";
+  };
+  const inSentence = (a) => {
+    const block = a.closest("p, li, td, th, dd, label, legend");
+    return block !== null && block.textContent.trim() !== a.textContent.trim();
+  };
+  const targets = new Set();
+  for (const el of document.querySelectorAll("button, input, select, textarea, a[href]")) {
+    if (el.type === "hidden") continue;
+    if (el.matches("a") && !el.matches(".button") && inSentence(el)) continue;
+    if (el.matches("input[type=checkbox], input[type=radio]")) {
+      targets.add(el.closest("label") || el);
+    } else {
+      targets.add(el);
+    }
+  }
+  const small = [];
+  for (const el of targets) {
+    if (!onScreen(el)) continue;
+    const r = el.getBoundingClientRect();
+    if (r.width < min || r.height < min) {
+      const text = (el.innerText || el.value || el.getAttribute("aria-label") || el.name || "")
+        .trim().replace(/\\s+/g, " ").slice(0, 60);
+      small.push(`<${el.tagName.toLowerCase()}> "${text}" is ${r.width.toFixed(1)}`
+        + ` by ${r.height.toFixed(1)}`);
+    }
+  }
+  return small;
+}
+"""
+
+
+@pytest.mark.parametrize("screen", PHONE_SCREENS, ids=ids(PHONE_SCREENS))
+def test_touch_targets_are_at_least_44_px(tabs: Tabs, cast: Cast, screen: Screen) -> None:
+    page = tabs.get(screen.who)
+    show(page, screen, cast)
+    small = page.evaluate(SMALL_TARGETS_JS, MIN_TARGET)
+    assert not small, f"{screen.name}: targets under {MIN_TARGET} by {MIN_TARGET} CSS px:\n" + (
+        "\n".join(small)
+    )
+
+
+# Why a page scrolls sideways, or what pokes out of the main column into its margin
+# (a table in its own scrolling box may be wider: WCAG 1.4.10 lets data tables scroll).
+OVERFLOW_JS = """
+() => {
+  const doc = document.documentElement;
+  const problems = [];
+  if (doc.scrollWidth > doc.clientWidth) {
+    problems.push(`the page is ${doc.scrollWidth} px wide in a ${doc.clientWidth} px window`);
+  }
+  const main = document.querySelector("main");
+  const edge = main.getBoundingClientRect().right - parseFloat(getComputedStyle(main).paddingRight);
+  const scrolls = (el) => {
+    for (let up = el.parentElement; up && up !== main; up = up.parentElement) {
+      if (getComputedStyle(up).overflowX !== "visible") return true;
+    }
+    return false;
+  };
+  for (const el of main.querySelectorAll("*")) {
+    const r = el.getBoundingClientRect();
+    if (r.width > 1 && r.right > edge + 0.5 && !scrolls(el)) {
+      const text = (el.innerText || "").trim().replace(/\\s+/g, " ").slice(0, 40);
+      problems.push(`<${el.tagName.toLowerCase()} class="${el.className}"> "${text}" ends at `
+        + `${r.right.toFixed(1)}, past the column's edge at ${edge.toFixed(1)}`);
+    }
+  }
+  return problems.slice(0, 10);
+}
+"""
+# WCAG 1.4.4: text at twice its size, as set in the browser (every font size here is in rem).
+BIG_TEXT_JS = "document.documentElement.style.fontSize = '200%'"
+
+
+@pytest.mark.parametrize("device", ["narrow", "zoomed", "big-text"])
+@pytest.mark.parametrize("screen", SCREENS, ids=ids(SCREENS))
+def test_no_horizontal_scrolling(tabs: Tabs, cast: Cast, screen: Screen, device: str) -> None:
+    """Reflow at 320 px wide (WCAG 1.4.10), zoomed to 200%, and with text at 200% (1.4.4)."""
+    page = tabs.get(screen.who, device="own" if device == "big-text" else device)
+    show(page, screen, cast)
+    if device == "big-text":
+        page.evaluate(BIG_TEXT_JS)
+    overflow = page.evaluate(OVERFLOW_JS)
+    assert not overflow, f"{screen.name} ({device}):\n" + "\n".join(overflow)
+
+
+def test_reduced_motion_stops_all_movement(tabs: Tabs, cast: Cast) -> None:
+    page = tabs.get("patient")  # every tab here asks for reduced motion
+    show(page, SCREENS[0], cast)
+    moving = page.evaluate(
+        """() => [...document.querySelectorAll("*")].filter((el) => {
+          const s = getComputedStyle(el);
+          const long = (v) => v.split(",").some((t) => parseFloat(t) > 0.01);
+          return (s.animationName !== "none" && long(s.animationDuration))
+            || long(s.transitionDuration);
+        }).map((el) => el.tagName)"""
+    )
+    assert not moving
+    assert page.evaluate("getComputedStyle(document.documentElement).scrollBehavior") == "auto"

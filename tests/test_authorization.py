@@ -1,0 +1,613 @@
+"""Who may do what: every route for every kind of visitor, and what each of them gets to see.
+
+The matrix below is the single statement of the app's access rules. It must name every route
+of `app.url_map`, so that a route added without deciding who may use it fails the suite.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+from flask import Flask
+from sqlalchemy import func, select
+
+from rehab_app import entries as log
+from rehab_app import links
+from rehab_app.extensions import db
+from rehab_app.models import CareLink, Entry, LinkCode, ProgrammeItem, User
+from rehab_app.timeutil import local_now, local_today
+from tests.conftest import PASSWORD, CsrfClient, People, link, login
+
+ANON, OWNER, OTHER, LINKED, UNLINKED = (
+    "anonymous",
+    "owner",
+    "other_patient",
+    "linked_therapist",
+    "unlinked_therapist",
+)
+ACTORS = (ANON, OWNER, OTHER, LINKED, UNLINKED)
+PATIENTS = (OWNER, OTHER)
+THERAPISTS = (LINKED, UNLINKED)
+
+# Words only the owner and their linked therapist may ever see. No apostrophes: Jinja escapes them.
+OWNER_NAME = "Olive Owner"
+ENTRY_NOTE = "OLIVE-PRIVATE-NOTE tremor worse after the heat"
+ITEM_NAME = "Olive heel raises"
+ITEM_NOTE = "OLIVE-PROGRAMME-NOTE keep a chair nearby"
+SECRETS = (OWNER_NAME, "owner@example.test", ENTRY_NOTE, ITEM_NAME, ITEM_NOTE)
+# The actors allowed to see them.
+INSIDERS = (OWNER, LINKED)
+
+
+def everyone(status: int) -> dict[str, int]:
+    """The same status for every visitor."""
+    return dict.fromkeys(ACTORS, status)
+
+
+def logged_out(anonymous: int) -> dict[str, int]:
+    """A page for visitors who have not logged in: logged-in people are sent home (302)."""
+    return {ANON: anonymous, **dict.fromkeys(PATIENTS + THERAPISTS, 302)}
+
+
+def patients(owner: int, other: int) -> dict[str, int]:
+    """A patient page: anonymous visitors go to log in, therapists are refused (403)."""
+    return {ANON: 302, OWNER: owner, OTHER: other, LINKED: 403, UNLINKED: 403}
+
+
+def therapists(linked: int, unlinked: int) -> dict[str, int]:
+    """A therapist page: anonymous visitors go to log in, patients are refused (403)."""
+    return {ANON: 302, OWNER: 403, OTHER: 403, LINKED: linked, UNLINKED: unlinked}
+
+
+# (rule, method) -> {actor: status}, with URL parameters naming the owner's things (see `url`).
+EXPECTED: dict[tuple[str, str], dict[str, int]] = {
+    ("/static/<path:filename>", "GET"): everyone(200),
+    ("/", "GET"): everyone(302),
+    ("/healthz", "GET"): everyone(200),
+    ("/signup", "GET"): logged_out(200),
+    ("/signup", "POST"): everyone(302),
+    ("/login", "GET"): logged_out(200),
+    ("/login", "POST"): everyone(302),
+    ("/logout", "POST"): everyone(302),
+    ("/today", "GET"): patients(owner=200, other=200),
+    ("/today/items/<int:item_id>/done", "POST"): patients(owner=302, other=404),
+    ("/today/<kind>", "POST"): patients(owner=302, other=302),
+    ("/log/<kind>", "GET"): patients(owner=200, other=200),
+    ("/log/<kind>", "POST"): patients(owner=302, other=302),
+    ("/entries/<entry_id>/edit", "GET"): patients(owner=200, other=404),
+    ("/entries/<entry_id>/edit", "POST"): patients(owner=302, other=404),
+    ("/entries/<entry_id>/delete", "POST"): patients(owner=302, other=404),
+    ("/entries/<entry_id>/restore", "POST"): patients(owner=302, other=404),
+    ("/history", "GET"): patients(owner=200, other=200),
+    ("/therapist", "GET"): therapists(linked=200, unlinked=200),
+    ("/therapist/link-codes", "POST"): therapists(linked=201, unlinked=201),
+    ("/therapist/patients/<int:patient_id>", "GET"): therapists(linked=200, unlinked=404),
+    ("/therapist/patients/<int:patient_id>/programme", "POST"): therapists(
+        linked=302, unlinked=404
+    ),
+    ("/therapist/programme/<int:item_id>/stop", "POST"): therapists(linked=302, unlinked=404),
+    ("/account", "GET"): patients(owner=200, other=200),
+    ("/account/links", "POST"): patients(owner=302, other=302),
+    ("/account/links/<int:link_id>/revoke", "POST"): patients(owner=302, other=404),
+    ("/account/export.json", "GET"): patients(owner=200, other=200),
+    ("/account/export.csv", "GET"): patients(owner=200, other=200),
+    ("/account/delete", "GET"): patients(owner=200, other=200),
+    ("/account/delete", "POST"): patients(owner=302, other=302),
+}
+
+# Where an anonymous 302 leads when it is not to the login page: these log someone in.
+ANON_REDIRECTS = {("/signup", "POST"): "/today", ("/login", "POST"): "/today"}
+# The only writes after which a logged-in person is sent to the login page: they end the session.
+LEAVING = {("/logout", "POST"), ("/account/delete", "POST")}
+
+
+@dataclass(frozen=True)
+class World:
+    """The owner's things that the URLs of the matrix point at."""
+
+    people: People
+    entry_id: str  # a live fatigue rating with a private note
+    deleted_entry_id: str  # deleted, so that restoring it is a change
+    item_id: int  # prescribed to the owner by the linked therapist
+    link_id: int  # the owner's care link to the linked therapist
+    code: str  # an unused link code of the unlinked therapist
+    owner_id: int
+    other_id: int
+
+    def user(self, actor: str) -> User | None:
+        """The account an actor logs in as."""
+        p = self.people
+        return {
+            ANON: None,
+            OWNER: p.patient,
+            OTHER: p.other_patient,
+            LINKED: p.therapist,
+            UNLINKED: p.other_therapist,
+        }[actor]
+
+
+def make_world(people: People) -> World:
+    """Give the owner an entry, a deleted entry, a programme item; make a link code."""
+    owner = people.patient
+    entry, _ = log.create_entry(
+        db.session,
+        owner,
+        "fatigue",
+        {"fatigue": 6, "context": "heat", "note": ENTRY_NOTE, "by_carer": False},
+        local_now(owner.timezone),
+    )
+    deleted, _ = log.create_entry(
+        db.session,
+        owner,
+        "bad_day",
+        {"reason": "heat", "note": None, "by_carer": False},
+        local_now(owner.timezone),
+    )
+    log.delete_entry(deleted)
+    item = ProgrammeItem(
+        patient_id=owner.id,
+        therapist_id=people.therapist.id,
+        custom_name=ITEM_NAME,
+        discipline="physio",
+        sets=2,
+        reps=10,
+        days_per_week=5,
+        start_date=local_today(owner.timezone),
+        note=ITEM_NOTE,
+    )
+    db.session.add(item)
+    code = links.make_code(db.session, people.other_therapist)
+    db.session.commit()
+    care_link = links.active_link(db.session, people.therapist.id, owner.id)
+    assert care_link is not None
+    return World(
+        people,
+        entry.id,
+        deleted.id,
+        item.id,
+        care_link.id,
+        code.code,
+        owner.id,
+        people.other_patient.id,
+    )
+
+
+@pytest.fixture
+def world(people: People) -> World:
+    """The cast, and the owner's things."""
+    return make_world(people)
+
+
+def url(rule: str, world: World) -> str:
+    """Fill a rule's parameters with the owner's things."""
+    values: dict[str, object] = {
+        "filename": "css/app.css",
+        "kind": "fatigue",
+        "entry_id": world.deleted_entry_id if rule.endswith("/restore") else world.entry_id,
+        "item_id": world.item_id,
+        "patient_id": world.people.patient.id,
+        "link_id": world.link_id,
+    }
+    return re.sub(r"<(?:[^:<>]+:)?([^<>]+)>", lambda m: str(values[m.group(1)]), rule)
+
+
+def form(rule: str, method: str, world: World) -> dict[str, str]:
+    """Valid form data, so that whoever is allowed gets the success status."""
+    now = local_now("Europe/London").strftime("%Y-%m-%dT%H:%M")
+    forms = {
+        ("/signup", "POST"): {
+            "display_name": "Nina New",
+            "email": "new@example.test",
+            "password": PASSWORD,
+            "confirm": PASSWORD,
+            "role": "patient",
+            "timezone": "Europe/London",
+        },
+        ("/login", "POST"): {"email": world.people.patient.email, "password": PASSWORD},
+        ("/today/<kind>", "POST"): {"fatigue": "4"},
+        ("/log/<kind>", "POST"): {
+            "fatigue": "3",
+            "occurred_at": now,
+            "entry_id": str(uuid.uuid4()),
+        },
+        ("/entries/<entry_id>/edit", "POST"): {
+            "fatigue": "9",
+            "occurred_at": now,
+            "note": "changed by someone",
+        },
+        ("/therapist/patients/<int:patient_id>/programme", "POST"): {
+            "exercise_id": "",
+            "custom_name": "Sit to stand",
+            "discipline": "physio",
+            "reps": "8",
+            "days_per_week": "3",
+            "start_date": local_today("Europe/London").isoformat(),
+        },
+        ("/account/links", "POST"): {"code": links.format_code(world.code)},
+        ("/account/delete", "POST"): {"password": PASSWORD},
+    }
+    return forms.get((rule, method), {})
+
+
+# ----------------------------------------------------------------------------- what a write changes
+
+
+def _one(stmt: Any) -> tuple[Any, ...]:
+    return tuple(db.session.execute(stmt).one())
+
+
+def _entry_counts(w: World) -> tuple[int, int]:
+    return tuple(  # type: ignore[return-value]
+        db.session.scalar(select(func.count()).select_from(Entry).where(Entry.user_id == u))
+        for u in (w.owner_id, w.other_id)
+    )
+
+
+def _count(model: Any, *where: Any) -> int:
+    return db.session.scalar(select(func.count()).select_from(model).where(*where)) or 0
+
+
+# (rule, POST) -> (what to look at, the actors whose request must change it). Everyone else's
+# request must leave it exactly as it was.
+Probe = Callable[[World], object]
+PROBES: dict[tuple[str, str], tuple[Probe, tuple[str, ...]]] = {
+    ("/signup", "POST"): (lambda w: _count(User), (ANON,)),
+    ("/today/items/<int:item_id>/done", "POST"): (_entry_counts, (OWNER,)),
+    ("/today/<kind>", "POST"): (_entry_counts, PATIENTS),
+    ("/log/<kind>", "POST"): (_entry_counts, PATIENTS),
+    ("/entries/<entry_id>/edit", "POST"): (
+        lambda w: _one(
+            select(Entry.fatigue, Entry.note, Entry.updated_at).where(Entry.id == w.entry_id)
+        ),
+        (OWNER,),
+    ),
+    ("/entries/<entry_id>/delete", "POST"): (
+        lambda w: _one(select(Entry.deleted_at).where(Entry.id == w.entry_id)),
+        (OWNER,),
+    ),
+    ("/entries/<entry_id>/restore", "POST"): (
+        lambda w: _one(select(Entry.deleted_at).where(Entry.id == w.deleted_entry_id)),
+        (OWNER,),
+    ),
+    ("/therapist/link-codes", "POST"): (lambda w: _count(LinkCode), THERAPISTS),
+    ("/therapist/patients/<int:patient_id>/programme", "POST"): (
+        lambda w: _count(ProgrammeItem, ProgrammeItem.patient_id == w.owner_id),
+        (LINKED,),
+    ),
+    ("/therapist/programme/<int:item_id>/stop", "POST"): (
+        lambda w: _one(select(ProgrammeItem.stopped_at).where(ProgrammeItem.id == w.item_id)),
+        (LINKED,),
+    ),
+    ("/account/links", "POST"): (
+        lambda w: (
+            _one(select(LinkCode.used_at).where(LinkCode.code == w.code)),
+            _count(CareLink),
+        ),
+        PATIENTS,
+    ),
+    ("/account/links/<int:link_id>/revoke", "POST"): (
+        lambda w: _one(select(CareLink.revoked_at).where(CareLink.id == w.link_id)),
+        (OWNER,),
+    ),
+    ("/account/delete", "POST"): (
+        lambda w: (
+            _count(User, User.id == w.owner_id),
+            _count(User, User.id == w.other_id),
+        ),
+        PATIENTS,
+    ),
+}
+# Posts that store nothing of anyone's (a failed login would, but these are valid).
+STORE_NOTHING = {("/login", "POST"), ("/logout", "POST")}
+
+
+def snapshot(probe: Probe, world: World) -> object:
+    """What the probe sees now, read afresh from the database."""
+    db.session.rollback()
+    return probe(world)
+
+
+def routes(app: Flask) -> set[tuple[str, str]]:
+    """Every (rule, method) the app answers, leaving out HEAD and OPTIONS."""
+    return {
+        (rule.rule, method)
+        for rule in app.url_map.iter_rules()
+        for method in rule.methods or ()
+        if method not in ("HEAD", "OPTIONS")
+    }
+
+
+def as_actor(client: CsrfClient, world: World, actor: str) -> CsrfClient:
+    """Log the client in as the actor (anonymous stays logged out)."""
+    user = world.user(actor)
+    if user is not None:
+        login(client, user)
+    return client
+
+
+def without_csrf(html: str) -> str:
+    """A page with its CSRF tokens (signed with a timestamp, so ever-changing) taken out."""
+    return re.sub(r'(name="csrf_token"[^>]*value=)"[^"]*"', r'\1""', html)
+
+
+# ----------------------------------------------------------------------------- the matrix
+
+
+def test_matrix_names_every_route_and_nothing_else(app: Flask) -> None:
+    """A new route without an entry, or an entry for a route that is gone, fails here."""
+    assert routes(app) - set(EXPECTED) == set(), "routes with no expected statuses"
+    assert set(EXPECTED) - routes(app) == set(), "expected statuses for routes that are gone"
+    for key, row in EXPECTED.items():
+        assert set(row) == set(ACTORS), key
+
+
+def test_every_write_says_what_it_may_change() -> None:
+    """Each POST route has a probe (or stores nothing), so unauthorized writes are caught."""
+    posts = {key for key in EXPECTED if key[1] == "POST"}
+    assert posts == set(PROBES) | STORE_NOTHING
+
+
+CASES = [(rule, method, actor) for (rule, method) in EXPECTED for actor in ACTORS]
+
+
+@pytest.mark.parametrize(
+    ("rule", "method", "actor"), CASES, ids=[f"{m} {r} as {a}" for r, m, a in CASES]
+)
+def test_authorization_matrix(
+    client: CsrfClient, world: World, rule: str, method: str, actor: str
+) -> None:
+    """Each visitor's status; refused writes change nothing, allowed ones change something."""
+    as_actor(client, world, actor)
+    path = url(rule, world)
+    probe, changers = PROBES.get((rule, method), (None, ()))
+    before = snapshot(probe, world) if probe else None
+
+    if method == "GET":
+        response = client.get(path)
+    else:
+        response = client.post(path, data=form(rule, method, world))
+
+    expected = EXPECTED[(rule, method)][actor]
+    body = response.get_data(as_text=True)
+    assert response.status_code == expected, body[:800]
+    if response.status_code == 302:
+        target = urlsplit(response.headers["Location"])
+        if actor == ANON:
+            assert target.path == ANON_REDIRECTS.get((rule, method), "/login")
+            if target.path == "/login" and rule not in ("/", "/logout"):
+                assert parse_qs(target.query)["next"] == [path]
+        elif (rule, method) not in LEAVING:  # never bounced back to log in
+            assert target.path != "/login"
+    if probe is not None:
+        after = snapshot(probe, world)
+        if actor in changers:
+            assert after != before, f"{actor}'s {method} {rule} should have changed {before}"
+        else:
+            assert after == before, f"{actor} changed {before} to {after}"
+    if actor not in INSIDERS:
+        for secret in SECRETS:
+            assert secret not in body, f"{actor} was shown {secret!r}"
+
+
+# ----------------------------------------------------------------------------- whose data
+
+
+def test_the_owner_and_the_linked_therapist_see_the_owner_data(
+    client: CsrfClient, app: Flask, world: World
+) -> None:
+    """The secrets of the leak checks do show where they belong, so those checks can fail."""
+    login(client, world.people.patient)
+    assert ENTRY_NOTE in client.get("/history").get_data(as_text=True)
+    assert ITEM_NAME in client.get("/today").get_data(as_text=True)
+    assert ENTRY_NOTE in client.get("/account/export.json").get_data(as_text=True)
+    assert ENTRY_NOTE in client.get("/account/export.csv").get_data(as_text=True)
+
+    therapist = app.test_client()
+    login(therapist, world.people.therapist)
+    assert OWNER_NAME in therapist.get("/therapist").get_data(as_text=True)
+    page = therapist.get(f"/therapist/patients/{world.people.patient.id}").get_data(as_text=True)
+    assert ENTRY_NOTE in page
+    assert ITEM_NAME in page
+
+
+def test_a_therapist_sees_only_linked_patients_on_their_list(app: Flask, world: World) -> None:
+    """Each therapist's list holds the patients who linked them, and no one else."""
+    people = world.people
+    link(people.other_therapist, people.other_patient)
+    pages = {}
+    for therapist in (people.therapist, people.other_therapist):
+        client = app.test_client()
+        login(client, therapist)
+        response = client.get("/therapist")
+        assert response.status_code == 200
+        pages[therapist.email] = response.get_data(as_text=True)
+
+    linked, unlinked = pages[people.therapist.email], pages[people.other_therapist.email]
+    assert OWNER_NAME in linked and people.other_patient.display_name not in linked
+    assert people.other_patient.display_name in unlinked and OWNER_NAME not in unlinked
+
+
+def test_revoking_a_link_hides_the_patient_again(app: Flask, world: World) -> None:
+    """Once the owner stops sharing, the therapist's next request is refused as not found."""
+    people = world.people
+    therapist = app.test_client()
+    login(therapist, people.therapist)
+    patient_page = f"/therapist/patients/{people.patient.id}"
+    assert therapist.get(patient_page).status_code == 200
+
+    owner = app.test_client()
+    login(owner, people.patient)
+    assert owner.post(f"/account/links/{world.link_id}/revoke").status_code == 302
+
+    assert therapist.get(patient_page).status_code == 404
+    assert OWNER_NAME not in therapist.get("/therapist").get_data(as_text=True)
+    assert therapist.post(f"/therapist/programme/{world.item_id}/stop").status_code == 404
+    prescribe = form("/therapist/patients/<int:patient_id>/programme", "POST", world)
+    assert therapist.post(f"{patient_page}/programme", data=prescribe).status_code == 404
+    db.session.rollback()
+    item = db.session.get(ProgrammeItem, world.item_id)
+    assert item is not None and item.stopped_at is None
+    assert _count(ProgrammeItem, ProgrammeItem.patient_id == people.patient.id) == 1
+
+
+def test_a_new_link_code_brings_the_therapist_back(app: Flask, world: World) -> None:
+    """Revoking is not for ever: the patient can share again with a new code."""
+    people = world.people
+    owner = app.test_client()
+    login(owner, people.patient)
+    owner.post(f"/account/links/{world.link_id}/revoke")
+    therapist = app.test_client()
+    login(therapist, people.therapist)
+    page = f"/therapist/patients/{people.patient.id}"
+    assert therapist.get(page).status_code == 404
+
+    made = therapist.post("/therapist/link-codes")
+    assert made.status_code == 201
+    db.session.rollback()
+    code = db.session.scalars(
+        select(LinkCode.code).where(LinkCode.therapist_id == people.therapist.id)
+    ).one()
+    assert links.format_code(code) in made.get_data(as_text=True)
+    assert owner.post("/account/links", data={"code": code}).status_code == 302
+    assert therapist.get(page).status_code == 200
+
+
+@pytest.mark.parametrize(
+    "target",
+    ["/\t/evil.example/", "/\n/evil.example/", "/\r\n/evil.example/", "/\x00/evil.example/"],
+    ids=["tab", "newline", "crlf", "nul"],
+)
+def test_logging_in_never_leads_to_another_site(
+    client: CsrfClient, world: World, target: str
+) -> None:
+    """A `next` that browsers would read as "//evil.example/" leads home instead."""
+    data = {"email": world.people.patient.email, "password": PASSWORD}
+    response = client.post("/login", query_string={"next": target}, data=data)
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/today"
+
+
+# (actor, method, a URL naming someone else's thing, the same URL naming nothing). The
+# placeholders are filled from the world: {entry}, {deleted}, {item}, {link}, {owner}, {other},
+# {linked}, {unlinked}; {none} is an id that exists nowhere.
+FOREIGN = [
+    (OTHER, "GET", "/entries/{entry}/edit", "/entries/{none}/edit"),
+    (OTHER, "GET", "/entries/{deleted}/edit", "/entries/not-an-id/edit"),
+    (OTHER, "POST", "/entries/{entry}/edit", "/entries/{none}/edit"),
+    (OTHER, "POST", "/entries/{entry}/delete", "/entries/{none}/delete"),
+    (OTHER, "POST", "/entries/{deleted}/restore", "/entries/{none}/restore"),
+    (OTHER, "POST", "/today/items/{item}/done", "/today/items/999999/done"),
+    (OTHER, "POST", "/account/links/{link}/revoke", "/account/links/999999/revoke"),
+    (UNLINKED, "GET", "/therapist/patients/{owner}", "/therapist/patients/999999"),
+    (
+        UNLINKED,
+        "POST",
+        "/therapist/patients/{owner}/programme",
+        "/therapist/patients/999999/programme",
+    ),
+    (UNLINKED, "POST", "/therapist/programme/{item}/stop", "/therapist/programme/999999/stop"),
+    # The linked therapist, about people who have not linked them.
+    (LINKED, "GET", "/therapist/patients/{other}", "/therapist/patients/999999"),
+    (LINKED, "GET", "/therapist/patients/{linked}", "/therapist/patients/999999"),
+    (LINKED, "GET", "/therapist/patients/{unlinked}", "/therapist/patients/999999"),
+]
+
+
+@pytest.mark.parametrize(
+    ("actor", "method", "foreign", "missing"),
+    FOREIGN,
+    ids=[f"{m} {f} as {a}" for a, m, f, _ in FOREIGN],
+)
+def test_ids_that_are_not_yours_are_not_found(
+    client: CsrfClient, world: World, actor: str, method: str, foreign: str, missing: str
+) -> None:
+    """Someone else's id gives the very same 404 as an id that does not exist."""
+    p = world.people
+    values = {
+        "entry": world.entry_id,
+        "deleted": world.deleted_entry_id,
+        "item": world.item_id,
+        "link": world.link_id,
+        "owner": p.patient.id,
+        "other": p.other_patient.id,
+        "linked": p.therapist.id,
+        "unlinked": p.other_therapist.id,
+        "none": uuid.uuid4(),
+    }
+    as_actor(client, world, actor)
+    send = client.get if method == "GET" else client.post
+    theirs, nothing = send(foreign.format(**values)), send(missing.format(**values))
+    assert theirs.status_code == nothing.status_code == 404
+    assert without_csrf(theirs.get_data(as_text=True)) == without_csrf(
+        nothing.get_data(as_text=True)
+    )
+
+
+def test_someone_elses_entry_id_never_touches_their_entry(client: CsrfClient, world: World) -> None:
+    """A client-made id that happens to be another person's makes a new entry of one's own."""
+    login(client, world.people.other_patient)
+    now = local_now("Europe/London").strftime("%Y-%m-%dT%H:%M")
+    data = {"fatigue": "1", "occurred_at": now, "entry_id": world.entry_id}
+    assert client.post("/log/fatigue", data=data).status_code == 302
+    response = client.post(f"/today/items/{world.item_id}/done", data={"entry_id": world.entry_id})
+    assert response.status_code == 404
+
+    db.session.rollback()
+    mine = db.session.get(Entry, world.entry_id)
+    assert mine is not None
+    assert (mine.user_id, mine.fatigue, mine.note) == (world.people.patient.id, 6, ENTRY_NOTE)
+    theirs = db.session.scalars(
+        select(Entry).where(Entry.user_id == world.people.other_patient.id)
+    ).one()
+    assert theirs.fatigue == 1 and theirs.id != world.entry_id
+
+
+def test_someone_elses_programme_item_is_not_used(client: CsrfClient, world: World) -> None:
+    """Another person's programme item neither prefills the form nor tags one's entry."""
+    login(client, world.people.other_patient)
+    page = client.get(f"/log/exercise?item={world.item_id}").get_data(as_text=True)
+    assert ITEM_NAME not in page
+
+    now = local_now("Europe/London").strftime("%Y-%m-%dT%H:%M")
+    data = {
+        "discipline": "physio",
+        "exercise_id": "",
+        "name": "My own squats",
+        "reps": "5",
+        "occurred_at": now,
+        "programme_item_id": str(world.item_id),
+    }
+    assert client.post("/log/exercise", data=data).status_code == 302
+    db.session.rollback()
+    entry = db.session.scalars(
+        select(Entry).where(Entry.user_id == world.people.other_patient.id)
+    ).one()
+    assert entry.name == "My own squats" and entry.programme_item_id is None
+
+
+def test_history_offers_no_undo_for_someone_elses_entry(client: CsrfClient, world: World) -> None:
+    """An undo link naming another person's deleted entry shows nothing of it."""
+    login(client, world.people.other_patient)
+    page = client.get(f"/history?undo={world.deleted_entry_id}").get_data(as_text=True)
+    assert world.deleted_entry_id not in page
+    assert "Undo delete" not in page
+
+
+def test_exports_hold_only_ones_own_entries(client: CsrfClient, world: World) -> None:
+    """The other patient's exports have their own entry and nothing of the owner's."""
+    login(client, world.people.other_patient)
+    client.post("/today/fatigue", data={"fatigue": "2"})
+    document = client.get("/account/export.json").get_json()
+    assert document is not None
+    text = str(document)
+    assert "other@example.test" in text
+    assert world.entry_id not in text and ENTRY_NOTE not in text and ITEM_NAME not in text
+    csv_text = client.get("/account/export.csv").get_data(as_text=True)
+    assert len(csv_text.strip().splitlines()) == 2  # the header and their one entry
+    assert world.entry_id not in csv_text

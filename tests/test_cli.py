@@ -1,0 +1,213 @@
+"""Command-line tools: `flask demo-data` and `flask create-user`."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from statistics import mean
+from typing import Any
+
+import pytest
+from flask import Flask
+from sqlalchemy import func, select
+
+from rehab_app.demo import DEMO_PASSWORD
+from rehab_app.extensions import db
+from rehab_app.models import CareLink, Entry, User
+from rehab_app.timeutil import local_today
+from tests.conftest import CsrfClient, make_user
+from tests.test_patient import visible
+
+DEMO_LOGINS = {
+    "therapist@demo.rehablog.test": "therapist",
+    "stable@demo.rehablog.test": "patient",
+    "worsening@demo.rehablog.test": "patient",
+    "relapse@demo.rehablog.test": "patient",
+}
+
+
+def count(model: type) -> int:
+    """Rows of one table."""
+    return db.session.scalar(select(func.count()).select_from(model)) or 0
+
+
+def log_in(client: CsrfClient, email: str, password: str) -> Any:
+    """Post the login form; return the response."""
+    return client.post("/login", data={"email": email, "password": password})
+
+
+def mean_fatigue(email: str, first: date, last: date) -> float:
+    """A demo patient's mean fatigue rating between two dates (inclusive)."""
+    ratings = db.session.scalars(
+        select(Entry.fatigue)
+        .join(User, User.id == Entry.user_id)
+        .where(
+            User.email == email,
+            Entry.kind == "fatigue",
+            Entry.local_date.between(first, last),
+        )
+    ).all()
+    assert len(ratings) > 15, f"too few ratings for {email}"
+    return mean(ratings)
+
+
+def test_demo_data_makes_a_therapist_and_three_linked_patients(
+    runner: Any, client: CsrfClient
+) -> None:
+    result = runner.invoke(args=["demo-data"])
+
+    assert result.exit_code == 0, result.output
+    for email, role in DEMO_LOGINS.items():
+        assert any(role in line and email in line for line in result.output.splitlines())
+    assert f"password: {DEMO_PASSWORD}" in result.output
+    roles = {email: role for email, role in db.session.execute(select(User.email, User.role))}
+    assert roles == DEMO_LOGINS
+    assert count(CareLink) == 3
+
+    today = local_today("Europe/London")
+    for email, role in DEMO_LOGINS.items():
+        days = db.session.execute(
+            select(func.min(Entry.local_date), func.max(Entry.local_date))
+            .join(User, User.id == Entry.user_id)
+            .where(User.email == email)
+        ).one()
+        if role == "therapist":
+            assert days == (None, None)
+        else:  # about six months, up to the last few days
+            assert days[0] <= today - timedelta(days=170), email
+            assert days[1] >= today - timedelta(days=7), email
+
+    response = log_in(client, "therapist@demo.rehablog.test", DEMO_PASSWORD)
+    assert response.status_code == 302
+    page = visible(client.get("/therapist").get_data(as_text=True))
+    assert "People who have linked you (3)" in page
+    for name in ("Alex Morgan (demo)", "Jo Patel (demo)", "Chris Lee (demo)"):
+        assert name in page
+
+
+@pytest.mark.parametrize(
+    ("email", "low", "high"),
+    [
+        ("worsening@demo.rehablog.test", 1.0, 10.0),  # clearly more tired by the end
+        ("stable@demo.rehablog.test", -1.0, 1.0),  # about the same
+    ],
+    ids=["worsening", "stable"],
+)
+def test_demo_fatigue_trends(runner: Any, email: str, low: float, high: float) -> None:
+    assert runner.invoke(args=["demo-data"]).exit_code == 0
+    today = local_today("Europe/London")
+    first_day = db.session.scalar(select(func.min(Entry.local_date)))
+    first_month = mean_fatigue(email, first_day, first_day + timedelta(days=29))
+    last_month = mean_fatigue(email, today - timedelta(days=29), today)
+    assert low <= last_month - first_month <= high, (first_month, last_month)
+
+
+def test_demo_data_twice_refuses_and_adds_nothing(runner: Any) -> None:
+    assert runner.invoke(args=["demo-data"]).exit_code == 0
+    before = (count(User), count(CareLink), count(Entry))
+
+    again = runner.invoke(args=["demo-data"])
+
+    assert again.exit_code != 0
+    assert "Demo data is already loaded." in again.output
+    assert "Traceback" not in again.output
+    assert (count(User), count(CareLink), count(Entry)) == before
+
+
+def test_demo_data_if_empty_leaves_a_used_database_alone(runner: Any, app: Flask) -> None:
+    make_user("patient", "someone@example.test")
+
+    result = runner.invoke(args=["demo-data", "--if-empty"])
+
+    assert result.exit_code == 0
+    assert "already has accounts" in result.output
+    assert "demo data not loaded" in result.output
+    assert DEMO_PASSWORD not in result.output
+    assert count(User) == 1 and count(Entry) == 0 and count(CareLink) == 0
+
+
+def test_demo_data_if_empty_after_demo_data_reprints_the_logins(runner: Any) -> None:
+    assert runner.invoke(args=["demo-data"]).exit_code == 0
+    before = (count(User), count(CareLink), count(Entry))
+
+    result = runner.invoke(args=["demo-data", "--if-empty"])
+
+    assert result.exit_code == 0
+    assert "demo data not loaded" in result.output
+    assert "worsening@demo.rehablog.test" in result.output
+    assert f"password: {DEMO_PASSWORD}" in result.output
+    assert (count(User), count(CareLink), count(Entry)) == before
+
+
+def test_demo_data_if_empty_loads_into_an_empty_database(runner: Any) -> None:
+    result = runner.invoke(args=["demo-data", "--if-empty"])
+    assert result.exit_code == 0, result.output
+    assert count(User) == 4 and count(Entry) > 1000
+
+
+NEW_USER = ["--email", "Pat.Smith@Example.TEST", "--name", "Pat Smith", "--role", "therapist"]
+
+
+@pytest.mark.parametrize(
+    ("args", "typed"),
+    [
+        ([*NEW_USER, "--password", "a long enough password"], None),
+        (
+            ["create-user"],
+            "Pat.Smith@Example.TEST\nPat Smith\ntherapist\n"
+            "a long enough password\na long enough password\n",
+        ),
+    ],
+    ids=["options", "prompts"],
+)
+def test_create_user_makes_an_account_that_can_log_in(
+    runner: Any, client: CsrfClient, args: list[str], typed: str | None
+) -> None:
+    if args[0] != "create-user":
+        args = ["create-user", *args]
+    result = runner.invoke(args=args, input=typed)
+
+    assert result.exit_code == 0, result.output
+    assert "Created therapist pat.smith@example.test." in result.output
+    user = db.session.scalars(select(User)).one()
+    assert (user.email, user.display_name, user.role) == (
+        "pat.smith@example.test",
+        "Pat Smith",
+        "therapist",
+    )
+    response = log_in(client, "PAT.SMITH@example.test", "a long enough password")
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/therapist"
+
+
+@pytest.mark.parametrize(
+    "existing", ["pat.smith@example.test", "PAT.SMITH@EXAMPLE.TEST"], ids=["same", "other-case"]
+)
+def test_create_user_refuses_a_taken_email(runner: Any, app: Flask, existing: str) -> None:
+    make_user("patient", existing.lower())
+
+    result = runner.invoke(args=["create-user", *NEW_USER, "--password", "a long enough password"])
+
+    assert result.exit_code != 0
+    assert "There is already an account for pat.smith@example.test." in result.output
+    assert count(User) == 1
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        (["--password", "too short"], "use at least 10 characters"),
+        (
+            ["--password", "a long enough password", "--timezone", "Mars/Olympus"],
+            "unknown time zone",
+        ),
+    ],
+    ids=["short-password", "unknown-time-zone"],
+)
+def test_create_user_refuses_bad_input(
+    runner: Any, app: Flask, extra: list[str], message: str
+) -> None:
+    result = runner.invoke(args=["create-user", *NEW_USER, *extra])
+
+    assert result.exit_code != 0
+    assert message in result.output
+    assert count(User) == 0

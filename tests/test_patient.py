@@ -1,0 +1,671 @@
+"""Patient pages: Today, logging each kind of entry, History with edit, delete and restore."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from datetime import date, datetime, timedelta
+from html import unescape
+from html.parser import HTMLParser
+from typing import Any
+
+import pytest
+from sqlalchemy import func, select
+
+from rehab_app.entries import create_entry
+from rehab_app.extensions import db
+from rehab_app.models import Entry, Exercise, ProgrammeItem, User, utcnow
+from rehab_app.present import long_date
+from rehab_app.timeutil import local_now, local_today
+from tests.conftest import CsrfClient, People, login, make_user
+
+TZ = "Europe/London"  # the time zone of the people fixture's patients
+FORM_TIME = "%Y-%m-%dT%H:%M"
+TIMES = "\N{MULTIPLICATION SIGN}"  # how a dose reads: 2 sets of 10 is "2 TIMES 10"
+
+
+# ----------------------------------------------------------------------------- reading pages
+
+
+def visible(markup: str) -> str:
+    """The text a person reads: tags dropped, entities decoded, white space collapsed."""
+    return " ".join(unescape(re.sub(r"<[^>]+>", " ", markup)).split())
+
+
+def section(markup: str, heading_id: str) -> str:
+    """The visible text of the page section labelled by a heading."""
+    match = re.search(
+        rf'<section\b[^>]*\baria-labelledby="{heading_id}"[^>]*>(.*?)</section>', markup, re.S
+    )
+    assert match is not None, f"no section labelled {heading_id}"
+    return visible(match.group(1))
+
+
+def entry_text(markup: str, entry_id: str) -> str | None:
+    """The visible text of one entry in a list of entries, or None when it is not listed."""
+    match = re.search(rf'<li\b[^>]*\bid="entry-{entry_id}"[^>]*>(.*?)</li>', markup, re.S)
+    return visible(match.group(1)) if match else None
+
+
+class _Forms(HTMLParser):
+    """Collects what each form on a page would submit, as a browser would."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.forms: list[tuple[str, dict[str, str]]] = []
+        self._select: str | None = None
+        self._textarea: str | None = None
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = dict(attrs)
+        if tag == "form":
+            self.forms.append((a.get("action") or "", {}))
+            return
+        if not self.forms:
+            return
+        values = self.forms[-1][1]
+        name = a.get("name")
+        if tag == "input" and name:
+            kind = a.get("type") or "text"
+            if kind in ("radio", "checkbox"):
+                if "checked" in a:
+                    values[name] = a.get("value") or "on"
+            elif kind not in ("submit", "button"):
+                values[name] = a.get("value") or ""
+        elif tag == "select" and name:
+            self._select = name
+        elif tag == "option" and self._select:
+            # The first option is sent when none is selected.
+            if "selected" in a or self._select not in values:
+                values[self._select] = a.get("value") or ""
+        elif tag == "textarea" and name:
+            self._textarea = name
+            values[name] = ""
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "select":
+            self._select = None
+        elif tag == "textarea" and self._textarea and self.forms:
+            values = self.forms[-1][1]
+            # Browsers drop the one line break that opens a textarea's content.
+            values[self._textarea] = re.sub(r"^\r?\n", "", values[self._textarea])
+            self._textarea = None
+
+    def handle_data(self, data: str) -> None:
+        if self._textarea and self.forms:
+            self.forms[-1][1][self._textarea] += data
+
+
+def form_values(markup: str, action: str = "") -> dict[str, str]:
+    """What the form with that action (empty: posts to its own page) would submit."""
+    parser = _Forms()
+    parser.feed(markup)
+    for form_action, values in parser.forms:
+        if form_action == action:
+            return values
+    raise AssertionError(f"no form with action {action!r}")
+
+
+# ----------------------------------------------------------------------------- making data
+
+
+def add_item(
+    patient: User,
+    *,
+    slug: str | None = None,
+    name: str | None = None,
+    start: int = 0,
+    end: int | None = None,
+    stopped: bool = False,
+    days_per_week: int = 5,
+    **dose: int,
+) -> ProgrammeItem:
+    """Prescribe an item directly; start and end are days from the patient's today."""
+    today = local_today(patient.timezone)
+    exercise = db.session.scalar(select(Exercise).where(Exercise.slug == slug)) if slug else None
+    item = ProgrammeItem(
+        patient_id=patient.id,
+        exercise_id=exercise.id if exercise else None,
+        custom_name=name,
+        discipline=exercise.discipline if exercise else "physio",
+        days_per_week=days_per_week,
+        start_date=today + timedelta(days=start),
+        end_date=None if end is None else today + timedelta(days=end),
+        stopped_at=utcnow() if stopped else None,
+        **dose,
+    )
+    db.session.add(item)
+    db.session.commit()
+    return item
+
+
+def add_entry(user: User, kind: str, days_ago: int = 0, **fields: Any) -> Entry:
+    """Log an entry directly, at the person's local time now, some days ago."""
+    when = local_now(user.timezone) - timedelta(days=days_ago)
+    entry, _ = create_entry(db.session, user, kind, fields, when)
+    db.session.commit()
+    return entry
+
+
+def live_entries(user: User) -> list[Entry]:
+    """A person's entries that are not deleted."""
+    return list(
+        db.session.scalars(
+            select(Entry).where(Entry.user_id == user.id, Entry.deleted_at.is_(None))
+        )
+    )
+
+
+def entry_count() -> int:
+    """All rows of the entries table, tombstones included."""
+    return db.session.scalar(select(func.count()).select_from(Entry)) or 0
+
+
+def now_field(tz: str = TZ) -> str:
+    """The local time now, as a datetime-local field holds it."""
+    return local_now(tz).strftime(FORM_TIME)
+
+
+# ----------------------------------------------------------------------------- Today
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "stopped", "shown"),
+    [
+        (0, None, False, True),
+        (-30, 0, False, True),
+        (-30, -1, False, False),
+        (1, None, False, False),
+        (-30, None, True, False),
+    ],
+    ids=["starts-today", "ends-today", "ended-yesterday", "starts-tomorrow", "stopped"],
+)
+def test_today_lists_only_items_in_force(
+    patient_client: CsrfClient,
+    people: People,
+    start: int,
+    end: int | None,
+    stopped: bool,
+    shown: bool,
+) -> None:
+    item = add_item(
+        people.patient, name="Step-ups on the bottom stair", start=start, end=end, stopped=stopped
+    )
+    page = patient_client.get("/today").get_data(as_text=True)
+    exercises = section(page, "programme-h")
+    assert ("Step-ups on the bottom stair" in exercises) is shown
+    assert (f'action="/today/items/{item.id}/done"' in page) is shown
+    if shown:
+        assert "Done" in exercises
+        assert "0 of 5 days this week" in exercises
+    else:
+        assert "No exercises from a therapist yet" in exercises
+
+
+def test_done_logs_the_prescribed_dose(patient_client: CsrfClient, people: People) -> None:
+    item = add_item(people.patient, slug="sit-to-stand", sets=2, reps=10)
+    action = f"/today/items/{item.id}/done"
+    today = patient_client.get("/today").get_data(as_text=True)
+    assert "Done today" not in today
+    assert f"2 {TIMES} 10" in section(today, "programme-h")
+
+    response = patient_client.post(action, data=form_values(today, action), follow_redirects=True)
+    page = response.get_data(as_text=True)
+
+    assert "Saved: Sit to stand, done." in visible(page)
+    assert "Done today" in section(page, "programme-h")
+    assert "1 of 5 days this week" in section(page, "programme-h")
+    logged = section(page, "logged-h")
+    assert "Sit to stand" in logged and f"2 {TIMES} 10" in logged
+    (entry,) = live_entries(people.patient)
+    assert entry.kind == "exercise"
+    assert entry.programme_item_id == item.id
+    assert entry.exercise_id == item.exercise_id
+    assert (entry.discipline, entry.name, entry.sets, entry.reps) == (
+        "physio",
+        "Sit to stand",
+        2,
+        10,
+    )
+    assert entry.local_date == local_today(TZ)
+    assert abs(entry.occurred_at - utcnow()) < timedelta(minutes=2)
+
+
+@pytest.mark.parametrize(
+    ("url", "data"),
+    [
+        ("item", {}),
+        ("/today/fatigue", {"fatigue": "6"}),
+        ("/today/bad_day", {"reason": "heat"}),
+        ("/log/fatigue", {"fatigue": "4", "context": "heat"}),
+        ("/log/bad_day", {"reason": "pain"}),
+    ],
+    ids=["done-button", "fatigue-button", "bad-day-button", "fatigue-form", "bad-day-form"],
+)
+def test_sending_the_same_form_twice_stores_one_entry(
+    patient_client: CsrfClient, people: People, url: str, data: dict[str, str]
+) -> None:
+    if url == "item":
+        url = f"/today/items/{add_item(people.patient, name='Bridge').id}/done"
+    if url.startswith("/log/"):
+        data = {**data, "occurred_at": now_field()}
+    data = {**data, "entry_id": str(uuid.uuid4())}  # as the page sets it, once per form
+
+    first = patient_client.post(url, data=data)
+    retry = patient_client.post(url, data=data)  # e.g. the phone resends after a timeout
+
+    assert first.status_code == retry.status_code == 302
+    assert [e.id for e in live_entries(people.patient)] == [data["entry_id"]]
+    assert entry_count() == 1
+
+
+def test_new_entry_form_says_already_saved_on_retry(
+    patient_client: CsrfClient, people: People
+) -> None:
+    form = form_values(patient_client.get("/log/fatigue").get_data(as_text=True))
+    form["fatigue"] = "5"
+    patient_client.post("/log/fatigue", data=form)
+    retry = patient_client.post("/log/fatigue", data=form, follow_redirects=True)
+    assert "Already saved." in visible(retry.get_data(as_text=True))
+    assert len(live_entries(people.patient)) == 1
+
+
+@pytest.mark.parametrize("tz", ["Europe/London", "Pacific/Auckland", "America/Los_Angeles"])
+def test_fatigue_button_stores_now_on_the_persons_own_date(client: CsrfClient, tz: str) -> None:
+    user = make_user("patient", timezone=tz)
+    login(client, user)
+    before = local_today(tz)
+    response = client.post("/today/fatigue", data={"fatigue": "7"}, follow_redirects=True)
+    after = local_today(tz)
+
+    page = response.get_data(as_text=True)
+    assert "Saved: fatigue 7 out of 10." in visible(page)
+    (entry,) = live_entries(user)
+    assert entry.kind == "fatigue" and entry.fatigue == 7
+    assert abs(entry.occurred_at - utcnow()) < timedelta(minutes=2)
+    assert entry.local_date in (before, after)  # the person's date, not the server's or UTC's
+    assert "Fatigue 7 out of 10" in section(page, "logged-h")
+    assert long_date(entry.local_date) in visible(page)  # Today's heading is their date
+
+
+@pytest.mark.parametrize(
+    ("tz", "local", "utc", "day"),
+    [
+        # Summer in New Zealand (UTC+13): breakfast is still the previous day in UTC.
+        ("Pacific/Auckland", "2026-01-15 08:30", "2026-01-14 19:30", "2026-01-15"),
+        # Winter in New Zealand (UTC+12).
+        ("Pacific/Auckland", "2026-07-01 11:00", "2026-06-30 23:00", "2026-07-01"),
+        # Evening in California (UTC-8) is already the next day in UTC.
+        ("America/Los_Angeles", "2026-01-15 20:00", "2026-01-16 04:00", "2026-01-15"),
+        # Just after midnight in a British summer (UTC+1).
+        ("Europe/London", "2026-07-01 00:30", "2026-06-30 23:30", "2026-07-01"),
+    ],
+)
+def test_entry_keeps_the_local_date_and_stores_utc(
+    client: CsrfClient, tz: str, local: str, utc: str, day: str
+) -> None:
+    user = make_user("patient", timezone=tz)
+    occurred = datetime.fromisoformat(local)
+    entry, created = create_entry(db.session, user, "fatigue", {"fatigue": 5}, occurred)
+    db.session.commit()
+
+    assert created
+    assert entry.occurred_at == datetime.fromisoformat(utc)
+    assert entry.local_date == date.fromisoformat(day)
+
+    login(client, user)
+    page = client.get(f"/history?until={day}").get_data(as_text=True)
+    assert long_date(date.fromisoformat(day)) in section(page, f"day-{day}")
+    text = entry_text(page, entry.id)
+    assert text is not None
+    assert local[-5:] in text and utc[-5:] not in text  # their clock time, not UTC's
+
+
+def test_quick_walking_form_is_filled_in_from_the_last_walk(
+    patient_client: CsrfClient, people: People
+) -> None:
+    first = form_values(patient_client.get("/today").get_data(as_text=True), "/today/mobility")
+    assert first["setting"] == "indoors" and first["distance_m"] == ""
+
+    add_entry(people.patient, "mobility", days_ago=3, aid="one_stick", setting="indoors")
+    add_entry(
+        people.patient,
+        "mobility",
+        days_ago=1,
+        aid="two_sticks",
+        setting="outdoors",
+        distance_m=350,
+        minutes=12,
+        falls=1,
+        near_falls=2,
+    )
+    page = patient_client.get("/today").get_data(as_text=True)
+    assert "Filled in from your last entry." in section(page, "walk-h")
+    form = form_values(page, "/today/mobility")
+    assert (form["aid"], form["setting"], form["distance_m"], form["minutes"]) == (
+        "two_sticks",
+        "outdoors",
+        "350",
+        "12",
+    )
+    assert form["falls"] == "" and form["near_falls"] == ""  # a fall is never carried over
+
+    response = patient_client.post("/today/mobility", data=form, follow_redirects=True)
+    assert "Saved: walking with two sticks or crutches." in visible(response.get_data(as_text=True))
+    newest = max(live_entries(people.patient), key=lambda e: e.occurred_at)
+    assert (newest.aid, newest.distance_m, newest.falls) == ("two_sticks", 350, 0)
+    assert newest.local_date == local_today(TZ)
+
+
+@pytest.mark.parametrize(
+    ("kind", "last", "expected", "not_carried"),
+    [
+        (
+            "exercise",
+            {"discipline": "slt", "name": "Humming scales", "minutes": 5, "effort": 4},
+            {"discipline": "slt", "name": "Humming scales", "minutes": "5", "effort": "4"},
+            {"note": ""},
+        ),
+        (
+            "fatigue",
+            {"fatigue": 8, "context": "heat", "note": "Hot bus"},
+            {},
+            # A rating and its reason are about one moment: neither is carried over.
+            {"fatigue": None, "context": "", "note": ""},
+        ),
+        (
+            "mobility",
+            {"aid": "frame", "setting": "outdoors", "distance_m": 120, "falls": 1},
+            {"aid": "frame", "setting": "outdoors", "distance_m": "120"},
+            {"falls": ""},
+        ),
+    ],
+)
+def test_new_entry_form_starts_from_now_and_the_last_values(
+    patient_client: CsrfClient,
+    people: People,
+    kind: str,
+    last: dict[str, Any],
+    expected: dict[str, str],
+    not_carried: dict[str, str | None],
+) -> None:
+    add_entry(people.patient, kind, days_ago=2, **last)
+    before = local_now(TZ)
+    form = form_values(patient_client.get(f"/log/{kind}").get_data(as_text=True))
+    after = local_now(TZ)
+
+    for name, value in expected.items():
+        assert form[name] == value, name
+    for name, value in not_carried.items():
+        assert form.get(name) == value, name
+    assert form["occurred_at"] in {before.strftime(FORM_TIME), after.strftime(FORM_TIME)}
+    uuid.UUID(form["entry_id"])  # a fresh id, so that a resend is recognised
+
+
+def test_exercise_form_carries_over_a_catalogue_exercise(
+    patient_client: CsrfClient, people: People
+) -> None:
+    exercise = db.session.scalar(select(Exercise).where(Exercise.slug == "long-strong-ah"))
+    assert exercise is not None
+    add_entry(
+        people.patient,
+        "exercise",
+        discipline="slt",
+        exercise_id=exercise.id,
+        name=exercise.name,
+        phonation_seconds=12,
+    )
+    form = form_values(patient_client.get("/log/exercise").get_data(as_text=True))
+    assert form["exercise_id"] == str(exercise.id)
+    assert form["discipline"] == "slt"
+    assert form["phonation_seconds"] == "12"
+
+
+# ----------------------------------------------------------------------------- logging and History
+
+KIND_CASES = [
+    (
+        "exercise",
+        {
+            "discipline": "physio",
+            "exercise_id": "",
+            "name": "Garden steps",
+            "sets": "3",
+            "reps": "8",
+            "effort": "6",
+            "pain": "2",
+        },
+        {"name": "Garden steps", "sets": 3, "reps": 8, "effort": 6, "pain": 2},
+        ["Exercise", "Garden steps", "Physiotherapy", f"3 {TIMES} 8", "effort 6/10", "pain 2/10"],
+    ),
+    (
+        "fatigue",
+        {"fatigue": "7", "context": "heat"},
+        {"fatigue": 7, "context": "heat"},
+        ["Fatigue 7 out of 10", "Heat"],
+    ),
+    (
+        "mobility",
+        {
+            "aid": "frame",
+            "setting": "outdoors",
+            "distance_m": "250",
+            "minutes": "10",
+            "falls": "1",
+            "near_falls": "2",
+        },
+        {"aid": "frame", "setting": "outdoors", "distance_m": 250, "falls": 1, "near_falls": 2},
+        ["Walking frame or rollator", "Outdoors", "250 m", "10 min", "1 fall", "2 near-falls"],
+    ),
+    (
+        "exercise",
+        # A catalogue exercise keeps its own therapy and name, whatever the selector said.
+        {
+            "discipline": "physio",
+            "exercise_id": "long-strong-ah",
+            "name": "",
+            "phonation_seconds": "10",
+        },
+        {"discipline": "slt", "name": 'Long strong "ah"', "phonation_seconds": 10},
+        ['Long strong "ah"', "Speech and language therapy", "'ah' 10 s"],
+    ),
+    ("bad_day", {"reason": "heat"}, {"reason": "heat"}, ["Bad day: heat"]),
+    ("bad_day", {"reason": "relapse"}, {"reason": "relapse"}, ["Relapse or flare-up"]),
+]
+
+
+@pytest.mark.parametrize(("kind", "data", "stored", "shown"), KIND_CASES)
+def test_each_kind_logged_by_its_form_shows_in_history(
+    patient_client: CsrfClient,
+    people: People,
+    kind: str,
+    data: dict[str, str],
+    stored: dict[str, Any],
+    shown: list[str],
+) -> None:
+    if data.get("exercise_id"):  # a catalogue slug in the table: the form sends its id
+        exercise = db.session.scalar(select(Exercise).where(Exercise.slug == data["exercise_id"]))
+        assert exercise is not None
+        data = {**data, "exercise_id": str(exercise.id)}
+        stored = {**stored, "exercise_id": exercise.id}
+    when = local_now(TZ) - timedelta(hours=1)
+    form = form_values(patient_client.get(f"/log/{kind}").get_data(as_text=True))
+    form.update(data, occurred_at=when.strftime(FORM_TIME), note="Logged from the test")
+    response = patient_client.post(f"/log/{kind}", data=form)
+    assert response.status_code == 302, visible(response.get_data(as_text=True))
+
+    (entry,) = live_entries(people.patient)
+    assert entry.kind == kind
+    assert {name: getattr(entry, name) for name in stored} == stored
+    assert entry.local_date == when.date()
+    page = patient_client.get("/history").get_data(as_text=True)
+    text = entry_text(page, entry.id)
+    assert text is not None
+    for words in [*shown, when.strftime("%H:%M"), "Logged from the test"]:
+        assert words in text
+    assert long_date(when.date()) in section(page, f"day-{when.date().isoformat()}")
+
+
+@pytest.mark.parametrize(
+    ("kind", "before", "change", "old_text", "new_text", "stored"),
+    [
+        ("fatigue", {"fatigue": 5}, {"fatigue": "3"}, "Fatigue 5", "Fatigue 3", {"fatigue": 3}),
+        (
+            "mobility",
+            {"aid": "one_stick", "setting": "outdoors", "distance_m": 400},
+            {"aid": "frame", "distance_m": "150"},
+            "400 m",
+            "150 m",
+            {"aid": "frame", "distance_m": 150, "setting": "outdoors"},
+        ),
+    ],
+)
+def test_edit_changes_the_entry(
+    patient_client: CsrfClient,
+    people: People,
+    kind: str,
+    before: dict[str, Any],
+    change: dict[str, str],
+    old_text: str,
+    new_text: str,
+    stored: dict[str, Any],
+) -> None:
+    entry = add_entry(people.patient, kind, days_ago=1, **before)
+    entry_id = entry.id
+    assert old_text in entry_text(patient_client.get("/history").get_data(as_text=True), entry_id)
+
+    form = form_values(patient_client.get(f"/entries/{entry_id}/edit").get_data(as_text=True))
+    assert {name: form[name] for name in before} == {k: str(v) for k, v in before.items()}
+    earlier = local_now(TZ) - timedelta(days=2)
+    form.update(change, occurred_at=earlier.strftime(FORM_TIME))
+    response = patient_client.post(f"/entries/{entry_id}/edit", data=form, follow_redirects=True)
+
+    page = response.get_data(as_text=True)
+    assert "Changes saved." in visible(page)
+    text = entry_text(page, entry_id)
+    assert text is not None and new_text in text and old_text not in text
+    db.session.refresh(entry)
+    assert {name: getattr(entry, name) for name in stored} == stored
+    assert entry.local_date == earlier.date()
+    assert entry_count() == 1
+
+
+def test_editing_a_done_item_keeps_it_done(patient_client: CsrfClient, people: People) -> None:
+    item = add_item(people.patient, slug="sit-to-stand", sets=2, reps=10)
+    patient_client.post(f"/today/items/{item.id}/done", data={"entry_id": str(uuid.uuid4())})
+    (entry,) = live_entries(people.patient)
+
+    form = form_values(patient_client.get(f"/entries/{entry.id}/edit").get_data(as_text=True))
+    assert (form["sets"], form["reps"]) == ("2", "10")
+    form["reps"] = "7"
+    patient_client.post(f"/entries/{entry.id}/edit", data=form)
+
+    today = patient_client.get("/today").get_data(as_text=True)
+    assert "Done today" in section(today, "programme-h")
+    assert f"2 {TIMES} 7" in section(today, "logged-h")
+    db.session.refresh(entry)
+    assert (entry.reps, entry.programme_item_id, entry.name) == (7, item.id, "Sit to stand")
+
+
+def test_log_with_changes_starts_from_the_prescription(
+    patient_client: CsrfClient, people: People
+) -> None:
+    item = add_item(people.patient, slug="heel-raises", sets=2, reps=12)
+    form = form_values(patient_client.get(f"/log/exercise?item={item.id}").get_data(as_text=True))
+    assert (form["programme_item_id"], form["sets"], form["reps"]) == (str(item.id), "2", "12")
+    assert form["exercise_id"] == str(item.exercise_id)
+    form.update(reps="8", effort="7")
+
+    response = patient_client.post("/log/exercise", data=form, follow_redirects=True)
+
+    exercises = section(response.get_data(as_text=True), "programme-h")
+    assert "Done today" in exercises and "1 of 5 days this week" in exercises
+    (entry,) = live_entries(people.patient)
+    assert (entry.programme_item_id, entry.sets, entry.reps, entry.effort) == (item.id, 2, 8, 7)
+
+
+def test_delete_leaves_a_tombstone_and_restore_brings_it_back(
+    patient_client: CsrfClient, people: People
+) -> None:
+    item = add_item(people.patient, name="Wall press-ups", reps=10)
+    patient_client.post(f"/today/items/{item.id}/done", data={"entry_id": str(uuid.uuid4())})
+    (entry,) = live_entries(people.patient)
+    entry_id = entry.id
+    assert "Done today" in section(
+        patient_client.get("/today").get_data(as_text=True), "programme-h"
+    )
+
+    deleted = patient_client.post(f"/entries/{entry_id}/delete", follow_redirects=True)
+    page = deleted.get_data(as_text=True)
+    assert "Entry deleted." in visible(page)
+    assert "Deleted: Wall press-ups." in visible(page)
+    assert "Undo delete" in visible(page)
+    assert entry_text(page, entry_id) is None
+    assert entry_text(patient_client.get("/history").get_data(as_text=True), entry_id) is None
+    today = patient_client.get("/today").get_data(as_text=True)
+    assert "Done today" not in today
+    assert "Nothing yet today." in section(today, "logged-h")
+    assert patient_client.get(f"/entries/{entry_id}/edit").status_code == 404
+    db.session.refresh(entry)
+    assert entry.deleted_at is not None  # the row stays, so other devices learn of the delete
+    assert entry_count() == 1
+
+    restored = patient_client.post(f"/entries/{entry_id}/restore", follow_redirects=True)
+    page = restored.get_data(as_text=True)
+    assert "Entry brought back." in visible(page)
+    assert "Wall press-ups" in entry_text(page, entry_id)
+    assert "Done today" in section(
+        patient_client.get("/today").get_data(as_text=True), "programme-h"
+    )
+    db.session.refresh(entry)
+    assert entry.deleted_at is None
+
+
+def test_history_pages_by_month(patient_client: CsrfClient, people: People) -> None:
+    for days_ago in (0, 20, 45, 70):
+        add_entry(people.patient, "fatigue", days_ago=days_ago, fatigue=3, note=f"note {days_ago}")
+    today = local_today(TZ)
+
+    page = patient_client.get("/history").get_data(as_text=True)
+    text = visible(page)
+    assert "note 0" in text and "note 20" in text
+    assert "note 45" not in text and "note 70" not in text
+    assert f"From {long_date(today - timedelta(days=29))} to {long_date(today)}." in text
+    older = today - timedelta(days=30)
+    assert f'href="/history?until={older.isoformat()}">Older' in page
+    assert ">Newer<" not in page  # nothing after today
+
+    page = patient_client.get(f"/history?until={older.isoformat()}").get_data(as_text=True)
+    text = visible(page)
+    assert "note 45" in text
+    assert "note 0" not in text and "note 20" not in text and "note 70" not in text
+    assert f'href="/history?until={today.isoformat()}">Newer' in page
+
+    page = patient_client.get(f"/history?until={(today - timedelta(days=60)).isoformat()}")
+    text = visible(page.get_data(as_text=True))
+    assert "note 70" in text and "note 45" not in text
+
+
+def test_a_month_with_nothing_says_so(patient_client: CsrfClient, people: People) -> None:
+    add_entry(people.patient, "fatigue", fatigue=3)
+    text = visible(patient_client.get("/history?until=2020-01-31").get_data(as_text=True))
+    assert "Nothing logged in these days." in text
+    assert "Fatigue 3 out of 10" not in text
+
+
+@pytest.mark.parametrize("by_carer", [True, False], ids=["carer", "self"])
+def test_entries_by_a_carer_say_so(
+    patient_client: CsrfClient, people: People, by_carer: bool
+) -> None:
+    form = form_values(patient_client.get("/log/fatigue").get_data(as_text=True))
+    form["fatigue"] = "6"
+    if by_carer:
+        form["by_carer"] = "y"
+    patient_client.post("/log/fatigue", data=form)
+
+    (entry,) = live_entries(people.patient)
+    assert entry.by_carer is by_carer
+    for url in ("/history", "/today"):
+        text = entry_text(patient_client.get(url).get_data(as_text=True), entry.id)
+        assert text is not None
+        assert ("entered by a carer" in text) is by_carer
