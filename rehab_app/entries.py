@@ -123,13 +123,15 @@ def programme_progress(
         )
         .distinct()
     ).all()
-    days: dict[int, set[date]] = {}
+    days: dict[int | None, set[date]] = {}
     for item_id, day in rows:
         days.setdefault(item_id, set()).add(day)
     return {i.id: (today in days.get(i.id, set()), len(days.get(i.id, set()))) for i in items}
 
 
-def log_programme_item(session: Session, user: User, item: ProgrammeItem, entry_id: str | None):
+def log_programme_item(
+    session: Session, user: User, item: ProgrammeItem, entry_id: str | None
+) -> tuple[Entry, bool]:
     """Log a programme item as done now, at the prescribed dose."""
     fields: dict[str, Any] = {
         "discipline": item.discipline,
