@@ -79,7 +79,7 @@ def create_app(config: type[Config] | str | None = None, **overrides: Any) -> Fl
     _init_assets(app)
     _init_sqlite(app)
 
-    from . import account, auth, pages, patient, therapist
+    from . import account, api, auth, pages, patient, therapist
     from .cli import register_cli
 
     app.url_map.converters["int"] = IdConverter  # before the blueprints add rules
@@ -89,6 +89,7 @@ def create_app(config: type[Config] | str | None = None, **overrides: Any) -> Fl
     app.register_blueprint(patient.bp)
     app.register_blueprint(therapist.bp)
     app.register_blueprint(account.bp)
+    app.register_blueprint(api.bp)
     register_cli(app)
     _init_templates(app)
     _init_errors(app)

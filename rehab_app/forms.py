@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import re
 import uuid
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from email_validator import EmailNotValidError, validate_email
@@ -34,6 +33,7 @@ from wtforms.validators import (
 )
 
 from .timeutil import local_now, timezone_names
+from .validation import CONTROL_CHARS_MESSAGE, has_control_chars, time_window_error
 from .vocab import (
     AIDS,
     BAD_DAY_REASONS,
@@ -46,17 +46,14 @@ from .vocab import (
     SETTINGS,
 )
 
-CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-MAX_PAST = timedelta(days=5 * 366)
-MAX_FUTURE = timedelta(hours=1)
 # WTForms' messages for a choice that is not offered, or that cannot be coerced (words for 0-10).
 CHOICE_ERRORS = ("Not a valid choice.", "Invalid Choice: could not coerce.")
 
 
 def no_control_chars(_form: FlaskForm, field: Field) -> None:
     """Refuse invisible control characters (PostgreSQL cannot store NUL, people never mean them)."""
-    if isinstance(field.data, str) and CONTROL_CHARS.search(field.data):
-        raise ValidationError("Please remove the invisible control characters.")
+    if has_control_chars(field.data):
+        raise ValidationError(CONTROL_CHARS_MESSAGE)
 
 
 def email_address(_form: FlaskForm, field: Field) -> None:
@@ -248,13 +245,11 @@ class EntryForm(BaseForm):
 
     def validate_occurred_at(self, field: Field) -> None:
         """Not in the future, not from long ago."""
-        now = local_now(self.tz)
         if field.data is None:
             return
-        if field.data > now + MAX_FUTURE:
-            raise ValidationError("That is in the future. Enter when it happened.")
-        if field.data < now - MAX_PAST:
-            raise ValidationError("Enter a date within the last five years.")
+        error = time_window_error(field.data, local_now(self.tz))
+        if error:
+            raise ValidationError(error)
 
     def validate_entry_id(self, field: Field) -> None:
         """A client-made id must be a UUID."""

@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime
 
 from flask_login import UserMixin
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     CheckConstraint,
     Date,
@@ -16,10 +17,14 @@ from sqlalchemy import (
     Integer,
     String,
     Text,
+    event,
     func,
+    insert,
     text,
+    update,
 )
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.engine import Connection
+from sqlalchemy.orm import Mapped, Session, UOWTransaction, mapped_column, relationship
 
 from .extensions import db
 from .vocab import LIMITS
@@ -136,6 +141,7 @@ class ProgrammeItem(db.Model):
     __table_args__ = (
         CheckConstraint("days_per_week BETWEEN 1 AND 7", name="days_per_week"),
         CheckConstraint("end_date IS NULL OR end_date >= start_date", name="dates"),
+        Index("ix_programme_items_patient_change_seq", "patient_id", "change_seq"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -159,6 +165,8 @@ class ProgrammeItem(db.Model):
     stopped_at: Mapped[datetime | None] = mapped_column(DateTime)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
+    # Where this row's latest change sits in the change feed (see stamp_changes).
+    change_seq: Mapped[int] = mapped_column(BigInteger, default=0, server_default=text("0"))
 
     exercise: Mapped[Exercise | None] = relationship()
 
@@ -196,6 +204,7 @@ class Entry(db.Model):
         *(_range(c, 0, LIMITS["scale"]) for c in ("effort", "pain", "fatigue")),
         Index("ix_entries_user_date", "user_id", "local_date"),
         Index("ix_entries_user_kind_occurred", "user_id", "kind", "occurred_at"),
+        Index("ix_entries_user_change_seq", "user_id", "change_seq"),
     )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
@@ -208,6 +217,8 @@ class Entry(db.Model):
     deleted_at: Mapped[datetime | None] = mapped_column(DateTime)
     by_carer: Mapped[bool] = mapped_column(Boolean, default=False)
     note: Mapped[str | None] = mapped_column(Text)
+    # Where this entry's latest change sits in the change feed (see stamp_changes).
+    change_seq: Mapped[int] = mapped_column(BigInteger, default=0, server_default=text("0"))
 
     # Exercise sessions.
     discipline: Mapped[str | None] = mapped_column(String(16))
@@ -289,3 +300,68 @@ class LoginAttempt(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     key: Mapped[str] = mapped_column(String(300))
     at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, server_default=func.now())
+
+
+class SyncClient(db.Model):
+    """An installed app (one browser on one device) that syncs one user's log."""
+
+    __tablename__ = "sync_clients"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    # The client's mutations are applied strictly in order: this is the last one applied.
+    last_mutation_id: Mapped[int] = mapped_column(BigInteger, default=0)
+    last_seen_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class ChangeCounter(db.Model):
+    """One row (id 1): the last change sequence number handed out.
+
+    A row rather than a database sequence: the UPDATE that takes numbers also locks the
+    row until the transaction ends, so numbers become visible in the order they were
+    handed out, and a reader whose cursor has passed a number never misses a change that
+    commits later with a smaller one. SQLite serialises writers anyway.
+    """
+
+    __tablename__ = "change_counter"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    value: Mapped[int] = mapped_column(BigInteger)
+
+
+SYNCED_MODELS = (Entry, ProgrammeItem)
+
+
+def next_change_seqs(connection: Connection, count: int) -> range:
+    """Take `count` new change sequence numbers, holding the counter until commit."""
+    table = ChangeCounter.__table__
+    last = connection.execute(
+        update(table)
+        .where(table.c.id == 1)
+        .values(value=table.c.value + count)
+        .returning(table.c.value)
+    ).scalar_one_or_none()
+    if last is None:  # a database made without the migrations (the test suite's)
+        connection.execute(insert(table).values(id=1, value=count))
+        last = count
+    return range(last - count + 1, last + 1)
+
+
+@event.listens_for(Session, "before_flush")
+def stamp_changes(session: Session, _flush: UOWTransaction, _instances: object) -> None:
+    """Give every new or changed entry and programme item a new change sequence number.
+
+    The one place that feeds the sync change feed, whoever writes: the web forms, a
+    therapist, the sync API or a CLI command.
+    """
+    changed = [
+        obj
+        for obj in (*session.new, *session.dirty)
+        if isinstance(obj, SYNCED_MODELS)
+        and (obj in session.new or session.is_modified(obj, include_collections=False))
+    ]
+    if not changed:
+        return
+    for obj, seq in zip(changed, next_change_seqs(session.connection(), len(changed)), strict=True):
+        obj.change_seq = seq

@@ -18,9 +18,9 @@ from flask import Flask
 from sqlalchemy import func, select
 
 from rehab_app import entries as log
-from rehab_app import links
+from rehab_app import links, sync
 from rehab_app.extensions import db
-from rehab_app.models import CareLink, Entry, LinkCode, ProgrammeItem, User
+from rehab_app.models import CareLink, Entry, LinkCode, ProgrammeItem, SyncClient, User
 from rehab_app.timeutil import local_now, local_today
 from tests.conftest import PASSWORD, CsrfClient, People, link, login
 
@@ -65,6 +65,11 @@ def therapists(linked: int, unlinked: int) -> dict[str, int]:
     return {ANON: 302, OWNER: 403, OTHER: 403, LINKED: linked, UNLINKED: unlinked}
 
 
+def api(owner: int, other: int) -> dict[str, int]:
+    """A sync API route: JSON 401 for anonymous visitors (never a redirect), 403 for therapists."""
+    return {ANON: 401, OWNER: owner, OTHER: other, LINKED: 403, UNLINKED: 403}
+
+
 # (rule, method) -> {actor: status}, with URL parameters naming the owner's things (see `url`).
 EXPECTED: dict[tuple[str, str], dict[str, int]] = {
     ("/static/<path:filename>", "GET"): everyone(200),
@@ -99,7 +104,14 @@ EXPECTED: dict[tuple[str, str], dict[str, int]] = {
     ("/account/export.csv", "GET"): patients(owner=200, other=200),
     ("/account/delete", "GET"): patients(owner=200, other=200),
     ("/account/delete", "POST"): patients(owner=302, other=302),
+    ("/api/v1/openapi.json", "GET"): everyone(200),
+    ("/api/v1/clients", "POST"): api(owner=201, other=201),
+    # The owner's client id: another person gets the 404 of an unknown client.
+    ("/api/v1/sync/push", "POST"): api(owner=200, other=404),
+    ("/api/v1/sync/pull", "GET"): api(owner=200, other=404),
 }
+# Routes that take JSON with the CSRF token in the X-CSRFToken header, not a form.
+JSON_ROUTES = {("/api/v1/clients", "POST"), ("/api/v1/sync/push", "POST")}
 
 # Where an anonymous 302 leads when it is not to the login page: these log someone in.
 ANON_REDIRECTS = {("/signup", "POST"): "/today", ("/login", "POST"): "/today"}
@@ -119,6 +131,7 @@ class World:
     code: str  # an unused link code of the unlinked therapist
     owner_id: int
     other_id: int
+    client_id: str  # the owner's registered sync client
 
     def user(self, actor: str) -> User | None:
         """The account an actor logs in as."""
@@ -163,6 +176,7 @@ def make_world(people: People) -> World:
     )
     db.session.add(item)
     code = links.make_code(db.session, people.other_therapist)
+    client = sync.register_client(db.session, owner)
     db.session.commit()
     care_link = links.active_link(db.session, people.therapist.id, owner.id)
     assert care_link is not None
@@ -175,6 +189,7 @@ def make_world(people: People) -> World:
         code.code,
         owner.id,
         people.other_patient.id,
+        client.id,
     )
 
 
@@ -194,7 +209,10 @@ def url(rule: str, world: World) -> str:
         "patient_id": world.people.patient.id,
         "link_id": world.link_id,
     }
-    return re.sub(r"<(?:[^:<>]+:)?([^<>]+)>", lambda m: str(values[m.group(1)]), rule)
+    path = re.sub(r"<(?:[^:<>]+:)?([^<>]+)>", lambda m: str(values[m.group(1)]), rule)
+    if rule == "/api/v1/sync/pull":
+        path += f"?client_id={world.client_id}&cursor=0"
+    return path
 
 
 def form(rule: str, method: str, world: World) -> dict[str, str]:
@@ -233,6 +251,17 @@ def form(rule: str, method: str, world: World) -> dict[str, str]:
         ("/account/delete", "POST"): {"password": PASSWORD},
     }
     return forms.get((rule, method), {})
+
+
+def json_body(rule: str, world: World) -> dict[str, object]:
+    """A valid JSON body for an API route."""
+    if rule == "/api/v1/sync/push":
+        edit = {"id": world.entry_id, "fatigue": 9, "note": "changed by someone"}
+        return {
+            "client_id": world.client_id,
+            "mutations": [{"id": 1, "op": "update", "entry": edit}],
+        }
+    return {}
 
 
 # ----------------------------------------------------------------------------- what a write changes
@@ -293,6 +322,20 @@ PROBES: dict[tuple[str, str], tuple[Probe, tuple[str, ...]]] = {
     ),
     ("/account/links/<int:link_id>/revoke", "POST"): (
         lambda w: _one(select(CareLink.revoked_at).where(CareLink.id == w.link_id)),
+        (OWNER,),
+    ),
+    ("/api/v1/clients", "POST"): (
+        lambda w: tuple(
+            _count(SyncClient, SyncClient.user_id == u) for u in (w.owner_id, w.other_id)
+        ),
+        PATIENTS,
+    ),
+    ("/api/v1/sync/push", "POST"): (
+        lambda w: (
+            _one(select(Entry.fatigue, Entry.note, Entry.change_seq).where(Entry.id == w.entry_id)),
+            _one(select(SyncClient.last_mutation_id).where(SyncClient.id == w.client_id)),
+            _entry_counts(w),
+        ),
         (OWNER,),
     ),
     ("/account/delete", "POST"): (
@@ -370,6 +413,9 @@ def test_authorization_matrix(
 
     if method == "GET":
         response = client.get(path)
+    elif (rule, method) in JSON_ROUTES:
+        headers = {"X-CSRFToken": client.csrf_token()}
+        response = client.post(path, json=json_body(rule, world), headers=headers)
     else:
         response = client.post(path, data=form(rule, method, world))
 

@@ -26,6 +26,8 @@ TABLES = {
     "programme_items",
     "entries",
     "login_attempts",
+    "sync_clients",
+    "change_counter",
 }
 
 

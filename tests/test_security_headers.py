@@ -34,6 +34,7 @@ HEALTH_DATA = {
     "/account/export.json",
     "/account/export.csv",
     "/account/delete",
+    "/api/v1/sync/pull",
 }
 # Referrer policies that never send a page's path (with its ids) to another site.
 PRIVATE_REFERRERS = {

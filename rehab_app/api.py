@@ -1,0 +1,157 @@
+"""The JSON API for installed apps: register a client, push mutations, pull changes."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any, TypeVar, cast
+
+from flask import Blueprint, Response, current_app, jsonify, request
+from flask_login import current_user
+from flask_wtf.csrf import generate_csrf
+from werkzeug.exceptions import RequestEntityTooLarge
+
+from . import sync
+from .access import me
+from .extensions import csrf, db
+from .openapi import openapi_document
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+# The API checks the CSRF header itself, after the login check, so that an expired
+# session answers 401 (log in again) rather than a CSRF error.
+csrf.exempt(bp)
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class ApiError(Exception):
+    """An error answered as {"error": code, "message": text} with an HTTP status."""
+
+    def __init__(self, status: int, code: str, message: str) -> None:
+        super().__init__(message)
+        self.status, self.code, self.message = status, code, message
+
+
+@bp.errorhandler(ApiError)
+def api_error(error: ApiError) -> tuple[Response, int]:
+    """Answer an API error as JSON."""
+    return jsonify(error=error.code, message=error.message), error.status
+
+
+def _too_large() -> ApiError:
+    limit = current_app.config["MAX_CONTENT_LENGTH"]
+    return ApiError(
+        413,
+        "too_large",
+        f"A request may carry at most {limit // 1024} KB. Send the changes in smaller batches.",
+    )
+
+
+@bp.errorhandler(RequestEntityTooLarge)
+def entity_too_large(_error: RequestEntityTooLarge) -> tuple[Response, int]:
+    """A body over MAX_CONTENT_LENGTH, however it was found out: JSON with a clear message."""
+    return api_error(_too_large())
+
+
+@bp.before_request
+def refuse_large_bodies() -> None:
+    """Refuse an oversized body from its declared length, before anything reads it."""
+    length = request.content_length
+    if length is not None and length > current_app.config["MAX_CONTENT_LENGTH"]:
+        raise _too_large()
+
+
+def patient_api(view: F) -> F:
+    """Let through logged-in patients with a valid CSRF header on writes; JSON errors else."""
+
+    @wraps(view)
+    def wrapped(*args: Any, **kwargs: Any) -> Any:
+        if not current_user.is_authenticated:
+            raise ApiError(401, "login_required", "Please log in again; nothing is lost.")
+        if current_user.role != "patient":
+            raise ApiError(403, "forbidden", "The sync API is for people logging their rehab.")
+        if request.method == "POST":
+            csrf.protect()  # reads the X-CSRFToken header; a failure is a JSON 400
+        return view(*args, **kwargs)
+
+    return cast(F, wrapped)
+
+
+def _json_body() -> dict[str, Any]:
+    """The request's JSON object, or a JSON 400 (a 413 is handled above)."""
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        raise ApiError(400, "bad_json", "The request body must be a JSON object.")
+    return body
+
+
+UNKNOWN_CLIENT = ApiError(404, "unknown_client", "This app is not registered; register it again.")
+
+
+def _client(client_id: object) -> Any:
+    try:
+        return sync.get_client(db.session, me(), client_id)
+    except sync.UnknownClient:
+        raise UNKNOWN_CLIENT from None
+
+
+@bp.post("/clients")
+@patient_api
+def register_client() -> tuple[Response, int]:
+    """Register an installed app; its mutation ids start after 0."""
+    client = sync.register_client(db.session, me())
+    db.session.commit()
+    return jsonify(client_id=client.id, last_mutation_id=0, cursor=0), 201
+
+
+@bp.post("/sync/push")
+@patient_api
+def push() -> Response:
+    """Apply a batch of one client's mutations, exactly once and in order."""
+    body = _json_body()
+    mutations = body.get("mutations")
+    if not isinstance(mutations, list):
+        raise ApiError(400, "bad_request", 'Send {"client_id": ..., "mutations": [...]}.')
+    if len(mutations) > sync.MAX_MUTATIONS:
+        raise ApiError(
+            413,
+            "too_many_mutations",
+            f"A push may carry at most {sync.MAX_MUTATIONS} changes; this one had "
+            f"{len(mutations)}. Send them in smaller batches.",
+        )
+    for mutation in mutations:
+        mutation_id = mutation.get("id") if isinstance(mutation, dict) else None
+        if isinstance(mutation_id, bool) or not isinstance(mutation_id, int) or mutation_id < 1:
+            raise ApiError(400, "bad_request", "Every change needs a whole-number id from 1 up.")
+        if mutation_id > 2**62:
+            raise ApiError(400, "bad_request", "That change id is too large.")
+    try:
+        results = sync.apply_mutations(db.session, me(), body.get("client_id"), mutations)
+    except sync.UnknownClient:
+        raise UNKNOWN_CLIENT from None
+    last_mutation_id = _client(body["client_id"]).last_mutation_id
+    db.session.commit()
+    return jsonify(results=results, last_mutation_id=last_mutation_id)
+
+
+@bp.get("/sync/pull")
+@patient_api
+def pull() -> Response:
+    """The changes to the person's entries and programme after a cursor, a page at a time."""
+    args = request.args
+    cursor, limit = args.get("cursor", "0"), args.get("limit", str(sync.DEFAULT_PULL_LIMIT))
+    if not (cursor.isascii() and cursor.isdigit() and len(cursor) < 19):
+        raise ApiError(400, "bad_request", "The cursor must be a whole number from 0 up.")
+    if not (limit.isascii() and limit.isdigit() and len(limit) <= 3 and 1 <= int(limit) <= 500):
+        raise ApiError(400, "bad_request", f"The limit must be from 1 to {sync.MAX_PULL_LIMIT}.")
+    client_id = args.get("client_id")
+    _client(client_id)
+    page = sync.pull_changes(db.session, me(), cast(str, client_id), int(cursor), int(limit))
+    # A fresh token for the next push: the app keeps working after a new login.
+    return jsonify(**page, csrf_token=generate_csrf())
+
+
+@bp.get("/openapi.json")
+def openapi() -> Response:
+    """The OpenAPI 3.1 description of every /api route."""
+    return jsonify(openapi_document())

@@ -1,0 +1,251 @@
+"""The OpenAPI 3.1 description of the sync API (no Flask here)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .sync import KIND_FIELDS, MAX_MUTATIONS, MAX_PULL_LIMIT, NUMBER_LIMITS, OPS
+from .vocab import (
+    AIDS,
+    BAD_DAY_REASONS,
+    DISCIPLINES,
+    FATIGUE_CONTEXTS,
+    NAME_MAX,
+    NOTE_MAX,
+    SETTINGS,
+)
+
+NULLABLE_INT = {"type": ["integer", "null"]}
+NULLABLE_TEXT = {"type": ["string", "null"]}
+
+
+def _entry_field_schemas() -> dict[str, Any]:
+    fields: dict[str, Any] = {
+        "id": {"type": "string", "format": "uuid"},
+        "kind": {"type": "string", "enum": list(KIND_FIELDS)},
+        "occurred_at": {
+            "type": "string",
+            "format": "date-time",
+            "description": "UTC, e.g. 2026-03-01T09:30:00Z",
+        },
+        "by_carer": {"type": "boolean"},
+        "note": {"type": ["string", "null"], "maxLength": NOTE_MAX},
+        "name": {"type": ["string", "null"], "maxLength": NAME_MAX},
+        "exercise_id": NULLABLE_INT,
+        "programme_item_id": NULLABLE_INT,
+        "discipline": {"enum": [*DISCIPLINES, None]},
+        "context": {"enum": [*FATIGUE_CONTEXTS, None]},
+        "aid": {"enum": [*AIDS, None]},
+        "setting": {"enum": [*SETTINGS, None]},
+        "reason": {"enum": [*BAD_DAY_REASONS, None]},
+    }
+    for name, high in NUMBER_LIMITS.items():
+        fields[name] = {"type": ["integer", "null"], "minimum": 0, "maximum": high}
+    return fields
+
+
+def _ref(name: str) -> dict[str, str]:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _json(schema: dict[str, Any], description: str) -> dict[str, Any]:
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+
+def _errors(*statuses: int) -> dict[str, Any]:
+    words = {
+        400: "Bad JSON, a bad request shape or a missing or wrong X-CSRFToken header",
+        401: "Not logged in (or the session expired): log in again; keep the outbox",
+        403: "Logged in as a therapist",
+        404: "Not one of this person's registered clients",
+        413: f"More than {MAX_MUTATIONS} mutations or more than 1 MB: split the batch",
+    }
+    return {str(s): _json(_ref("Error"), words[s]) for s in statuses}
+
+
+def openapi_document() -> dict[str, Any]:
+    """The OpenAPI 3.1 document served at /api/v1/openapi.json."""
+    entry_fields = _entry_field_schemas()
+    schemas: dict[str, Any] = {
+        "Error": {
+            "type": "object",
+            "required": ["error", "message"],
+            "properties": {"error": {"type": "string"}, "message": {"type": "string"}},
+        },
+        "EntryFields": {
+            "type": "object",
+            "required": ["id"],
+            "description": "A create carries kind, occurred_at and the kind's required fields; "
+            "an update carries only the fields that changed; a delete only the id.",
+            "properties": entry_fields,
+            "additionalProperties": True,
+        },
+        "Mutation": {
+            "type": "object",
+            "required": ["id", "op", "entry"],
+            "properties": {
+                "id": {
+                    "type": "integer",
+                    "minimum": 1,
+                    "description": "Per client, increasing by 1",
+                },
+                "op": {"type": "string", "enum": list(OPS)},
+                "entry": _ref("EntryFields"),
+            },
+        },
+        "PushRequest": {
+            "type": "object",
+            "required": ["client_id", "mutations"],
+            "properties": {
+                "client_id": {"type": "string", "format": "uuid"},
+                "mutations": {
+                    "type": "array",
+                    "maxItems": MAX_MUTATIONS,
+                    "items": _ref("Mutation"),
+                },
+            },
+        },
+        "MutationResult": {
+            "type": "object",
+            "required": ["mutation_id", "status"],
+            "properties": {
+                "mutation_id": {"type": "integer"},
+                "status": {
+                    "type": "string",
+                    "enum": ["applied", "duplicate", "gap", "rejected", "deleted"],
+                },
+                "entry_id": {"type": "string", "format": "uuid"},
+                "created": {"type": "boolean"},
+                "code": {"type": "string"},
+                "message": {"type": "string"},
+                "field": {"type": ["string", "null"]},
+            },
+        },
+        "PushResponse": {
+            "type": "object",
+            "required": ["results", "last_mutation_id"],
+            "properties": {
+                "results": {"type": "array", "items": _ref("MutationResult")},
+                "last_mutation_id": {"type": "integer"},
+            },
+        },
+        "Change": {
+            "type": "object",
+            "required": ["type", "id", "change_seq"],
+            "description": "An entry (a deleted one carries only type, id, kind, deleted_at and "
+            "change_seq) or a programme item.",
+            "properties": {
+                "type": {"type": "string", "enum": ["entry", "programme_item"]},
+                "id": {"type": ["string", "integer"]},
+                "change_seq": {"type": "integer"},
+                "deleted_at": {"type": ["string", "null"], "format": "date-time"},
+            },
+            "additionalProperties": True,
+        },
+        "PullResponse": {
+            "type": "object",
+            "required": ["changes", "cursor", "more", "last_mutation_id", "csrf_token"],
+            "properties": {
+                "changes": {"type": "array", "items": _ref("Change")},
+                "cursor": {"type": "integer"},
+                "more": {"type": "boolean"},
+                "last_mutation_id": {"type": "integer"},
+                "csrf_token": {"type": "string"},
+            },
+        },
+        "Client": {
+            "type": "object",
+            "required": ["client_id", "last_mutation_id", "cursor"],
+            "properties": {
+                "client_id": {"type": "string", "format": "uuid"},
+                "last_mutation_id": {"type": "integer"},
+                "cursor": {"type": "integer"},
+            },
+        },
+    }
+    csrf_header = {
+        "name": "X-CSRFToken",
+        "in": "header",
+        "required": True,
+        "schema": {"type": "string"},
+        "description": "The session's CSRF token (from a page, or from the last pull).",
+    }
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "Rehab Log sync API",
+            "version": "1",
+            "description": "Offline sync for the Rehab Log app; see docs/sync.md.",
+        },
+        "servers": [{"url": "/"}],
+        "components": {
+            "schemas": schemas,
+            "securitySchemes": {"session": {"type": "apiKey", "in": "cookie", "name": "session"}},
+        },
+        "security": [{"session": []}],
+        "paths": {
+            "/api/v1/clients": {
+                "post": {
+                    "summary": "Register an installed app",
+                    "parameters": [csrf_header],
+                    "responses": {
+                        "201": _json(_ref("Client"), "Registered"),
+                        **_errors(400, 401, 403),
+                    },
+                }
+            },
+            "/api/v1/sync/push": {
+                "post": {
+                    "summary": "Apply a batch of mutations exactly once, in order",
+                    "parameters": [csrf_header],
+                    "requestBody": {
+                        "required": True,
+                        "content": {"application/json": {"schema": _ref("PushRequest")}},
+                    },
+                    "responses": {
+                        "200": _json(_ref("PushResponse"), "One result per mutation"),
+                        **_errors(400, 401, 403, 404, 413),
+                    },
+                }
+            },
+            "/api/v1/sync/pull": {
+                "get": {
+                    "summary": "The changes after a cursor, a page at a time",
+                    "parameters": [
+                        {
+                            "name": "client_id",
+                            "in": "query",
+                            "required": True,
+                            "schema": {"type": "string", "format": "uuid"},
+                        },
+                        {
+                            "name": "cursor",
+                            "in": "query",
+                            "schema": {"type": "integer", "minimum": 0, "default": 0},
+                        },
+                        {
+                            "name": "limit",
+                            "in": "query",
+                            "schema": {
+                                "type": "integer",
+                                "minimum": 1,
+                                "maximum": MAX_PULL_LIMIT,
+                                "default": 100,
+                            },
+                        },
+                    ],
+                    "responses": {
+                        "200": _json(_ref("PullResponse"), "A page of changes"),
+                        **_errors(400, 401, 403, 404),
+                    },
+                }
+            },
+            "/api/v1/openapi.json": {
+                "get": {
+                    "summary": "This document",
+                    "security": [],
+                    "responses": {"200": _json({"type": "object"}, "OpenAPI 3.1")},
+                }
+            },
+        },
+    }

@@ -1,0 +1,472 @@
+"""The sync protocol: clients push mutations exactly once and in order, and pull changes.
+
+No Flask here. The caller owns the transaction: it commits after `apply_mutations`, so
+the entries changed and the client's last applied mutation id are stored together, or
+neither is. See docs/sync.md for the protocol and its conflict rules.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from .models import ENTRY_CLASSES, Entry, Exercise, ProgrammeItem, SyncClient, User, utcnow
+from .timeutil import to_local
+from .validation import CONTROL_CHARS_MESSAGE, has_control_chars, time_window_error
+from .vocab import (
+    AIDS,
+    BAD_DAY_REASONS,
+    DISCIPLINES,
+    FATIGUE_CONTEXTS,
+    LIMITS,
+    NAME_MAX,
+    NOTE_MAX,
+    SETTINGS,
+)
+
+MAX_MUTATIONS = 500
+MAX_PULL_LIMIT = 500
+DEFAULT_PULL_LIMIT = 100
+
+COMMON_FIELDS = ("occurred_at", "by_carer", "note")
+DOSE_FIELDS = (
+    "sets",
+    "reps",
+    "hold_seconds",
+    "minutes",
+    "distance_m",
+    "phonation_seconds",
+    "loudness_db",
+    "rests",
+)
+# The fields a client may set, per kind, besides COMMON_FIELDS.
+KIND_FIELDS: dict[str, tuple[str, ...]] = {
+    "exercise": (
+        "discipline",
+        "exercise_id",
+        "programme_item_id",
+        "name",
+        *DOSE_FIELDS,
+        "effort",
+        "pain",
+    ),
+    "fatigue": ("fatigue", "context"),
+    "mobility": ("aid", "setting", "distance_m", "minutes", "falls", "near_falls"),
+    "bad_day": ("reason",),
+}
+# Whole numbers and their upper bound (all start at 0).
+NUMBER_LIMITS = {
+    **{f: LIMITS[f] for f in (*DOSE_FIELDS, "falls", "near_falls")},
+    **dict.fromkeys(("effort", "pain", "fatigue"), LIMITS["scale"]),
+}
+CHOICES: dict[str, dict[str, str]] = {
+    "discipline": DISCIPLINES,
+    "context": FATIGUE_CONTEXTS,
+    "aid": AIDS,
+    "setting": SETTINGS,
+    "reason": BAD_DAY_REASONS,
+}
+REQUIRED: dict[str, tuple[str, ...]] = {
+    "exercise": ("discipline",),
+    "fatigue": ("fatigue",),
+    "mobility": ("aid", "setting"),
+    "bad_day": ("reason",),
+}
+# Fields a client may send back as it pulled them; the server keeps its own values.
+READ_ONLY = ("local_date", "created_at", "updated_at", "deleted_at", "change_seq", "type")
+OPS = ("create", "update", "delete")
+
+
+class UnknownClient(LookupError):
+    """The client id is not one of this user's registered clients."""
+
+
+@dataclass
+class Rejection(Exception):
+    """A mutation that cannot be applied as sent: shown to the person next to the entry."""
+
+    code: str
+    message: str
+    field: str | None = None
+
+    def result(self, mutation_id: int) -> dict[str, Any]:
+        """The answer to the client for this mutation."""
+        return {
+            "mutation_id": mutation_id,
+            "status": "rejected",
+            "code": self.code,
+            "message": self.message,
+            "field": self.field,
+        }
+
+
+# ----------------------------------------------------------------------------- clients
+
+
+def register_client(session: Session, user: User) -> SyncClient:
+    """Register a new installed app for the user; it starts at mutation id 0."""
+    client = SyncClient(id=str(uuid.uuid4()), user_id=user.id, last_mutation_id=0)
+    session.add(client)
+    session.flush()
+    return client
+
+
+def get_client(session: Session, user: User, client_id: object) -> SyncClient:
+    """The user's client with that id, or UnknownClient (for a stranger's id too)."""
+    if not isinstance(client_id, str) or not _is_uuid(client_id):
+        raise UnknownClient(client_id)
+    client = session.get(SyncClient, client_id)
+    if client is None or client.user_id != user.id:
+        raise UnknownClient(client_id)
+    return client
+
+
+def _lock_client(session: Session, user: User, client_id: object) -> SyncClient:
+    """The client, its row locked for the rest of the transaction, its values fresh.
+
+    An UPDATE first: on PostgreSQL it locks the row, on SQLite it takes the write lock,
+    so a second push of the same client waits and then sees the first one's progress.
+    """
+    if not isinstance(client_id, str) or not _is_uuid(client_id):
+        raise UnknownClient(client_id)
+    touched = session.execute(
+        update(SyncClient)
+        .where(SyncClient.id == client_id, SyncClient.user_id == user.id)
+        .values(last_seen_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    if touched.rowcount != 1:  # type: ignore[attr-defined]
+        raise UnknownClient(client_id)
+    client = session.get(SyncClient, client_id, populate_existing=True)
+    assert client is not None
+    return client
+
+
+# ----------------------------------------------------------------------------- push
+
+
+def apply_mutations(
+    session: Session, user: User, client_id: object, mutations: Sequence[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """Apply a batch of one client's mutations exactly once and in mutation id order.
+
+    Each mutation is answered: "applied"; "duplicate" (its id was applied before: no
+    effect); "gap" (an earlier id is missing: not applied, send again after it);
+    "rejected" (invalid: not applied, but it counts as done so it blocks nothing);
+    "deleted" (the entry was deleted: an update or create does not bring it back).
+    Mutation ids must be integers (the API checks the shape). The caller commits.
+    """
+    client = _lock_client(session, user, client_id)
+    results = []
+    for mutation in sorted(mutations, key=lambda m: m["id"]):
+        mutation_id = mutation["id"]
+        if mutation_id <= client.last_mutation_id:
+            results.append({"mutation_id": mutation_id, "status": "duplicate"})
+            continue
+        if mutation_id != client.last_mutation_id + 1:
+            results.append({"mutation_id": mutation_id, "status": "gap"})
+            continue
+        try:
+            result = _apply_one(session, user, mutation)
+        except Rejection as rejection:
+            result = rejection.result(mutation_id)
+        else:
+            result = {"mutation_id": mutation_id, **result}
+        client.last_mutation_id = mutation_id
+        results.append(result)
+    session.flush()
+    return results
+
+
+def _apply_one(session: Session, user: User, mutation: dict[str, Any]) -> dict[str, Any]:
+    op = mutation.get("op")
+    if op not in OPS:
+        raise Rejection("bad_op", "A change must be a create, an update or a delete.", "op")
+    data = mutation.get("entry")
+    if not isinstance(data, dict):
+        raise Rejection("bad_entry", "The change carries no entry.", "entry")
+    entry_id = data.get("id")
+    if not isinstance(entry_id, str) or not _is_uuid(entry_id):
+        raise Rejection("bad_id", "The entry id must be a UUID.", "id")
+    entry_id = str(uuid.UUID(entry_id))
+    existing = session.get(Entry, entry_id)
+    if existing is not None and existing.user_id != user.id:
+        # Never touch, nor reveal, another person's entry.
+        raise Rejection("id_taken", "This entry id is already in use. Make a new one.", "id")
+    if existing is not None and data.get("kind", existing.kind) != existing.kind:
+        raise Rejection("kind_changed", "An entry cannot change its kind.", "kind")
+
+    if op == "create":
+        if existing is not None:
+            if existing.deleted_at is not None:
+                return {"status": "deleted", "entry_id": entry_id}
+            return {"status": "applied", "entry_id": entry_id, "created": False}
+        kind = data.get("kind")
+        if kind not in ENTRY_CLASSES:
+            raise Rejection("invalid", "Choose what kind of entry this is.", "kind")
+        fields = clean_fields(session, user, kind, data, partial=False)
+        entry = ENTRY_CLASSES[kind](id=entry_id, user_id=user.id)
+        _set_fields(entry, fields, user)
+        session.add(entry)
+        session.flush()
+        return {"status": "applied", "entry_id": entry_id, "created": True}
+
+    if existing is None:
+        raise Rejection("not_found", "This entry is not on the server.", "id")
+    if existing.deleted_at is not None:
+        # No resurrection: an edit made offline does not bring back a deleted entry.
+        return {"status": "deleted", "entry_id": entry_id}
+    if op == "delete":
+        existing.deleted_at = utcnow()
+        existing.updated_at = existing.deleted_at
+        return {"status": "applied", "entry_id": entry_id}
+    fields = clean_fields(session, user, existing.kind, data, partial=True, current=existing)
+    _set_fields(existing, fields, user)
+    existing.updated_at = utcnow()
+    return {"status": "applied", "entry_id": entry_id}
+
+
+def _set_fields(entry: Entry, fields: dict[str, Any], user: User) -> None:
+    for name, value in fields.items():
+        setattr(entry, name, value)
+    if "occurred_at" in fields:
+        entry.local_date = to_local(fields["occurred_at"], user.timezone).date()
+
+
+# ----------------------------------------------------------------------------- validation
+
+
+def clean_fields(
+    session: Session,
+    user: User,
+    kind: str,
+    data: dict[str, Any],
+    partial: bool,
+    current: Entry | None = None,
+) -> dict[str, Any]:
+    """The entry columns to set from a mutation's fields, checked as the web forms check them.
+
+    A create must carry every required field; an update (partial) carries only the fields
+    that changed, and the entry they make with the current values must still be valid.
+    Raises Rejection with the first problem found.
+    """
+    allowed = set(COMMON_FIELDS) | set(KIND_FIELDS[kind])
+    given = {k: v for k, v in data.items() if k not in ("id", "kind", *READ_ONLY)}
+    for name in sorted(given):
+        if name not in allowed:
+            raise Rejection("unknown_field", f"A {kind} entry has no field {name!r}.", name)
+
+    fields: dict[str, Any] = {}
+    for name, value in given.items():
+        fields[name] = _clean_value(name, value)
+    if not partial:
+        for name in allowed:
+            fields.setdefault(name, None)
+        if fields["occurred_at"] is None:
+            raise Rejection("invalid", "Enter when it happened.", "occurred_at")
+        fields["by_carer"] = bool(fields["by_carer"])
+    if "by_carer" in fields and fields["by_carer"] is None:
+        fields["by_carer"] = False
+    if "occurred_at" in fields:
+        if fields["occurred_at"] is None:
+            raise Rejection("invalid", "Enter when it happened.", "occurred_at")
+        error = time_window_error(fields["occurred_at"], utcnow())
+        if error:
+            raise Rejection("invalid", error, "occurred_at")
+
+    def merged(name: str) -> Any:
+        return fields[name] if name in fields else getattr(current, name, None)
+
+    for name in REQUIRED[kind]:
+        if merged(name) is None:
+            raise Rejection("invalid", _REQUIRED_MESSAGES[name], name)
+    if kind == "mobility":  # as the form: no count is a count of none
+        for name in ("falls", "near_falls"):
+            if name in fields and fields[name] is None:
+                fields[name] = 0
+            elif not partial:
+                fields.setdefault(name, 0)
+    if kind == "exercise":
+        _clean_exercise(session, user, fields, merged)
+    return fields
+
+
+_REQUIRED_MESSAGES = {
+    "discipline": "Choose the kind of therapy.",
+    "fatigue": "Choose a number from 0 to 10.",
+    "aid": "Choose an aid.",
+    "setting": "Choose indoors or outdoors.",
+    "reason": "Choose a reason.",
+}
+
+
+def _clean_exercise(session: Session, user: User, fields: dict[str, Any], value: Any) -> None:
+    if fields.get("exercise_id") is not None:
+        exercise = session.get(Exercise, fields["exercise_id"])
+        if exercise is None:
+            raise Rejection("invalid", "Choose one of the exercises offered.", "exercise_id")
+        # As the form: a catalogue exercise names itself and belongs to one therapy.
+        fields["name"] = exercise.name
+        fields["discipline"] = exercise.discipline
+    elif value("exercise_id") is None and not value("name"):
+        raise Rejection("invalid", "Choose an exercise or type its name.", "name")
+    if fields.get("programme_item_id") is not None:
+        item = session.get(ProgrammeItem, fields["programme_item_id"])
+        if item is None or item.patient_id != user.id:
+            raise Rejection(
+                "invalid", "That exercise is not in your programme.", "programme_item_id"
+            )
+
+
+def _clean_value(name: str, value: Any) -> Any:
+    if value is None:
+        return None
+    if name == "occurred_at":
+        return _parse_time(value)
+    if name == "by_carer":
+        if not isinstance(value, bool):
+            raise Rejection("invalid", "Say true or false.", name)
+        return value
+    if name in NUMBER_LIMITS or name in ("exercise_id", "programme_item_id"):
+        high = NUMBER_LIMITS.get(name, 2**31 - 1)
+        low = 0 if name in NUMBER_LIMITS else 1
+        if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+            raise Rejection("invalid", f"Enter a whole number from {low} to {high}.", name)
+        return value
+    if not isinstance(value, str):
+        raise Rejection("invalid", "Enter text.", name)
+    if has_control_chars(value):
+        raise Rejection("invalid", CONTROL_CHARS_MESSAGE, name)
+    value = value.strip()
+    if name in CHOICES:
+        if value not in CHOICES[name]:
+            raise Rejection("invalid", "Choose one of the options.", name)
+        return value or None  # the fatigue context "" is "nothing in particular"
+    if name == "note":
+        if len(value) > NOTE_MAX:
+            raise Rejection("invalid", f"Keep the note under {NOTE_MAX} characters.", name)
+        return value or None
+    if name == "name":
+        if len(value) > NAME_MAX:
+            raise Rejection("invalid", f"Keep the name under {NAME_MAX} characters.", name)
+        return value or None
+    raise Rejection("unknown_field", f"No field {name!r}.", name)  # pragma: no cover
+
+
+def _parse_time(value: Any) -> datetime:
+    """An ISO 8601 time with its offset ("2026-03-01T09:30:00Z"), as naive UTC."""
+    if not isinstance(value, str):
+        raise Rejection("invalid", "Enter when it happened.", "occurred_at")
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise Rejection("invalid", "Enter a date and time.", "occurred_at") from None
+    if parsed.tzinfo is None:
+        raise Rejection("invalid", "Give the time in UTC, ending in Z.", "occurred_at")
+    return parsed.astimezone(UTC).replace(tzinfo=None)
+
+
+def _is_uuid(value: str) -> bool:
+    try:
+        uuid.UUID(value)
+    except (ValueError, AttributeError, TypeError):
+        return False
+    return len(value) == 36
+
+
+# ----------------------------------------------------------------------------- pull
+
+
+def pull_changes(
+    session: Session, user: User, client_id: str, cursor: int, limit: int = DEFAULT_PULL_LIMIT
+) -> dict[str, Any]:
+    """The user's changes after `cursor`, oldest first, at most `limit` of them.
+
+    The cursor is the server's change sequence number of the last change the client
+    has: never a device clock. Deleted entries come as tombstones without health data.
+    """
+    client = get_client(session, user, client_id)
+    limit = max(1, min(limit, MAX_PULL_LIMIT))
+    entries = session.scalars(
+        select(Entry)
+        .where(Entry.user_id == user.id, Entry.change_seq > cursor)
+        .order_by(Entry.change_seq)
+        .limit(limit + 1)
+    ).all()
+    items = session.scalars(
+        select(ProgrammeItem)
+        .where(ProgrammeItem.patient_id == user.id, ProgrammeItem.change_seq > cursor)
+        .order_by(ProgrammeItem.change_seq)
+        .limit(limit + 1)
+    ).all()
+    rows: list[Entry | ProgrammeItem] = sorted([*entries, *items], key=lambda r: r.change_seq)
+    page = rows[:limit]
+    changes = [entry_change(r) if isinstance(r, Entry) else programme_change(r, user) for r in page]
+    return {
+        "changes": changes,
+        "cursor": page[-1].change_seq if page else cursor,
+        "more": len(rows) > limit,
+        "last_mutation_id": client.last_mutation_id,
+    }
+
+
+def entry_change(entry: Entry) -> dict[str, Any]:
+    """An entry as the change feed carries it; a deleted one as a bare tombstone."""
+    if entry.deleted_at is not None:
+        return {
+            "type": "entry",
+            "id": entry.id,
+            "kind": entry.kind,
+            "deleted_at": _iso(entry.deleted_at),
+            "change_seq": entry.change_seq,
+        }
+    change: dict[str, Any] = {
+        "type": "entry",
+        "id": entry.id,
+        "kind": entry.kind,
+        "change_seq": entry.change_seq,
+        "deleted_at": None,
+        "occurred_at": _iso(entry.occurred_at),
+        "local_date": entry.local_date.isoformat(),
+        "created_at": _iso(entry.created_at),
+        "updated_at": _iso(entry.updated_at),
+        "by_carer": entry.by_carer,
+        "note": entry.note,
+    }
+    for name in KIND_FIELDS[entry.kind]:
+        change[name] = getattr(entry, name)
+    return change
+
+
+PROGRAMME_FIELDS = ("exercise_id", "discipline", *DOSE_FIELDS, "days_per_week", "note")
+
+
+def programme_change(item: ProgrammeItem, user: User) -> dict[str, Any]:
+    """A programme item as the change feed carries it."""
+    change: dict[str, Any] = {
+        "type": "programme_item",
+        "id": item.id,
+        "change_seq": item.change_seq,
+        "name": item.name,
+        "start_date": _iso(item.start_date),
+        "end_date": _iso(item.end_date),
+        "stopped_at": _iso(item.stopped_at),
+        "active": item.is_active_on(to_local(utcnow(), user.timezone).date()),
+    }
+    for name in PROGRAMME_FIELDS:
+        change[name] = getattr(item, name)
+    return change
+
+
+def _iso(value: datetime | date | None) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        return value.replace(tzinfo=UTC).isoformat().replace("+00:00", "Z")
+    return value.isoformat()

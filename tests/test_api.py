@@ -1,0 +1,166 @@
+"""The sync API over HTTP: auth, CSRF, limits, errors, and a push-pull round trip."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+
+from tests.conftest import CsrfClient, People, login
+
+NOW = datetime.now(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+
+
+def post(client: CsrfClient, path: str, body: Any = None, **kwargs: Any) -> Any:
+    """A JSON post with the session's CSRF header."""
+    headers = {"X-CSRFToken": client.csrf_token(), **kwargs.pop("headers", {})}
+    return client.post(path, json=body or {}, headers=headers, **kwargs)
+
+
+def register(client: CsrfClient) -> str:
+    """Register a sync client; its id."""
+    response = post(client, "/api/v1/clients")
+    assert response.status_code == 201
+    return response.get_json()["client_id"]
+
+
+def fatigue(n: int, entry_id: str, value: int = 5) -> dict[str, Any]:
+    """A create mutation of a fatigue rating."""
+    entry = {"id": entry_id, "kind": "fatigue", "occurred_at": NOW, "fatigue": value}
+    return {"id": n, "op": "create", "entry": entry}
+
+
+def assert_json_error(response: Any, status: int, code: str | None = None) -> None:
+    """An error answered as {"error": ..., "message": ...} with that status."""
+    assert response.status_code == status, response.get_data(as_text=True)[:300]
+    assert response.mimetype == "application/json"
+    body = response.get_json()
+    assert set(body) == {"error", "message"} and body["message"]
+    if code:
+        assert body["error"] == code
+
+
+def test_anonymous_requests_get_401_json_not_a_redirect(client: CsrfClient) -> None:
+    assert_json_error(client.get("/api/v1/sync/pull?client_id=x"), 401, "login_required")
+    assert_json_error(post(client, "/api/v1/sync/push", {"mutations": []}), 401)
+    # Even without a CSRF token (the session expired while offline): log in again, not CSRF.
+    assert_json_error(client.post("/api/v1/clients", json={}, csrf=False), 401)
+
+
+def test_therapists_get_403_json(therapist_client: CsrfClient) -> None:
+    assert_json_error(post(therapist_client, "/api/v1/clients"), 403, "forbidden")
+
+
+def test_writes_need_the_csrf_header(patient_client: CsrfClient) -> None:
+    assert_json_error(patient_client.post("/api/v1/clients", json={}), 400, "csrf")
+    response = patient_client.post("/api/v1/clients", json={}, headers={"X-CSRFToken": "forged"})
+    assert_json_error(response, 400, "csrf")
+
+
+def test_another_persons_client_is_not_found(client: CsrfClient, people: People) -> None:
+    login(client, people.other_patient)
+    theirs = register(client)
+    client.post("/logout")
+    login(client, people.patient)
+    body = {"client_id": theirs, "mutations": [fatigue(1, str(uuid.uuid4()))]}
+    assert_json_error(post(client, "/api/v1/sync/push", body), 404, "unknown_client")
+    assert_json_error(client.get(f"/api/v1/sync/pull?client_id={theirs}"), 404)
+    assert_json_error(client.get("/api/v1/sync/pull?client_id=nonsense"), 404)
+
+
+def test_more_than_500_mutations_is_413(patient_client: CsrfClient) -> None:
+    client_id = register(patient_client)
+    mutations = [fatigue(n, str(uuid.uuid4())) for n in range(1, 502)]
+    response = post(
+        patient_client, "/api/v1/sync/push", {"client_id": client_id, "mutations": mutations}
+    )
+    assert_json_error(response, 413, "too_many_mutations")
+    assert "500" in response.get_json()["message"]
+
+
+def test_a_body_over_1_mb_is_413_json(patient_client: CsrfClient) -> None:
+    client_id = register(patient_client)
+    big = {"client_id": client_id, "mutations": [], "padding": "x" * (1024 * 1024)}
+    response = patient_client.post(
+        "/api/v1/sync/push",
+        data=json.dumps(big),
+        content_type="application/json",
+        headers={"X-CSRFToken": patient_client.csrf_token()},
+    )
+    assert_json_error(response, 413, "too_large")
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "{not json",
+        "[]",
+        '{"client_id": "x"}',
+        '{"mutations": [{"op": "create"}]}',
+        '{"mutations": [{"id": "1"}]}',
+        '{"mutations": [{"id": true}]}',
+    ],
+)
+def test_bad_json_is_400_json(patient_client: CsrfClient, body: str) -> None:
+    response = patient_client.post(
+        "/api/v1/sync/push",
+        data=body,
+        content_type="application/json",
+        headers={"X-CSRFToken": patient_client.csrf_token()},
+    )
+    assert_json_error(response, 400)
+
+
+@pytest.mark.parametrize("query", ["cursor=-1", "cursor=abc", "limit=0", "limit=501"])
+def test_a_bad_cursor_or_limit_is_400(patient_client: CsrfClient, query: str) -> None:
+    client_id = register(patient_client)
+    assert_json_error(patient_client.get(f"/api/v1/sync/pull?client_id={client_id}&{query}"), 400)
+
+
+def test_push_then_pull_on_another_device(app: Any, people: People) -> None:
+    phone: CsrfClient = app.test_client()  # type: ignore[assignment]
+    tablet: CsrfClient = app.test_client()  # type: ignore[assignment]
+    login(phone, people.patient)
+    login(tablet, people.patient)
+    phone_id, tablet_id = register(phone), register(tablet)
+    entry_id = str(uuid.uuid4())
+    body = {"client_id": phone_id, "mutations": [fatigue(2, entry_id), fatigue(1, entry_id, 7)]}
+    pushed = post(phone, "/api/v1/sync/push", body).get_json()
+    # Applied in mutation id order: the second create of the same id finds the first.
+    assert [(r["mutation_id"], r["status"], r["created"]) for r in pushed["results"]] == [
+        (1, "applied", True),
+        (2, "applied", False),
+    ]
+    assert pushed["last_mutation_id"] == 2
+    assert post(phone, "/api/v1/sync/push", body).get_json()["results"][0]["status"] == "duplicate"
+
+    page = tablet.get(f"/api/v1/sync/pull?client_id={tablet_id}&cursor=0&limit=50").get_json()
+    [change] = page["changes"]
+    assert (change["id"], change["fatigue"], page["more"]) == (entry_id, 7, False)
+    assert page["csrf_token"] and page["last_mutation_id"] == 0
+    again = tablet.get(f"/api/v1/sync/pull?client_id={tablet_id}&cursor={page['cursor']}")
+    assert again.get_json()["changes"] == []
+
+
+def test_a_web_edit_shows_up_in_pull(patient_client: CsrfClient) -> None:
+    client_id = register(patient_client)
+    entry_id = str(uuid.uuid4())
+    post(
+        patient_client,
+        "/api/v1/sync/push",
+        {"client_id": client_id, "mutations": [fatigue(1, entry_id)]},
+    )
+    cursor = patient_client.get(f"/api/v1/sync/pull?client_id={client_id}").get_json()["cursor"]
+    form = {"fatigue": "2", "occurred_at": datetime.now().strftime("%Y-%m-%dT%H:%M"), "note": "web"}
+    assert patient_client.post(f"/entries/{entry_id}/edit", data=form).status_code == 302
+    page = patient_client.get(f"/api/v1/sync/pull?client_id={client_id}&cursor={cursor}").get_json()
+    [change] = page["changes"]
+    assert (change["id"], change["fatigue"], change["note"]) == (entry_id, 2, "web")
+    assert patient_client.post(f"/entries/{entry_id}/delete").status_code == 302
+    page = patient_client.get(
+        f"/api/v1/sync/pull?client_id={client_id}&cursor={page['cursor']}"
+    ).get_json()
+    assert set(page["changes"][0]) == {"type", "id", "kind", "deleted_at", "change_seq"}

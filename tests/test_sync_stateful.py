@@ -1,0 +1,332 @@
+"""Three devices of one person, offline edits, a network that loses, repeats and reorders.
+
+A Hypothesis state machine drives sync.py directly. The fault layer sits between the
+devices and the server; it sees the server's true answers even when it drops them before
+they reach a device, and replays every "applied" answer on an oracle: the log the server
+should hold. After a final sync without faults, the server must equal the oracle and
+every device must equal the server, and every entry created anywhere is there once.
+
+SYNC_EXAMPLES sets the number of examples (default 500 when CI=true, else 100).
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import uuid
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from flask import Flask
+from hypothesis import HealthCheck, settings
+from hypothesis import strategies as st
+from hypothesis.stateful import RuleBasedStateMachine, rule, run_state_machine_as_test
+from sqlalchemy import delete, select
+
+from rehab_app import sync
+from rehab_app.extensions import db
+from rehab_app.models import Entry, User
+from tests.conftest import password_hash
+
+DEFAULT_EXAMPLES = 500 if os.environ.get("CI", "").lower() == "true" else 100
+EXAMPLES = int(os.environ.get("SYNC_EXAMPLES", DEFAULT_EXAMPLES))
+DEVICES = 3
+TRACKED = (
+    "kind",
+    "fatigue",
+    "context",
+    "reason",
+    "aid",
+    "setting",
+    "distance_m",
+    "note",
+    "by_carer",
+)
+FAULTS = ("ok", "lose_request", "lose_response", "duplicate", "reorder", "crash")
+
+notes = st.text(alphabet="abcdefghij ", min_size=1, max_size=8).map(lambda s: s.strip() or "x")
+KIND_FIELDS = {
+    "fatigue": {
+        "fatigue": st.integers(0, 10),
+        "context": st.sampled_from(["heat", "poor_sleep", None]),
+    },
+    "bad_day": {"reason": st.sampled_from(["fatigue", "heat", "relapse"])},
+    "mobility": {
+        "aid": st.sampled_from(["none", "one_stick", "frame"]),
+        "setting": st.sampled_from(["indoors", "outdoors"]),
+        "distance_m": st.integers(0, 5000) | st.none(),
+    },
+}
+COMMON = {"note": notes | st.none(), "by_carer": st.booleans()}
+
+
+def full_fields(kind: str, data: st.DataObject) -> dict[str, Any]:
+    """Every field of a new entry of a kind."""
+    fields = {name: data.draw(s) for name, s in {**KIND_FIELDS[kind], **COMMON}.items()}
+    return {"kind": kind, **fields}
+
+
+def changed_fields(kind: str, data: st.DataObject) -> dict[str, Any]:
+    """One to three fields of an entry of a kind, with new values."""
+    choices = {**KIND_FIELDS[kind], **COMMON}
+    names = data.draw(
+        st.lists(st.sampled_from(sorted(choices)), min_size=1, max_size=3, unique=True)
+    )
+    return {name: data.draw(choices[name]) for name in names}
+
+
+def tracked(change: dict[str, Any]) -> dict[str, Any]:
+    """The fields the machine compares, from a pulled change or an entry."""
+    get = change.get if isinstance(change, dict) else lambda n: getattr(change, n, None)
+    return {name: get(name) for name in TRACKED}
+
+
+class Device:
+    """An installed app: what it last pulled, its outbox, its cursor."""
+
+    def __init__(self, client_id: str) -> None:
+        self.client_id = client_id
+        self.next_mutation_id = 1
+        self.outbox: list[dict[str, Any]] = []
+        self.pulled: dict[str, dict[str, Any]] = {}
+        self.cursor = 0
+
+    def local(self) -> dict[str, dict[str, Any]]:
+        """What the person sees: the last pull with the outbox replayed on top."""
+        view = {k: dict(v) for k, v in self.pulled.items()}
+        for m in self.outbox:
+            replay(view, m)
+        return view
+
+    def queue(self, op: str, entry: dict[str, Any]) -> None:
+        """Make a mutation offline."""
+        self.outbox.append({"id": self.next_mutation_id, "op": op, "entry": entry})
+        self.next_mutation_id += 1
+
+    def settle(self, results: list[dict[str, Any]]) -> None:
+        """Drop from the outbox every mutation the server has settled (all but gaps)."""
+        done = {r["mutation_id"] for r in results if r["status"] != "gap"}
+        self.outbox = [m for m in self.outbox if m["id"] not in done]
+
+    def take_page(self, page: dict[str, Any]) -> None:
+        """Store a pulled page; forget outbox mutations the server had already applied."""
+        for change in page["changes"]:
+            if change["type"] != "entry":
+                continue
+            if change["deleted_at"] is not None:
+                self.pulled.pop(change["id"], None)
+            else:
+                self.pulled[change["id"]] = tracked(change)
+        self.cursor = page["cursor"]
+        self.outbox = [m for m in self.outbox if m["id"] > page["last_mutation_id"]]
+
+
+def replay(view: dict[str, dict[str, Any]], mutation: dict[str, Any]) -> None:
+    """Apply a mutation to a view of entries, by the rules of docs/sync.md."""
+    entry = mutation["entry"]
+    entry_id = entry["id"]
+    if mutation["op"] == "create":
+        view.setdefault(entry_id, {n: entry.get(n) for n in TRACKED})
+    elif mutation["op"] == "update":
+        if entry_id in view:
+            view[entry_id].update({k: v for k, v in entry.items() if k in TRACKED})
+    else:
+        view.pop(entry_id, None)
+
+
+class SyncMachine(RuleBasedStateMachine):
+    """Devices edit offline and sync through a faulty network; the server restarts."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        user = User(
+            email=f"{uuid.uuid4().hex}@example.test",
+            display_name="Sam Sync",
+            role="patient",
+            timezone="Europe/London",
+            password_hash=password_hash(),
+        )
+        db.session.add(user)
+        db.session.flush()
+        self.user_id = user.id
+        self.devices = [Device(sync.register_client(db.session, user).id) for _ in range(DEVICES)]
+        db.session.commit()
+        self.oracle: dict[str, dict[str, Any]] = {}  # the live entries the server should hold
+        self.created: set[str] = set()
+        self.made = 0
+        self.deleted: set[str] = set()
+        self.when = datetime.now(UTC) - timedelta(hours=1)
+
+    def new_id(self) -> str:
+        """A fresh entry id, sorting in creation order so that examples replay the same."""
+        self.made += 1
+        return str(uuid.UUID(int=(self.made << 96) | uuid.uuid4().int >> 32))
+
+    def user(self) -> User:
+        """The person, loaded afresh (the server may have restarted)."""
+        user = db.session.get(User, self.user_id)
+        assert user is not None
+        return user
+
+    # ------------------------------------------------------------------ offline edits
+
+    @rule(
+        device=st.integers(0, DEVICES - 1),
+        kind=st.sampled_from(sorted(KIND_FIELDS)),
+        data=st.data(),
+    )
+    def create(self, device: int, kind: str, data: st.DataObject) -> None:
+        entry_id = self.new_id()
+        occurred = self.when.isoformat().replace("+00:00", "Z")
+        self.devices[device].queue(
+            "create", {"id": entry_id, "occurred_at": occurred, **full_fields(kind, data)}
+        )
+        self.created.add(entry_id)
+
+    @rule(device=st.integers(0, DEVICES - 1), data=st.data())
+    def edit(self, device: int, data: st.DataObject) -> None:
+        local = self.devices[device].local()
+        if not local:
+            return
+        entry_id = data.draw(st.sampled_from(sorted(local)))
+        self.devices[device].queue(
+            "update", {"id": entry_id, **changed_fields(local[entry_id]["kind"], data)}
+        )
+
+    @rule(device=st.integers(0, DEVICES - 1), data=st.data())
+    def remove(self, device: int, data: st.DataObject) -> None:
+        local = self.devices[device].local()
+        if not local:
+            return
+        entry_id = data.draw(st.sampled_from(sorted(local)))
+        self.devices[device].queue("delete", {"id": entry_id})
+        self.deleted.add(entry_id)
+
+    # ------------------------------------------------------------------ the network
+
+    def send(
+        self, device: Device, batch: list[dict[str, Any]], commit: bool = True
+    ) -> list[dict[str, Any]]:
+        """One push reaching the server; the oracle replays what it really applied."""
+        results = sync.apply_mutations(db.session, self.user(), device.client_id, batch)
+        if not commit:  # the server died before committing: nothing happened
+            db.session.rollback()
+            return results
+        db.session.commit()
+        sent = {m["id"]: m for m in batch}
+        for result in results:
+            if result["status"] == "applied":
+                replay(self.oracle, sent[result["mutation_id"]])
+        return results
+
+    @rule(device=st.integers(0, DEVICES - 1), fault=st.sampled_from(FAULTS), data=st.data())
+    def push(self, device: int, fault: str, data: st.DataObject) -> None:
+        d = self.devices[device]
+        if not d.outbox:
+            return
+        size = data.draw(st.integers(1, len(d.outbox)))
+        batch = [dict(m) for m in d.outbox[:size]]
+        if fault == "lose_request":
+            return
+        if fault == "lose_response":
+            self.send(d, batch)
+        elif fault == "crash":
+            self.send(d, batch, commit=False)
+        elif fault == "duplicate":
+            d.settle(self.send(d, batch))
+            d.settle(self.send(d, batch))
+        elif fault == "reorder":
+            random.Random(data.draw(st.integers(0, 2**16))).shuffle(batch)
+            half = len(batch) // 2
+            for part in (batch[half:], batch[:half]):
+                if part:
+                    d.settle(self.send(d, part))
+        else:
+            d.settle(self.send(d, batch))
+
+    @rule(device=st.integers(0, DEVICES - 1), lose=st.booleans(), limit=st.integers(1, 4))
+    def pull(self, device: int, lose: bool, limit: int) -> None:
+        d = self.devices[device]
+        page = sync.pull_changes(db.session, self.user(), d.client_id, d.cursor, limit)
+        db.session.commit()
+        if not lose:
+            d.take_page(page)
+
+    @rule()
+    def restart_server(self) -> None:
+        db.session.remove()
+
+    # ------------------------------------------------------------------ the end
+
+    def teardown(self) -> None:
+        try:
+            self.sync_everyone()
+            self.check()
+        finally:
+            db.session.rollback()
+            db.session.execute(delete(User).where(User.id == self.user_id))
+            db.session.commit()
+
+    def sync_everyone(self) -> None:
+        """Every device pushes its whole outbox, then every device pulls everything."""
+        for d in self.devices:
+            for _ in range(3):
+                if d.outbox:
+                    d.settle(self.send(d, list(d.outbox)))
+            assert d.outbox == [], "a mutation was never settled"
+        for d in self.devices:
+            more = True
+            while more:
+                page = sync.pull_changes(db.session, self.user(), d.client_id, d.cursor, 5)
+                d.take_page(page)
+                more = page["more"]
+        db.session.commit()
+
+    def check(self) -> None:
+        db.session.expire_all()
+        rows = db.session.scalars(select(Entry).where(Entry.user_id == self.user_id)).all()
+        server = {e.id: tracked(e) for e in rows if e.deleted_at is None}
+        assert server == self.oracle, "the server did not do what it answered"
+        for n, d in enumerate(self.devices):
+            assert d.local() == server, f"device {n} differs from the server"
+        # Every entry created anywhere is on the server, once; alive unless someone deleted it.
+        assert sorted(e.id for e in rows) == sorted(self.created)
+        assert set(server) == self.created - self.deleted
+
+
+def test_devices_converge_through_a_faulty_network(app: Flask) -> None:
+    """Three devices, random offline edits, lost, repeated and reordered requests."""
+    run_state_machine_as_test(
+        SyncMachine,
+        settings=settings(
+            max_examples=EXAMPLES,
+            stateful_step_count=15,
+            deadline=None,
+            suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
+        ),
+    )
+
+
+@pytest.mark.parametrize("seed", [1])
+def test_the_oracle_can_fail(app: Flask, seed: int) -> None:
+    """A server that replays a duplicate is caught: the check is not vacuous."""
+    machine = SyncMachine()
+    try:
+        d = machine.devices[0]
+        entry_id = str(uuid.uuid4())
+        occurred = machine.when.isoformat().replace("+00:00", "Z")
+        d.queue(
+            "create", {"id": entry_id, "occurred_at": occurred, "kind": "fatigue", "fatigue": 1}
+        )
+        machine.created.add(entry_id)
+        d.settle(machine.send(d, list(d.outbox)))
+        # Change the server behind the oracle's back, as a double-applied edit would.
+        db.session.get(Entry, entry_id).fatigue = 9  # type: ignore[union-attr]
+        db.session.commit()
+        machine.sync_everyone()
+        with pytest.raises(AssertionError, match="did not do what it answered"):
+            machine.check()
+    finally:
+        db.session.execute(delete(User).where(User.id == machine.user_id))
+        db.session.commit()
