@@ -5,16 +5,7 @@ from __future__ import annotations
 import re
 from typing import Final, TypedDict
 
-DOSE_FIELDS: Final = (
-    "sets",
-    "reps",
-    "hold_seconds",
-    "minutes",
-    "distance_m",
-    "phonation_seconds",
-    "loudness_db",
-    "rests",
-)
+from .vocab import DOSE_FIELDS
 
 DISCIPLINE_CATEGORIES: Final[dict[str, tuple[str, ...]]] = {
     "physio": ("strength", "balance", "stretching", "walking", "aerobic"),

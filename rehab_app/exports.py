@@ -9,6 +9,7 @@ from datetime import date, datetime
 from typing import Any
 
 from .models import CareLink, Entry, ProgrammeItem, User, utcnow
+from .vocab import DOSE_FIELDS
 
 ENTRY_COLUMNS = (
     "id",
@@ -17,14 +18,7 @@ ENTRY_COLUMNS = (
     "local_date",
     "discipline",
     "name",
-    "sets",
-    "reps",
-    "hold_seconds",
-    "minutes",
-    "distance_m",
-    "phonation_seconds",
-    "loudness_db",
-    "rests",
+    *DOSE_FIELDS,
     "effort",
     "pain",
     "fatigue",

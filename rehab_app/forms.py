@@ -38,6 +38,7 @@ from .vocab import (
     AIDS,
     BAD_DAY_REASONS,
     DISCIPLINES,
+    DOSE_FIELDS,
     DOSE_LABELS,
     FATIGUE_CONTEXTS,
     LIMITS,
@@ -218,6 +219,19 @@ class LinkForm(BaseForm):
 # ----------------------------------------------------------------------------- entries
 
 
+class DoseFields:
+    """The amounts of an exercise, shared by a session logged and a programme item."""
+
+    sets = whole_number(DOSE_LABELS["sets"], LIMITS["sets"])
+    reps = whole_number(DOSE_LABELS["reps"], LIMITS["reps"])
+    hold_seconds = whole_number(DOSE_LABELS["hold_seconds"], LIMITS["hold_seconds"])
+    minutes = whole_number(DOSE_LABELS["minutes"], LIMITS["minutes"])
+    distance_m = whole_number(DOSE_LABELS["distance_m"], LIMITS["distance_m"])
+    phonation_seconds = whole_number(DOSE_LABELS["phonation_seconds"], LIMITS["phonation_seconds"])
+    loudness_db = whole_number(DOSE_LABELS["loudness_db"], LIMITS["loudness_db"])
+    rests = whole_number(DOSE_LABELS["rests"], LIMITS["rests"])
+
+
 class EntryForm(BaseForm):
     """Fields every entry has."""
 
@@ -270,7 +284,7 @@ class EntryForm(BaseForm):
         return values
 
 
-class ExerciseForm(EntryForm):
+class ExerciseForm(EntryForm, DoseFields):
     """An exercise session."""
 
     kind = "exercise"
@@ -286,31 +300,10 @@ class ExerciseForm(EntryForm):
         # No Optional(): it would stop validate_name, which needs to see an empty name.
         validators=[Length(max=NAME_MAX), no_control_chars],
     )
-    sets = whole_number(DOSE_LABELS["sets"], LIMITS["sets"])
-    reps = whole_number(DOSE_LABELS["reps"], LIMITS["reps"])
-    hold_seconds = whole_number(DOSE_LABELS["hold_seconds"], LIMITS["hold_seconds"])
-    minutes = whole_number(DOSE_LABELS["minutes"], LIMITS["minutes"])
-    distance_m = whole_number(DOSE_LABELS["distance_m"], LIMITS["distance_m"])
-    phonation_seconds = whole_number(DOSE_LABELS["phonation_seconds"], LIMITS["phonation_seconds"])
-    loudness_db = whole_number(DOSE_LABELS["loudness_db"], LIMITS["loudness_db"])
-    rests = whole_number(DOSE_LABELS["rests"], LIMITS["rests"])
     effort = scale_field("How hard it felt (0 = no effort, 10 = the most I could do)")
     pain = scale_field("Pain (0 = none, 10 = the worst I can imagine)")
     programme_item_id = HiddenField()
-    columns = (
-        "discipline",
-        "name",
-        "sets",
-        "reps",
-        "hold_seconds",
-        "minutes",
-        "distance_m",
-        "phonation_seconds",
-        "loudness_db",
-        "rests",
-        "effort",
-        "pain",
-    )
+    columns = ("discipline", "name", *DOSE_FIELDS, "effort", "pain")
 
     def __init__(self, *args: Any, exercises: list[Any] | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -407,7 +400,7 @@ ENTRY_FORMS: dict[str, type[EntryForm]] = {
 # ----------------------------------------------------------------------------- therapists
 
 
-class ProgrammeItemForm(BaseForm):
+class ProgrammeItemForm(BaseForm, DoseFields):
     """A therapist prescribes an exercise with a target dose."""
 
     exercise_id = SelectField("Exercise from the catalogue", coerce=str, default="")
@@ -420,14 +413,6 @@ class ProgrammeItemForm(BaseForm):
     discipline = SelectField(
         "Therapy (for a custom exercise)", choices=list(DISCIPLINES.items()), default="physio"
     )
-    sets = whole_number(DOSE_LABELS["sets"], LIMITS["sets"])
-    reps = whole_number(DOSE_LABELS["reps"], LIMITS["reps"])
-    hold_seconds = whole_number(DOSE_LABELS["hold_seconds"], LIMITS["hold_seconds"])
-    minutes = whole_number(DOSE_LABELS["minutes"], LIMITS["minutes"])
-    distance_m = whole_number(DOSE_LABELS["distance_m"], LIMITS["distance_m"])
-    phonation_seconds = whole_number(DOSE_LABELS["phonation_seconds"], LIMITS["phonation_seconds"])
-    loudness_db = whole_number(DOSE_LABELS["loudness_db"], LIMITS["loudness_db"])
-    rests = whole_number(DOSE_LABELS["rests"], LIMITS["rests"])
     days_per_week = whole_number("Days a week", 7, required=True, low=1)
     start_date = DateField("Start", validators=[InputRequired("Enter a start date.")])
     end_date = DateField("End (optional)", validators=[Optional()])

@@ -27,7 +27,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Mapped, Session, UOWTransaction, mapped_column, relationship
 
 from .extensions import db
-from .vocab import LIMITS
+from .vocab import DOSE_FIELDS, LIMITS
 
 # The largest integer id (PostgreSQL's INTEGER); a larger one cannot name a row.
 MAX_ID = 2**31 - 1
@@ -122,16 +122,7 @@ class Exercise(db.Model):
         return [f for f in self.records.split(",") if f]
 
 
-DOSE_COLUMNS = (
-    "sets",
-    "reps",
-    "hold_seconds",
-    "minutes",
-    "distance_m",
-    "phonation_seconds",
-    "loudness_db",
-    "rests",
-)
+DOSE_COLUMNS = DOSE_FIELDS
 
 
 class ProgrammeItem(db.Model):

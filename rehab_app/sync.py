@@ -23,6 +23,7 @@ from .vocab import (
     AIDS,
     BAD_DAY_REASONS,
     DISCIPLINES,
+    DOSE_FIELDS,
     FATIGUE_CONTEXTS,
     LIMITS,
     NAME_MAX,
@@ -35,16 +36,6 @@ MAX_PULL_LIMIT = 500
 DEFAULT_PULL_LIMIT = 100
 
 COMMON_FIELDS = ("occurred_at", "by_carer", "note")
-DOSE_FIELDS = (
-    "sets",
-    "reps",
-    "hold_seconds",
-    "minutes",
-    "distance_m",
-    "phonation_seconds",
-    "loudness_db",
-    "rests",
-)
 # The fields a client may set, per kind, besides COMMON_FIELDS.
 KIND_FIELDS: dict[str, tuple[str, ...]] = {
     "exercise": (

@@ -62,6 +62,18 @@ ENTRY_KINDS: Final = {
     "bad_day": "Bad day or relapse",
 }
 
+# The amounts an exercise can be dosed and recorded in, in display order.
+DOSE_FIELDS: Final = (
+    "sets",
+    "reps",
+    "hold_seconds",
+    "minutes",
+    "distance_m",
+    "phonation_seconds",
+    "loudness_db",
+    "rests",
+)
+
 DOSE_LABELS: Final = {
     "sets": "Sets",
     "reps": "Repetitions",
