@@ -10,15 +10,19 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from .models import ENTRY_CLASSES, Entry, ProgrammeItem, User, utcnow
+from .models import ENTRY_CLASSES, Entry, Exercise, ProgrammeItem, User, utcnow
 from .timeutil import local_today, to_local, to_utc
+from .validation import normal_uuid
+
+
+def catalogue_exercises(session: Session) -> list[Exercise]:
+    """The exercise catalogue, by therapy and name, for logging and prescribing."""
+    return list(session.scalars(select(Exercise).order_by(Exercise.discipline, Exercise.name)))
 
 
 def get_own_entry(session: Session, user: User, entry_id: str) -> Entry | None:
     """The entry with that id if it belongs to the user, else None."""
-    try:
-        uuid.UUID(entry_id)
-    except ValueError:
+    if normal_uuid(entry_id) is None:
         return None
     entry = session.get(Entry, entry_id)
     return entry if entry is not None and entry.user_id == user.id else None

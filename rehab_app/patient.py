@@ -6,15 +6,15 @@ from datetime import date, timedelta
 from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from . import entries as log
 from .access import me, patient_required
 from .extensions import db
 from .forms import ENTRY_FORMS, ActionForm, EntryForm, ExerciseForm
-from .models import MAX_ID, Entry, Exercise, ProgrammeItem, new_id
+from .models import MAX_ID, Entry, ProgrammeItem, new_id
 from .timeutil import local_now, to_local
+from .validation import normal_uuid
 from .vocab import AIDS, BAD_DAY_REASONS, ENTRY_KINDS
 
 bp = Blueprint("patient", __name__)
@@ -29,14 +29,10 @@ CARRY_OVER = {
 }
 
 
-def _catalogue() -> list[Exercise]:
-    return list(db.session.scalars(select(Exercise).order_by(Exercise.discipline, Exercise.name)))
-
-
 def _entry_form(kind: str, **kwargs: Any) -> EntryForm:
     user = me()
     if kind == "exercise":
-        kwargs["exercises"] = _catalogue()
+        kwargs["exercises"] = log.catalogue_exercises(db.session)
     return ENTRY_FORMS[kind](tz=user.timezone, **kwargs)
 
 
@@ -80,25 +76,11 @@ def item_done(item_id: int) -> Response:
     item = db.session.get(ProgrammeItem, item_id)
     if item is None or item.patient_id != user.id:
         abort(404)
-    entry_id = request.form.get("entry_id") or None
-    try:
-        entry, _ = log.log_programme_item(db.session, user, item, _valid_id(entry_id))
-    except ValueError:
-        abort(400)
+    entry_id = normal_uuid(request.form.get("entry_id") or "")
+    entry, _ = log.log_programme_item(db.session, user, item, entry_id)
     db.session.commit()
     flash(f"Saved: {entry.name}, done.", "success")
     return redirect(url_for("patient.today"))
-
-
-def _valid_id(entry_id: str | None) -> str | None:
-    if entry_id is None:
-        return None
-    import uuid
-
-    try:
-        return str(uuid.UUID(entry_id))
-    except ValueError:
-        return None
 
 
 @bp.route("/today/<kind>", methods=["POST"])

@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from .entries import delete_entry
 from .models import ENTRY_CLASSES, Entry, Exercise, ProgrammeItem, SyncClient, User, utcnow
 from .timeutil import to_local
 from .validation import CONTROL_CHARS_MESSAGE, has_control_chars, time_window_error
@@ -214,8 +215,7 @@ def _apply_one(session: Session, user: User, mutation: dict[str, Any]) -> dict[s
         # No resurrection: an edit made offline does not bring back a deleted entry.
         return {"status": "deleted", "entry_id": entry_id}
     if op == "delete":
-        existing.deleted_at = utcnow()
-        existing.updated_at = existing.deleted_at
+        delete_entry(existing)
         return {"status": "applied", "entry_id": entry_id}
     fields = clean_fields(session, user, existing.kind, data, partial=True, current=existing)
     _set_fields(existing, fields, user)

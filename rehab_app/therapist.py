@@ -14,7 +14,7 @@ from . import links
 from .access import me, therapist_required
 from .extensions import db
 from .forms import ActionForm, ProgrammeItemForm
-from .models import DOSE_COLUMNS, Exercise, ProgrammeItem, User, utcnow
+from .models import DOSE_COLUMNS, ProgrammeItem, User, utcnow
 from .timeutil import local_today
 from .vocab import ENTRY_KINDS
 
@@ -32,10 +32,6 @@ def linked_patient_or_404(patient_id: int) -> User:
     if patient is None:
         abort(404)
     return patient
-
-
-def _catalogue() -> list[Exercise]:
-    return list(db.session.scalars(select(Exercise).order_by(Exercise.discipline, Exercise.name)))
 
 
 @bp.route("")
@@ -96,7 +92,7 @@ def _patient_page(patient: User, form: ProgrammeItemForm, status: int = 200) -> 
 def patient(patient_id: int) -> tuple[str, int]:
     """A linked patient's programme and recent entries."""
     person = linked_patient_or_404(patient_id)
-    form = ProgrammeItemForm(exercises=_catalogue())
+    form = ProgrammeItemForm(exercises=log.catalogue_exercises(db.session))
     form.start_date.data = local_today(person.timezone)
     form.days_per_week.data = 5
     return _patient_page(person, form)
@@ -107,7 +103,7 @@ def patient(patient_id: int) -> tuple[str, int]:
 def prescribe(patient_id: int) -> Response | tuple[str, int]:
     """Prescribe an exercise with a target dose."""
     person = linked_patient_or_404(patient_id)
-    form = ProgrammeItemForm(exercises=_catalogue())
+    form = ProgrammeItemForm(exercises=log.catalogue_exercises(db.session))
     if not form.validate_on_submit():
         return _patient_page(person, form, 400)
     exercise = form.exercises.get(form.exercise_id.data or "")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import uuid
 from datetime import datetime, timedelta
 
 CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
@@ -12,6 +13,14 @@ MAX_FUTURE = timedelta(hours=1)
 CONTROL_CHARS_MESSAGE = "Please remove the invisible control characters."
 FUTURE_MESSAGE = "That is in the future. Enter when it happened."
 PAST_MESSAGE = "Enter a date within the last five years."
+
+
+def normal_uuid(text: object) -> str | None:
+    """The canonical form of a UUID given as text, or None when it is not one."""
+    try:
+        return str(uuid.UUID(str(text)))
+    except ValueError:
+        return None
 
 
 def has_control_chars(value: object) -> bool:
