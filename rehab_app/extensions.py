@@ -34,6 +34,9 @@ assets = Environment()
 
 # The app shell's CSS and JS: minified into one versioned file each in production.
 assets.register(
-    "css_all", Bundle("css/app.css", filters="rcssmin", output="gen/app.%(version)s.css")
+    "css_all",
+    Bundle(
+        "css/app.css", "css/dashboard.css", filters="rcssmin", output="gen/app.%(version)s.css"
+    ),
 )
 assets.register("js_all", Bundle("js/app.js", filters="rjsmin", output="gen/app.%(version)s.js"))
