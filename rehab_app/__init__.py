@@ -79,7 +79,7 @@ def create_app(config: type[Config] | str | None = None, **overrides: Any) -> Fl
     _init_assets(app)
     _init_sqlite(app)
 
-    from . import account, api, auth, pages, patient, therapist
+    from . import account, api, auth, pages, patient, pwa, reports, therapist
     from .cli import register_cli
 
     app.url_map.converters["int"] = IdConverter  # before the blueprints add rules
@@ -88,8 +88,10 @@ def create_app(config: type[Config] | str | None = None, **overrides: Any) -> Fl
     app.register_blueprint(auth.bp)
     app.register_blueprint(patient.bp)
     app.register_blueprint(therapist.bp)
+    app.register_blueprint(reports.bp)
     app.register_blueprint(account.bp)
     app.register_blueprint(api.bp)
+    app.register_blueprint(pwa.bp)
     register_cli(app)
     _init_templates(app)
     _init_errors(app)
@@ -156,7 +158,9 @@ def _init_errors(app: Flask) -> None:
         return render_template("error.html", code=400, message=message), 400
 
     @app.errorhandler(HTTPException)
-    def http_error(error: HTTPException) -> tuple[Response | str, int] | HTTPException:
+    def http_error(
+        error: HTTPException,
+    ) -> tuple[Response | str, int, dict[str, str]] | HTTPException:
         code = error.code or 500
         if code < 400:
             return error
@@ -168,9 +172,12 @@ def _init_errors(app: Flask) -> None:
             413: "That was too large to send.",
             429: "Too many attempts. Please wait a few minutes and try again.",
         }.get(code, error.description or "Something went wrong.")
+        # A 405 names the methods that work (RFC 9110), whatever the answer's format.
+        headers = {k: v for k, v in error.get_headers() if k == "Allow"}
         if _wants_json():
-            return jsonify(error=error.name.lower().replace(" ", "_"), message=message), code
-        return render_template("error.html", code=code, message=message), code
+            body = jsonify(error=error.name.lower().replace(" ", "_"), message=message)
+            return body, code, headers
+        return render_template("error.html", code=code, message=message), code, headers
 
     @app.errorhandler(Exception)
     def unexpected(error: Exception) -> tuple[Response | str, int]:

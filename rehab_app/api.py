@@ -121,9 +121,12 @@ def push() -> Response:
         )
     for mutation in mutations:
         mutation_id = mutation.get("id") if isinstance(mutation, dict) else None
+        if isinstance(mutation_id, float) and mutation_id.is_integer():
+            # JSON has one number type: 7.0 is the whole number 7 (as the schema's "integer").
+            mutation["id"] = mutation_id = int(mutation_id)
         if isinstance(mutation_id, bool) or not isinstance(mutation_id, int) or mutation_id < 1:
             raise ApiError(400, "bad_request", "Every change needs a whole-number id from 1 up.")
-        if mutation_id > 2**62:
+        if mutation_id > sync.MAX_MUTATION_ID:
             raise ApiError(400, "bad_request", "That change id is too large.")
     try:
         results = sync.apply_mutations(db.session, me(), body.get("client_id"), mutations)

@@ -4,7 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from .sync import KIND_FIELDS, MAX_MUTATIONS, MAX_PULL_LIMIT, NUMBER_LIMITS, OPS
+from .sync import (
+    KIND_FIELDS,
+    MAX_CURSOR,
+    MAX_MUTATION_ID,
+    MAX_MUTATIONS,
+    MAX_PULL_LIMIT,
+    NUMBER_LIMITS,
+    OPS,
+)
 from .vocab import (
     AIDS,
     BAD_DAY_REASONS,
@@ -28,7 +36,7 @@ def _entry_field_schemas() -> dict[str, Any]:
             "format": "date-time",
             "description": "UTC, e.g. 2026-03-01T09:30:00Z",
         },
-        "by_carer": {"type": "boolean"},
+        "by_carer": {"type": ["boolean", "null"], "description": "null is false"},
         "note": {"type": ["string", "null"], "maxLength": NOTE_MAX},
         "name": {"type": ["string", "null"], "maxLength": NAME_MAX},
         "exercise_id": NULLABLE_INT,
@@ -87,6 +95,7 @@ def openapi_document() -> dict[str, Any]:
                 "id": {
                     "type": "integer",
                     "minimum": 1,
+                    "maximum": MAX_MUTATION_ID,
                     "description": "Per client, increasing by 1",
                 },
                 "op": {"type": "string", "enum": list(OPS)},
@@ -221,7 +230,12 @@ def openapi_document() -> dict[str, Any]:
                         {
                             "name": "cursor",
                             "in": "query",
-                            "schema": {"type": "integer", "minimum": 0, "default": 0},
+                            "schema": {
+                                "type": "integer",
+                                "minimum": 0,
+                                "maximum": MAX_CURSOR,
+                                "default": 0,
+                            },
                         },
                         {
                             "name": "limit",

@@ -17,7 +17,16 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from .entries import delete_entry
-from .models import ENTRY_CLASSES, Entry, Exercise, ProgrammeItem, SyncClient, User, utcnow
+from .models import (
+    ENTRY_CLASSES,
+    ChangeCounter,
+    Entry,
+    Exercise,
+    ProgrammeItem,
+    SyncClient,
+    User,
+    utcnow,
+)
 from .timeutil import to_local
 from .validation import CONTROL_CHARS_MESSAGE, has_control_chars, time_window_error
 from .vocab import (
@@ -35,6 +44,8 @@ from .vocab import (
 MAX_MUTATIONS = 500
 MAX_PULL_LIMIT = 500
 DEFAULT_PULL_LIMIT = 100
+MAX_MUTATION_ID = 2**62  # a BIGINT with room to spare
+MAX_CURSOR = 10**18 - 1  # up to 18 digits, as the API reads a cursor
 
 COMMON_FIELDS = ("occurred_at", "by_carer", "note")
 # The fields a client may set, per kind, besides COMMON_FIELDS.
@@ -200,7 +211,7 @@ def _apply_one(session: Session, user: User, mutation: dict[str, Any]) -> dict[s
                 return {"status": "deleted", "entry_id": entry_id}
             return {"status": "applied", "entry_id": entry_id, "created": False}
         kind = data.get("kind")
-        if kind not in ENTRY_CLASSES:
+        if not isinstance(kind, str) or kind not in ENTRY_CLASSES:  # {} is unhashable
             raise Rejection("invalid", "Choose what kind of entry this is.", "kind")
         fields = clean_fields(session, user, kind, data, partial=False)
         entry = ENTRY_CLASSES[kind](id=entry_id, user_id=user.id)
@@ -384,15 +395,23 @@ def pull_changes(
     """
     client = get_client(session, user, client_id)
     limit = max(1, min(limit, MAX_PULL_LIMIT))
+    # Every number up to the counter's committed value belongs to a committed change. The
+    # two reads below may each see a later moment; without this bound a change committed
+    # between them could fall behind the cursor (an entry 41 missed, an item 42 read).
+    last = session.scalar(select(ChangeCounter.value).where(ChangeCounter.id == 1)) or 0
     entries = session.scalars(
         select(Entry)
-        .where(Entry.user_id == user.id, Entry.change_seq > cursor)
+        .where(Entry.user_id == user.id, Entry.change_seq > cursor, Entry.change_seq <= last)
         .order_by(Entry.change_seq)
         .limit(limit + 1)
     ).all()
     items = session.scalars(
         select(ProgrammeItem)
-        .where(ProgrammeItem.patient_id == user.id, ProgrammeItem.change_seq > cursor)
+        .where(
+            ProgrammeItem.patient_id == user.id,
+            ProgrammeItem.change_seq > cursor,
+            ProgrammeItem.change_seq <= last,
+        )
         .order_by(ProgrammeItem.change_seq)
         .limit(limit + 1)
     ).all()

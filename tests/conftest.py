@@ -17,7 +17,7 @@ from config import TestConfig
 from rehab_app import create_app
 from rehab_app.catalogue import seed_rows
 from rehab_app.extensions import db
-from rehab_app.models import CareLink, Exercise, User
+from rehab_app.models import CareLink, ChangeCounter, Exercise, User
 
 PASSWORD = "correct horse battery"
 _HASH: dict[str, str] = {}
@@ -58,10 +58,13 @@ def db_url(tmp_path_factory: pytest.TempPathFactory) -> str:
 
 
 def clear_data() -> None:
-    """Delete everything but the catalogue, children first."""
+    """Delete everything but the catalogue, children first; seed the change counter as 0002 does."""
     for table in reversed(db.metadata.sorted_tables):
         if table.name != "exercises":
             db.session.execute(delete(table))
+    # As the migration: the counter row exists before any write, so two first writes at once
+    # both update it rather than both trying to create it.
+    db.session.execute(db.insert(ChangeCounter).values(id=1, value=0))
     db.session.commit()
 
 

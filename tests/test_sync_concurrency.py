@@ -1,0 +1,307 @@
+"""Pushes that arrive at the same moment: each change once, in order, and no pull misses one.
+
+Real threads send real requests, each in an app context and a database connection of its
+own (as a threaded or multi-process server would), to the suite's database: SQLite by
+default (one writer at a time, the others wait up to busy_timeout), PostgreSQL when
+TEST_DATABASE_URL is set (row locks). The first push to reach its commit lingers there a
+moment, holding whatever it has locked, so that the others always arrive mid-transaction.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any, TypeVar
+
+import pytest
+from flask import Flask, has_request_context, request
+from sqlalchemy import event, select
+from sqlalchemy.orm import Session
+
+from rehab_app import models, sync
+from rehab_app.extensions import db
+from rehab_app.models import ChangeCounter, Entry, ProgrammeItem, SyncClient, User, utcnow
+from tests.conftest import CsrfClient, People, login
+from tests.test_api import NOW, register
+
+T = TypeVar("T")
+PUSH = "/api/v1/sync/push"
+LINGER = 0.4  # seconds the first push waits before it commits
+
+
+@dataclass
+class Device:
+    """An installed app: a logged-in browser session, its CSRF token and its client id."""
+
+    browser: CsrfClient
+    token: str
+    client_id: str
+    seen: dict[str | int, int] = field(default_factory=dict)  # id -> change_seq, as pulled
+    cursor: int = 0
+
+    def push(self, mutations: list[dict[str, Any]]) -> tuple[int, dict[str, Any]]:
+        """Push a batch; the status code and the JSON answer."""
+        body = {"client_id": self.client_id, "mutations": mutations}
+        response = self.browser.post(PUSH, json=body, headers={"X-CSRFToken": self.token})
+        return response.status_code, response.get_json()
+
+    def pull(self) -> bool:
+        """Pull one page after the cursor, as the app does; whether there is more."""
+        query = f"client_id={self.client_id}&cursor={self.cursor}&limit=7"
+        response = self.browser.get(f"/api/v1/sync/pull?{query}")
+        assert response.status_code == 200, response.get_data(as_text=True)[:300]
+        page = response.get_json()
+        assert page["cursor"] >= self.cursor, "the cursor went back"
+        self.seen.update({c["id"]: c["change_seq"] for c in page["changes"]})
+        self.cursor = page["cursor"]
+        return page["more"]
+
+    def pull_until(self, stop: threading.Event) -> None:
+        """Keep pulling (as an open app does) until told to stop, then pull everything."""
+        while not stop.is_set():
+            self.pull()
+            time.sleep(0.01)
+        self.pull_all()
+
+    def pull_all(self) -> None:
+        """Pull page after page until there is no more."""
+        for _ in range(1000):
+            if not self.pull():
+                return
+        raise AssertionError("pulling never ends")
+
+
+def device(app: Flask, user: User, client_id: str | None = None) -> Device:
+    """A browser logged in as the user, with a new sync client (or the given one)."""
+    browser: CsrfClient = app.test_client()  # type: ignore[assignment]
+    login(browser, user)
+    return Device(browser, browser.csrf_token(), client_id or register(browser))
+
+
+def together(*calls: Callable[[], T]) -> list[T]:
+    """Run each call in a thread of its own, all released at the same instant; their results."""
+    barrier = threading.Barrier(len(calls), timeout=10)
+
+    def run(call: Callable[[], T]) -> T:
+        barrier.wait()
+        return call()
+
+    with ThreadPoolExecutor(len(calls)) as pool:
+        futures = [pool.submit(run, call) for call in calls]
+        return [future.result(timeout=60) for future in futures]
+
+
+@contextmanager
+def first_push_lingers() -> Iterator[None]:
+    """The first push to reach its commit waits there LINGER seconds, its locks held."""
+    lock = threading.Lock()
+    lingered: list[bool] = []
+
+    def before_commit(_session: Session) -> None:
+        if not (has_request_context() and request.path == PUSH):
+            return
+        with lock:
+            first = not lingered
+            lingered.append(True)
+        if first:
+            time.sleep(LINGER)
+
+    event.listen(Session, "before_commit", before_commit)
+    try:
+        yield
+    finally:
+        event.remove(Session, "before_commit", before_commit)
+
+
+@pytest.fixture
+def counter(app: Flask) -> None:
+    """The change counter row, as the migrations make it (conftest's clear_data seeds it).
+
+    Were it missing, two first changes at once would both try to create it, and that is not
+    what is tested here.
+    """
+    assert db.session.get(ChangeCounter, 1) is not None
+
+
+def fatigue_log(first: int, entry_ids: list[str], value: int) -> list[dict[str, Any]]:
+    """Mutations numbered from `first`: create the entries (first is 1) or set their fatigue."""
+    mutations = []
+    for n, entry_id in enumerate(entry_ids):
+        entry = {"id": entry_id, "fatigue": value}
+        if first == 1:
+            entry |= {"kind": "fatigue", "occurred_at": NOW}
+        op = "create" if first == 1 else "update"
+        mutations.append({"id": first + n, "op": op, "entry": entry})
+    return mutations
+
+
+def batch(entry_ids: list[str], rounds: int) -> list[dict[str, Any]]:
+    """Create the entries at fatigue 1, then set them to 2, 3, ... one round at a time."""
+    size = len(entry_ids)
+    return [m for r in range(rounds) for m in fatigue_log(1 + r * size, entry_ids, r + 1)]
+
+
+def applied_ids(*answers: dict[str, Any]) -> list[int]:
+    """The mutation ids answered "applied", over all the answers."""
+    results = [r for answer in answers for r in answer["results"]]
+    return sorted(r["mutation_id"] for r in results if r["status"] == "applied")
+
+
+def stored(user: User) -> dict[str, Entry]:
+    """The user's entries as committed, by id."""
+    db.session.expire_all()
+    return {e.id: e for e in db.session.scalars(select(Entry).where(Entry.user_id == user.id))}
+
+
+def test_a_retry_racing_its_original_applies_each_change_once_in_order(
+    app: Flask, people: People, counter: None
+) -> None:
+    """An outbox sent again mid-push gets no error, and each change is made once, in order."""
+    phone = device(app, people.patient)
+    retry = device(app, people.patient, client_id=phone.client_id)  # same app, new connection
+    entry_ids = [str(uuid.uuid4()) for _ in range(8)]
+    original, again = batch(entry_ids, rounds=2), batch(entry_ids, rounds=3)
+
+    with first_push_lingers():
+        answers = together(lambda: phone.push(original), lambda: retry.push(again))
+
+    assert [status for status, _ in answers] == [200, 200], answers
+    first, second = (answer for _, answer in answers)
+    # Each of the 24 mutations applied by exactly one of the two pushes, the rest duplicates.
+    assert applied_ids(first, second) == list(range(1, 25))
+    results = first["results"] + second["results"]
+    assert {r["status"] for r in results} <= {"applied", "duplicate"}
+    assert sum(r.get("created", False) for r in results) == 8
+    assert max(first["last_mutation_id"], second["last_mutation_id"]) == 24
+    entries = stored(people.patient)
+    assert sorted(entries) == sorted(entry_ids)
+    assert {e.fatigue for e in entries.values()} == {3}  # the last change of each entry won
+    client = db.session.get(SyncClient, phone.client_id)
+    assert client is not None and client.last_mutation_id == 24
+
+
+def test_two_devices_pushing_at_once_lose_nothing_and_a_pull_misses_nothing(
+    app: Flask, people: People, counter: None
+) -> None:
+    """Phone and tablet syncing at once store all; a laptop pulling meanwhile misses nothing."""
+    phone, tablet, laptop = (device(app, people.patient) for _ in range(3))
+    phone_ids = [str(uuid.uuid4()) for _ in range(6)]
+    tablet_ids = [str(uuid.uuid4()) for _ in range(6)]
+    stop = threading.Event()
+
+    with ThreadPoolExecutor(1) as pool, first_push_lingers():
+        watching = pool.submit(laptop.pull_until, stop)  # an open app, pulling all along
+        phone_answer, tablet_answer = together(
+            lambda: phone.push(batch(phone_ids, rounds=2)),
+            lambda: tablet.push(batch(tablet_ids, rounds=2)),
+        )
+        stop.set()
+        watching.result(timeout=30)
+
+    for status, answer in (phone_answer, tablet_answer):
+        assert status == 200, answer
+        assert [r["status"] for r in answer["results"]] == ["applied"] * 12
+    entries = stored(people.patient)
+    assert {e.fatigue for e in entries.values()} == {2}
+    seqs = {e.id: e.change_seq for e in entries.values()}
+    assert len(set(seqs.values())) == len(seqs) == 12  # every change its own number
+    # The device that pulled all along has every entry, at its latest change.
+    missed = {i: s for i, s in seqs.items() if laptop.seen.get(i) != s}
+    assert not missed, f"pulled past {laptop.cursor}, never to see {missed}"
+    # Why: one push's numbers all come before the other's. They are handed out a
+    # transaction at a time, so they become visible in the order they were handed out.
+    phone_seqs = sorted(seqs[i] for i in phone_ids)
+    tablet_seqs = sorted(seqs[i] for i in tablet_ids)
+    assert phone_seqs[-1] < tablet_seqs[0] or tablet_seqs[-1] < phone_seqs[0]
+
+
+def test_a_pull_racing_two_commits_misses_neither(
+    app: Flask, people: People, counter: None
+) -> None:
+    """A push and a therapist's edit committed amid one pull both reach the device's next pull."""
+    item = ProgrammeItem(
+        patient_id=people.patient.id,
+        therapist_id=people.therapist.id,
+        custom_name="Sit to stand",
+        discipline="physio",
+        reps=10,
+        start_date=date.today(),
+    )
+    db.session.add(item)
+    db.session.commit()
+    phone, laptop = device(app, people.patient), device(app, people.patient)
+    laptop.pull()  # up to date with the programme
+    entry_id = str(uuid.uuid4())
+    between, done = threading.Event(), threading.Event()
+
+    def pause_before_programme_read(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        if threading.current_thread() is not threading.main_thread() and (
+            "FROM programme_items" in statement and not between.is_set()
+        ):
+            between.set()
+            assert done.wait(10), "the commits did not happen"
+
+    event.listen(db.engine, "before_cursor_execute", pause_before_programme_read)
+    try:
+        with ThreadPoolExecutor(1) as pool:
+            pulled = pool.submit(laptop.pull)
+            assert between.wait(10), "the pull never read the programme"
+            # Between the pull's two reads: the phone's push, then the therapist's edit.
+            status, _ = phone.push(fatigue_log(1, [entry_id], 4))
+            assert status == 200
+            item.stopped_at = utcnow()
+            db.session.commit()
+            done.set()
+            pulled.result(timeout=30)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", pause_before_programme_read)
+    laptop.pull_all()
+    assert entry_id in laptop.seen, "the phone's entry was skipped for good"
+    db.session.refresh(item)
+    assert laptop.seen.get(item.id) == item.change_seq
+
+
+# ----------------------------------------------------------------------------- can they fail?
+
+
+def test_without_the_client_lock_the_race_goes_wrong(
+    app: Flask, people: People, counter: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The first test has teeth: reading the client without locking it breaks the retry race."""
+    monkeypatch.setattr(sync, "_lock_client", sync.get_client)
+    phone = device(app, people.patient)
+    retry = device(app, people.patient, client_id=phone.client_id)
+    entry_ids = [str(uuid.uuid4()) for _ in range(8)]
+    with first_push_lingers():
+        answers = together(
+            lambda: phone.push(batch(entry_ids, rounds=2)),
+            lambda: retry.push(batch(entry_ids, rounds=3)),
+        )
+    statuses = [status for status, _ in answers]
+    # Both read last_mutation_id 0 and create the same entries: the second one fails (500).
+    assert statuses != [200, 200] or applied_ids(*(a for _, a in answers)) != list(range(1, 25))
+
+
+def test_numbers_taken_like_a_sequence_would_let_a_pull_skip_a_change(
+    app: Flask, people: People, counter: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The second test has teeth: numbers handed out as a sequence's would let the laptop skip."""
+    if db.engine.dialect.name == "sqlite":
+        pytest.skip("SQLite lets one writer in at a time: there is no lock to take away")
+    take = models.next_change_seqs
+
+    def like_a_sequence(_connection: Any, count: int) -> range:
+        with db.engine.begin() as own:  # committed at once, as nextval() is
+            return take(own, count)
+
+    monkeypatch.setattr(models, "next_change_seqs", like_a_sequence)
+    with pytest.raises(AssertionError, match="never to see"):
+        test_two_devices_pushing_at_once_lose_nothing_and_a_pull_misses_nothing(
+            app, people, counter
+        )
