@@ -10,7 +10,7 @@ PG_TEST_URL ?= postgresql://postgres@127.0.0.1:5432/test
 CHROMIUM ?= /usr/bin/chromium
 export APP_ENV
 
-.PHONY: run install install-test chromium postgres test test-sqlite test-postgres lint bench assets clean
+.PHONY: run install install-test chromium postgres test test-sqlite test-postgres lint bench assets clean pwa-images
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -79,6 +79,10 @@ lint: install-test
 ## Build the minified, versioned CSS and JS bundles (production deploys run this).
 assets: install
 	$(BIN)/flask --app wsgi assets build
+
+## Redraw the PNG icons and store screenshots (needs Chromium); the PNGs are committed.
+pwa-images: install-test
+	$(BIN)/python -m rehab_app.pwa_images
 
 bench: install-test
 	$(BIN)/python -m bench

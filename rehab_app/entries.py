@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from .models import ENTRY_CLASSES, Entry, Exercise, ProgrammeItem, User, utcnow
@@ -146,18 +146,6 @@ def log_programme_item(
     }
     now_local = to_local(utcnow(), user.timezone).replace(second=0, microsecond=0)
     return create_entry(session, user, "exercise", fields, now_local, entry_id)
-
-
-def last_entry_dates(session: Session, user_ids: Sequence[int]) -> dict[int, date]:
-    """The most recent local date with a live entry, per user, in one query."""
-    if not user_ids:
-        return {}
-    rows = session.execute(
-        select(Entry.user_id, func.max(Entry.local_date))
-        .where(Entry.user_id.in_(user_ids), Entry.deleted_at.is_(None))
-        .group_by(Entry.user_id)
-    ).all()
-    return {uid: day for uid, day in rows}
 
 
 def today_for(user: User) -> date:

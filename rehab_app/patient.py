@@ -13,6 +13,7 @@ from .access import me, patient_required
 from .extensions import db
 from .forms import ENTRY_FORMS, ActionForm, EntryForm, ExerciseForm
 from .models import MAX_ID, Entry, ProgrammeItem, new_id
+from .sync import programme_change
 from .timeutil import local_now, to_local
 from .validation import normal_uuid
 from .vocab import AIDS, BAD_DAY_REASONS, ENTRY_KINDS
@@ -63,6 +64,8 @@ def today() -> str:
         last_mobility=last_mobility,
         action=ActionForm(),
         new_id=new_id,
+        # What the offline app needs to log an item as done (as the sync feed carries it).
+        item_data={i.id: programme_change(i, user) for i in items},
         reasons=BAD_DAY_REASONS,
         aids=AIDS,
     )

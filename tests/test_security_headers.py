@@ -43,7 +43,10 @@ PRIVATE_REFERRERS = {
     "strict-origin",
     "strict-origin-when-cross-origin",
 }
-INLINE_SCRIPT = re.compile(r"<script(?![^>]*\bsrc=)[^>]*>", re.IGNORECASE)
+# A JSON data block (type="application/json") is never run, so the CSP has no say over it.
+INLINE_SCRIPT = re.compile(
+    r"<script(?![^>]*\bsrc=)(?![^>]*\btype=\"application/json\")[^>]*>", re.IGNORECASE
+)
 INLINE_STYLE = re.compile(r"<style\b|\sstyle=", re.IGNORECASE)
 INLINE_HANDLER = re.compile(r"<[^>]+\son[a-z]+=", re.IGNORECASE)
 

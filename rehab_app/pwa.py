@@ -1,0 +1,149 @@
+"""The installable app: web app manifest, service worker at /sw.js, and the offline page."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from flask import Blueprint, Response, current_app, render_template, url_for
+from rjsmin import jsmin
+
+from .extensions import assets
+
+bp = Blueprint("pwa", __name__)
+
+STATIC = Path(__file__).resolve().parent.parent / "static"
+WORKER_SOURCE = STATIC / "js" / "sw.js"
+THEME_COLOUR = "#0b5cad"
+BACKGROUND_COLOUR = "#ffffff"
+# The patient pages the worker keeps for offline use (fetched with the person's session).
+OFFLINE_PAGES = ("/today", "/history", "/log/exercise", "/log/fatigue", "/log/mobility")
+OFFLINE_PAGES += ("/log/bad_day",)
+ICONS = (
+    ("img/icon-192.png", "192x192", "image/png", "any"),
+    ("img/icon-512.png", "512x512", "image/png", "any"),
+    ("img/icon-maskable-192.png", "192x192", "image/png", "maskable"),
+    ("img/icon-maskable-512.png", "512x512", "image/png", "maskable"),
+)
+SCREENSHOTS = (
+    ("img/screenshot-narrow.png", "780x1688", "narrow", "Today: exercises, fatigue and walking"),
+    ("img/screenshot-wide.png", "1280x800", "wide", "Today on a tablet or desktop"),
+)
+
+
+def manifest() -> dict[str, Any]:
+    """The web app manifest: what the home-screen app is called and how it looks."""
+    return {
+        "id": "/today",
+        "name": "Rehab Log",
+        "short_name": "Rehab Log",
+        "description": (
+            "Log home exercises, fatigue, walking aids and hard days in seconds, also offline, "
+            "and share them with your therapists."
+        ),
+        "lang": "en-GB",
+        "dir": "ltr",
+        "start_url": "/today",
+        "scope": "/",
+        "display": "standalone",
+        "orientation": "any",
+        "theme_color": THEME_COLOUR,
+        "background_color": BACKGROUND_COLOUR,
+        "categories": ["health", "medical", "lifestyle"],
+        "icons": [
+            {"src": url_for("static", filename=src), "sizes": sizes, "type": kind, "purpose": p}
+            for src, sizes, kind, p in ICONS
+        ],
+        "screenshots": [
+            {
+                "src": url_for("static", filename=src),
+                "sizes": sizes,
+                "type": "image/png",
+                "form_factor": factor,
+                "label": label,
+            }
+            for src, sizes, factor, label in SCREENSHOTS
+        ],
+    }
+
+
+@bp.route("/manifest.webmanifest")
+def web_manifest() -> Response:
+    """The web app manifest."""
+    body = json.dumps(manifest(), indent=1)
+    response = Response(body, mimetype="application/manifest+json")
+    response.headers["Cache-Control"] = "no-cache"
+    return response
+
+
+def shell_urls() -> list[str]:
+    """The static files of the app shell: the built CSS and JS, icons, manifest, offline page."""
+    urls: list[str] = []
+    for name in ("css_all", "js_all", "js_core"):
+        urls.extend(u for u in assets[name].urls() if u not in urls)
+    urls.append(url_for("static", filename="img/icon.svg"))
+    urls.extend(url_for("static", filename=src) for src, *_ in ICONS)
+    urls.append(url_for("pwa.web_manifest"))
+    urls.append(url_for("pwa.offline"))
+    return urls
+
+
+def _bundle_sources() -> bytes:
+    """The source files behind every bundle: in debug mode their URLs carry no hash."""
+    digest = hashlib.sha256()
+    for name in ("css_all", "js_all", "js_core"):
+        for _rel, path in assets[name].resolve_contents():
+            digest.update(Path(path).read_bytes())
+    return digest.digest()
+
+
+@lru_cache(maxsize=8)
+def _worker_body(
+    shell: tuple[str, ...], core: tuple[str, ...], debug: bool, sources: bytes
+) -> tuple[str, str]:
+    source = WORKER_SOURCE.read_text(encoding="utf-8")
+    version = hashlib.sha256(
+        json.dumps([shell, core, OFFLINE_PAGES]).encode() + sources + source.encode()
+    ).hexdigest()[:16]
+    header = (
+        f"const VERSION = {json.dumps(version)};\n"
+        f"const SHELL = {json.dumps(list(shell))};\n"
+        f"const PAGES = {json.dumps(list(OFFLINE_PAGES))};\n"
+        f"const CORE = {json.dumps(list(core))};\n"
+    )
+    body = header + source
+    return version, body if debug else jsmin(body)
+
+
+def _worker() -> tuple[str, str]:
+    debug = bool(current_app.config.get("ASSETS_DEBUG"))
+    return _worker_body(
+        tuple(shell_urls()),
+        tuple(assets["js_core"].urls()),
+        debug,
+        _bundle_sources() if debug else b"",
+    )
+
+
+def worker_version() -> str:
+    """The worker's version: a hash of the shell it caches and of its own code."""
+    return _worker()[0]
+
+
+@bp.route("/sw.js")
+def service_worker() -> Response:
+    """The service worker, from the root so that it controls the whole app."""
+    _version, body = _worker()
+    response = Response(body, mimetype="text/javascript")
+    # Browsers check for a new worker on every visit; never keep an old one anywhere.
+    response.headers["Cache-Control"] = "no-cache"
+    return response
+
+
+@bp.route("/offline")
+def offline() -> str:
+    """What the app shows for a page it has not kept, when there is no connection."""
+    return render_template("pwa/offline.html")

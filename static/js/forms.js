@@ -1,0 +1,386 @@
+/* The patient's forms with JavaScript on: every create, change and delete goes into the outbox on
+   the phone first and only then says "Saved"; sync sends it when it can. Without JavaScript the
+   same forms post to the server as before. */
+(function (root) {
+  "use strict";
+  var RL = root.RL = root.RL || {};
+  var doc = root.document;
+  var DOSE = ["sets", "reps", "hold_seconds", "minutes", "distance_m", "phonation_seconds",
+    "loudness_db", "rests"];
+  var FIELDS = {
+    exercise: ["discipline", "exercise_id", "programme_item_id", "name"].concat(DOSE, ["effort", "pain"]),
+    fatigue: ["fatigue", "context"],
+    mobility: ["aid", "setting", "distance_m", "minutes", "falls", "near_falls"],
+    bad_day: ["reason"]
+  };
+  var COMMON = ["occurred_at", "by_carer", "note"];
+  var NUMBERS = DOSE.concat(["effort", "pain", "fatigue", "falls", "near_falls", "exercise_id",
+    "programme_item_id"]);
+  var FLASH_KEY = "rehab-log-flash";
+  var UNDO_KEY = "rehab-log-undo";
+
+  /** A new entry id, made on the phone (the server keeps it). */
+  function newId() {
+    if (root.crypto && root.crypto.randomUUID) return root.crypto.randomUUID();
+    var b = root.crypto.getRandomValues(new Uint8Array(16));
+    b[6] = (b[6] & 15) | 64;
+    b[8] = (b[8] & 63) | 128;
+    var h = Array.prototype.map.call(b, function (x) { return (x + 256).toString(16).slice(1); });
+    return h.slice(0, 4).join("") + "-" + h.slice(4, 6).join("") + "-" + h.slice(6, 8).join("") +
+      "-" + h.slice(8, 10).join("") + "-" + h.slice(10).join("");
+  }
+
+  /** The UTC instant of a wall-clock time ("2026-03-01T09:30") in a time zone. */
+  function wallToUtc(wall, tz) {
+    var m = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})/.exec(wall);
+    if (!m) return null;
+    var guess = Date.UTC(+m[1], +m[2] - 1, +m[3], +m[4], +m[5]);
+    var offset = function (t) {
+      var p = new Intl.DateTimeFormat("en-US", { timeZone: tz, hourCycle: "h23", year: "numeric",
+        month: "numeric", day: "numeric", hour: "numeric", minute: "numeric" }).formatToParts(new Date(t));
+      var v = {};
+      p.forEach(function (x) { v[x.type] = +x.value; });
+      return Date.UTC(v.year, v.month - 1, v.day, v.hour, v.minute) - t;
+    };
+    var t = guess - offset(guess);
+    t = guess - offset(t);  // twice: right across a change of the clocks
+    return new Date(t).toISOString().replace(/\.\d{3}Z$/, "Z");
+  }
+
+  /** The wall-clock value for a datetime-local field, of an instant in a time zone. */
+  function utcToWall(iso, tz) {
+    return RL.views.localDate(iso, tz) + "T" + RL.views.localTime(iso, tz);
+  }
+
+  function value(form, name, submitter) {
+    if (submitter && submitter.name === name) return submitter.value;
+    var el = form.elements.namedItem(name);
+    if (!el) return undefined;
+    if (el.type === "checkbox") return el.checked;
+    return el.value;  // a RadioNodeList's value is the checked radio's
+  }
+
+  /** The entry fields a form holds, as the sync API takes them. */
+  function entryFrom(form, kind, tz, submitter) {
+    var entry = {};
+    FIELDS[kind].concat(COMMON).forEach(function (name) {
+      var v = value(form, name, submitter);
+      if (v === undefined) return;
+      if (name === "by_carer") { entry[name] = !!v; return; }
+      if (name === "occurred_at") { entry[name] = v ? wallToUtc(v, tz) : null; return; }
+      if (typeof v === "string") v = v.trim();
+      if (v === "") { entry[name] = null; return; }
+      entry[name] = NUMBERS.indexOf(name) !== -1 ? Number(v) : v;
+    });
+    if (!("occurred_at" in entry)) entry.occurred_at = new Date().toISOString().replace(/\.\d{3}Z$/, "Z");
+    if (kind === "exercise" && entry.exercise_id) {
+      var select = form.elements.namedItem("exercise_id");
+      var option = select && select.selectedOptions && select.selectedOptions[0];
+      entry.name = option ? option.textContent.trim() : entry.name;
+    }
+    return entry;
+  }
+
+  function fieldBox(el) { return el.closest(".field") || el.parentNode; }
+
+  function clearErrors(form) {
+    form.querySelectorAll(".js-error").forEach(function (e) { e.remove(); });
+    form.querySelectorAll("[aria-invalid]").forEach(function (e) {
+      e.removeAttribute("aria-invalid");
+      var ids = (e.getAttribute("aria-describedby") || "").split(" ").filter(function (id) {
+        return id && id.slice(-9) !== "-jserror";
+      });
+      if (ids.length) e.setAttribute("aria-describedby", ids.join(" "));
+      else e.removeAttribute("aria-describedby");
+    });
+    form.querySelectorAll(".has-error").forEach(function (e) { e.classList.remove("has-error"); });
+  }
+
+  function showError(form, name, message) {
+    var el = form.elements.namedItem(name);
+    if (!el) return null;
+    var first = el.length !== undefined && !el.tagName ? el[0] : el;
+    var box = fieldBox(first);
+    box.classList.add("has-error");
+    var p = doc.createElement("p");
+    p.className = "error js-error";
+    p.id = (first.id || name) + "-jserror";
+    p.innerHTML = '<span class="visually-hidden">Error: </span>';
+    p.appendChild(doc.createTextNode(message));
+    var label = box.querySelector("legend, label");
+    if (label && label.nextSibling) box.insertBefore(p, label.nextSibling);
+    else box.insertBefore(p, box.firstChild);
+    var targets = el.length !== undefined && !el.tagName ? Array.prototype.slice.call(el) : [el];
+    targets.forEach(function (t) {
+      t.setAttribute("aria-invalid", "true");
+      var ids = (t.getAttribute("aria-describedby") || "").split(" ").filter(Boolean);
+      ids.push(p.id);
+      t.setAttribute("aria-describedby", ids.join(" "));
+    });
+    return first;
+  }
+
+  function messageFor(el) {
+    var v = el.validity;
+    if (v.valueMissing) {
+      if (el.type === "radio") return "Choose one.";
+      if (el.type === "datetime-local") return "Enter when it happened.";
+      return el.tagName === "SELECT" ? "Choose one." : "Fill this in.";
+    }
+    if (v.rangeUnderflow || v.rangeOverflow || v.stepMismatch || v.badInput) {
+      return "Enter a whole number from " + el.min + " to " + el.max + ".";
+    }
+    if (v.tooLong) return "Use at most " + el.maxLength + " characters.";
+    return el.validationMessage || "Check this.";
+  }
+
+  /** Check a form as the server would; show each problem next to its field. */
+  function validate(form, kind, entry) {
+    clearErrors(form);
+    var problems = [];
+    Array.prototype.forEach.call(form.elements, function (el) {
+      if (!el.name || !el.willValidate || el.validity.valid) return;
+      if (problems.some(function (p) { return p[0] === el.name; })) return;
+      problems.push([el.name, messageFor(el)]);
+    });
+    if (kind === "exercise" && !entry.exercise_id && !entry.name &&
+        !problems.some(function (p) { return p[0] === "name"; })) {
+      problems.push(["name", "Choose an exercise or type its name."]);
+    }
+    if (entry.occurred_at && Date.parse(entry.occurred_at) > Date.now() + 3600e3) {
+      problems.push(["occurred_at", "That time is in the future. Enter when it happened."]);
+    }
+    if (entry.note && /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/.test(entry.note)) {
+      problems.push(["note", "Remove the control characters from the note."]);
+    }
+    if (!problems.length) return true;
+    problems.forEach(function (p) { showError(form, p[0], p[1]); });
+    var summary = doc.createElement("div");
+    summary.className = "form-errors js-error";
+    summary.setAttribute("role", "alert");
+    summary.innerHTML = "<p>Please correct the fields marked below.</p>";
+    form.insertBefore(summary, form.firstChild);
+    var focus = form.querySelector('[aria-invalid="true"]');
+    if (focus) focus.focus();
+    return false;
+  }
+
+  /** Keep a message for the next page (the same as the server's flash messages). */
+  function flashNext(text) {
+    try { root.sessionStorage.setItem(FLASH_KEY, text); } catch (e) { /* private mode */ }
+  }
+
+  /** Show a message kept by the page before. */
+  function showKeptFlash() {
+    var text = null;
+    try {
+      text = root.sessionStorage.getItem(FLASH_KEY);
+      root.sessionStorage.removeItem(FLASH_KEY);
+    } catch (e) { /* private mode */ }
+    if (text) RL.views.announce(text, "success");
+  }
+
+  /** The same words as the server's messages, plus where the entry is when offline. */
+  function savedText(entry, op, mode) {
+    var w = RL.views.words();
+    var text = "Saved.";
+    if (op === "delete") text = entry.kind ? "Deleted: " + RL.views.title(entry) + "." : "Entry deleted.";
+    else if (op === "update" || mode === "update") text = "Changes saved.";
+    else if (mode === "done") text = "Saved: " + entry.name + ", done.";
+    else if (entry.kind === "fatigue" && !entry.note && !entry.context) {
+      text = "Saved: fatigue " + entry.fatigue + " out of 10.";
+    } else if (entry.kind === "bad_day") {
+      text = "Saved: a hard day (" + (w.reasons[entry.reason] || "").toLowerCase() + ").";
+    } else if (entry.kind === "mobility") {
+      text = "Saved: walking with " + (w.aids[entry.aid] || "").toLowerCase() + ".";
+    } else if (entry.kind === "fatigue") {
+      text = "Saved: fatigue " + entry.fatigue + " out of 10.";
+    }
+    var waiting = root.navigator.onLine ? "" : " It is kept on this phone and sent when you are online.";
+    return text + waiting;
+  }
+
+  function fallbackSubmit(form, submitter, error) {
+    // The phone's storage failed. Online, the server can still take it the old way.
+    if (root.navigator.onLine) {
+      form.dataset.offline = "";
+      if (submitter && submitter.name) {
+        var hidden = doc.createElement("input");
+        hidden.type = "hidden";
+        hidden.name = submitter.name;
+        hidden.value = submitter.value;
+        form.appendChild(hidden);
+      }
+      HTMLFormElement.prototype.submit.call(form);
+      return;
+    }
+    RL.app.storageFailed(error);
+  }
+
+  function initialValues(form, kind, tz) {
+    form._initial = entryFrom(form, kind, tz);
+  }
+
+  function changedFields(before, after) {
+    var changed = {};
+    Object.keys(after).forEach(function (k) {
+      if (JSON.stringify(before[k]) !== JSON.stringify(after[k])) changed[k] = after[k];
+    });
+    return changed;
+  }
+
+  function onSubmit(event, app) {
+    var form = event.target;
+    var mode = form.dataset.offline;
+    if (!mode || !root.indexedDB) return;
+    event.preventDefault();
+    var submitter = event.submitter || null;
+    if (form._busy) return;  // a double tap stores one entry
+    var tz = app.tz, kind = form.dataset.kind, op = "create", entry, localDay;
+    if (mode === "done") {
+      var item = JSON.parse(form.dataset.item);
+      kind = "exercise";
+      entry = { discipline: item.discipline, exercise_id: item.exercise_id,
+        programme_item_id: item.id, name: item.name, by_carer: false, note: null,
+        occurred_at: new Date().toISOString().replace(/\.\d{3}Z$/, "Z") };
+      DOSE.forEach(function (f) { entry[f] = item[f] === undefined ? null : item[f]; });
+    } else if (mode === "delete") {
+      op = "delete";
+      var main = doc.getElementById("entry-form");
+      kind = main ? main.dataset.kind : kind;
+      entry = Object.assign({}, main && main._initial, { id: form.dataset.entryId });
+    } else {
+      entry = entryFrom(form, kind, tz, submitter);
+      if (!validate(form, kind, entry)) return;
+      if (mode === "update") {
+        op = form.dataset.recreate ? "create" : "update";
+        if (op === "update") entry = changedFields(form._initial || {}, entry);
+      }
+    }
+    if (op === "create") {
+      var idField = form.elements.namedItem("entry_id");
+      entry.id = (mode === "create" && idField && idField.value) || newId();
+      entry.kind = kind;
+    } else {
+      entry.id = form.dataset.entryId;
+    }
+    if (entry.occurred_at) localDay = RL.views.localDate(entry.occurred_at, tz);
+    form._busy = true;
+    var sent = op === "delete" ? { id: entry.id } : entry;
+    RL.store.queue(app.userId, op, sent, op === "delete" ? null : localDay).then(function () {
+      form._busy = false;
+      if (form.dataset.recreate) return RL.store.discard(app.userId, form.dataset.entryId);
+    }).then(function () {
+      var shown = Object.assign({ kind: kind }, entry);
+      if (op === "delete") {
+        entry = { id: entry.id };
+        try { root.sessionStorage.setItem(UNDO_KEY, entry.id); } catch (e) { /* private mode */ }
+      }
+      var text = savedText(shown, op, mode);
+      app.queued();
+      if (form.closest("#main") && doc.getElementById("today-entries") && mode !== "update") {
+        // Today's quick actions: stay, and be ready for the next one.
+        RL.views.announce(text, "success");
+        var idField2 = form.elements.namedItem("entry_id");
+        if (idField2) idField2.value = newId();
+        app.render();
+        return;
+      }
+      flashNext(text);
+      root.location.href = op === "create" ? "/today" : "/history";
+    }, function (error) {
+      form._busy = false;
+      fallbackSubmit(form, submitter, error);
+    });
+  }
+
+  /** After a delete, History offers to bring the entry back. */
+  function offerUndo(app) {
+    var id = null;
+    try {
+      id = root.sessionStorage.getItem(UNDO_KEY);
+      root.sessionStorage.removeItem(UNDO_KEY);
+    } catch (e) { /* private mode */ }
+    var box = doc.getElementById("flashes");
+    if (!id || !box || !doc.getElementById("history-days")) return;
+    var button = doc.createElement("button");
+    button.type = "button";
+    button.className = "button secondary";
+    button.textContent = "Undo delete";
+    box.appendChild(button);
+    button.addEventListener("click", function () {
+      RL.store.undoDelete(app.userId, id).then(function (undone) {
+        if (undone) return true;
+        if (!root.navigator.onLine) return false;
+        // Sent already: the server brings it back, and every device pulls it.
+        var body = new FormData();
+        body.append("csrf_token", doc.querySelector('meta[name="csrf-token"]').content);
+        return fetch("/entries/" + encodeURIComponent(id) + "/restore", {
+          method: "POST", body: body, credentials: "same-origin"
+        }).then(function (r) { return r.ok; });
+      }).then(function (ok) {
+        button.remove();
+        RL.views.announce(ok ? "Entry brought back." :
+          "It was sent already: undo needs a connection. Try again when you are online.",
+        ok ? "success" : "info");
+        app.queued();
+      });
+    });
+  }
+
+  /** Fill a new-entry form with an entry kept on the phone, to change it (?edit=<id>). */
+  function openForEdit(app, form) {
+    var id = new URLSearchParams(root.location.search).get("edit");
+    if (!id) return Promise.resolve();
+    return RL.store.getEntry(app.userId, id).then(function (entry) {
+      if (!entry || entry.deleted || entry.kind !== form.dataset.kind) {
+        if (root.navigator.onLine) root.location.replace("/entries/" + encodeURIComponent(id) + "/edit");
+        else RL.views.announce("This entry is not kept on this phone. Try again when you are online.", "info");
+        return;
+      }
+      fill(form, entry, app.tz);
+      form.dataset.offline = "update";
+      form.dataset.entryId = id;
+      if (entry.error && !entry.server) form.dataset.recreate = "1";
+      var h1 = doc.querySelector("h1");
+      var kindWord = (RL.views.words().kinds[entry.kind] || "").toLowerCase();
+      if (h1) h1.textContent = "Change: " + kindWord;
+      doc.title = "Change " + kindWord + " \u00b7 Rehab Log";
+      form.querySelector('button[type="submit"]').textContent = "Save changes";
+      if (entry.error) showError(form, entry.error.field || "note", entry.error.message);
+      var del = doc.getElementById("offline-delete");
+      if (del) {
+        del.dataset.entryId = id;
+        del.hidden = false;
+      }
+      initialValues(form, entry.kind, app.tz);
+    });
+  }
+
+  function fill(form, entry, tz) {
+    Array.prototype.forEach.call(form.elements, function (el) {
+      if (!el.name || !(el.name in entry) || el.name === "entry_id") return;
+      var v = entry[el.name];
+      if (el.name === "occurred_at") el.value = v ? utcToWall(v, tz) : "";
+      else if (el.type === "checkbox") el.checked = !!v;
+      else if (el.type === "radio") el.checked = String(v) === el.value;
+      else el.value = v === null || v === undefined ? "" : String(v);
+    });
+    if (entry.exercise_id && form.elements.namedItem("name")) form.elements.namedItem("name").value = "";
+  }
+
+  /** Take over the patient's forms; remember each edit form's starting values. */
+  function enhance(app) {
+    doc.addEventListener("submit", function (event) { onSubmit(event, app); });
+    doc.querySelectorAll('form[data-offline="update"]').forEach(function (form) {
+      initialValues(form, form.dataset.kind, app.tz);
+    });
+    var form = doc.getElementById("entry-form");
+    showKeptFlash();
+    offerUndo(app);
+    return form ? openForEdit(app, form) : Promise.resolve();
+  }
+
+  RL.forms = { enhance: enhance, wallToUtc: wallToUtc, utcToWall: utcToWall, newId: newId,
+    entryFrom: entryFrom };
+})(self);

@@ -1,0 +1,324 @@
+/* What the offline app shows: Today's programme and entries, History, and the sync state in the
+   header, drawn from the entries kept on the phone into the <template>s the server rendered. */
+(function (root) {
+  "use strict";
+  var RL = root.RL = root.RL || {};
+  var doc = root.document;
+  var wordsCache = null;
+
+  function words() {
+    if (!wordsCache) {
+      var tag = doc.getElementById("rl-words");
+      wordsCache = tag ? JSON.parse(tag.textContent) : { kinds: {}, aids: {}, settings: {},
+        contexts: {}, reasons: {}, disciplines: {}, limits: {} };
+    }
+    return wordsCache;
+  }
+
+  /** The calendar date (YYYY-MM-DD) of an instant in a time zone. */
+  function localDate(iso, tz) {
+    var parts = new Intl.DateTimeFormat("en-CA", { timeZone: tz, year: "numeric",
+      month: "2-digit", day: "2-digit" }).formatToParts(new Date(iso));
+    var get = function (t) { return parts.filter(function (p) { return p.type === t; })[0].value; };
+    return get("year") + "-" + get("month") + "-" + get("day");
+  }
+
+  /** The clock time (14:05) of an instant in a time zone. */
+  function localTime(iso, tz) {
+    return new Intl.DateTimeFormat("en-GB", { timeZone: tz, hour: "2-digit", minute: "2-digit",
+      hourCycle: "h23" }).format(new Date(iso));
+  }
+
+  /** A date in words: Saturday 21 November 2026. */
+  function longDate(day) {
+    var d = new Date(day + "T12:00:00Z");
+    return new Intl.DateTimeFormat("en-GB", { timeZone: "UTC", weekday: "long", day: "numeric",
+      month: "long", year: "numeric" }).format(d).replace(",", "");
+  }
+
+  /** A date n days from a YYYY-MM-DD date. */
+  function addDays(day, n) {
+    var d = new Date(day + "T12:00:00Z");
+    d.setUTCDate(d.getUTCDate() + n);
+    return d.toISOString().slice(0, 10);
+  }
+
+  function today(tz) { return localDate(new Date().toISOString(), tz); }
+
+  function plural(n, one, many) { return n + " " + (n === 1 ? one : many); }
+
+  /** A dose in words, as the server writes it ('3 × 10 · hold 5 s'). */
+  function doseText(e) {
+    var parts = [];
+    if (e.sets && e.reps) parts.push(e.sets + " \u00d7 " + e.reps);
+    else if (e.reps) parts.push(plural(e.reps, "rep", "reps"));
+    else if (e.sets) parts.push(plural(e.sets, "set", "sets"));
+    if (e.hold_seconds) parts.push("hold " + e.hold_seconds + " s");
+    if (e.minutes) parts.push(e.minutes + " min");
+    if (e.distance_m) parts.push(e.distance_m + " m");
+    if (e.phonation_seconds) parts.push("'ah' " + e.phonation_seconds + " s");
+    if (e.loudness_db) parts.push(e.loudness_db + " dB");
+    if (e.rests) parts.push(plural(e.rests, "rest", "rests"));
+    return parts.join(" \u00b7 ");
+  }
+
+  /** The headline of an entry. */
+  function title(e) {
+    var w = words();
+    if (e.kind === "exercise") return e.name || w.disciplines[e.discipline] || "Exercise";
+    if (e.kind === "fatigue") return "Fatigue " + e.fatigue + " out of 10";
+    if (e.kind === "mobility") return w.aids[e.aid] || "Walking";
+    if (e.reason === "relapse") return "Relapse or flare-up";
+    return "Bad day: " + (w.reasons[e.reason] || "").toLowerCase();
+  }
+
+  /** The details of an entry in one line. */
+  function details(e) {
+    var w = words(), parts = [];
+    if (e.kind === "exercise") {
+      parts.push(w.disciplines[e.discipline] || "");
+      parts.push(doseText(e));
+      if (e.effort !== null && e.effort !== undefined) parts.push("effort " + e.effort + "/10");
+      if (e.pain !== null && e.pain !== undefined) parts.push("pain " + e.pain + "/10");
+    } else if (e.kind === "fatigue") {
+      if (e.context) parts.push(w.contexts[e.context] || e.context);
+    } else if (e.kind === "mobility") {
+      parts.push(w.settings[e.setting] || "");
+      if (e.distance_m) parts.push(e.distance_m + " m");
+      if (e.minutes) parts.push(e.minutes + " min");
+      if (e.falls) parts.push(plural(e.falls, "fall", "falls"));
+      if (e.near_falls) parts.push(plural(e.near_falls, "near-fall", "near-falls"));
+    }
+    if (e.by_carer) parts.push("entered by a carer");
+    return parts.filter(Boolean).join(" \u00b7 ");
+  }
+
+  function clone(id) {
+    var tpl = doc.getElementById(id);
+    return tpl ? tpl.content.firstElementChild.cloneNode(true) : null;
+  }
+
+  /** One entry as a list item, with its sync mark or the server's reason for refusing it. */
+  function entryItem(e, tz, onDiscard) {
+    var li = clone("tpl-entry");
+    var name = title(e);
+    li.id = "entry-" + e.id;
+    li.querySelector(".kind").textContent = words().kinds[e.kind] || e.kind;
+    li.querySelector(".kind").className = "kind kind-" + e.kind;
+    li.querySelector(".entry-name").textContent = name;
+    var time = li.querySelector("time");
+    time.dateTime = e.occurred_at;
+    time.textContent = localTime(e.occurred_at, tz);
+    var d = details(e);
+    li.querySelector(".entry-details").textContent = d ? " \u00b7 " + d : "";
+    if (e.note) {
+      li.querySelector(".entry-note").textContent = e.note;
+      li.querySelector(".entry-note").hidden = false;
+    } else {
+      li.querySelector(".entry-note").remove();
+    }
+    if (e.pending) {
+      li.classList.add("pending");
+      li.querySelector(".sync-mark").hidden = false;
+    } else {
+      li.querySelector(".sync-mark").remove();
+    }
+    if (!e.error) li.querySelector(".entry-problem").remove();
+    if (e.error) {
+      li.classList.add("refused");
+      li.querySelector(".entry-problem").hidden = false;
+      li.querySelector(".problem-text").textContent = e.error.message;
+      li.querySelector(".discard .visually-hidden").textContent = " " + name;
+      li.querySelector(".discard").addEventListener("click", function () { onDiscard(e); });
+    }
+    var edit = li.querySelector(".edit");
+    edit.href = "/log/" + e.kind + "?edit=" + encodeURIComponent(e.id);
+    edit.querySelector(".visually-hidden").textContent = " " + name;
+    if (e.error) edit.firstChild.textContent = "Fix";
+    return li;
+  }
+
+  function discarder(userId, rerender) {
+    return function (e) {
+      RL.store.discard(userId, e.id).then(function () {
+        announce("Discarded the change to " + title(e) + ".", "info");
+        rerender();
+      });
+    };
+  }
+
+  /** Today's entries and programme from the phone's copy (once it has been filled by a pull). */
+  function renderToday(userId, tz) {
+    var list = doc.getElementById("today-entries");
+    if (!list) return Promise.resolve();
+    var day = today(tz);
+    return Promise.all([
+      RL.store.getMeta(userId, "pulled"),
+      RL.store.entriesBetween(userId, addDays(day, -6), day),
+      RL.store.programme(userId)
+    ]).then(function (got) {
+      var pulled = got[0], week = got[1], items = got[2];
+      var todays = week.filter(function (e) { return e.local_date === day; });
+      // Before the first pull the page's own list is the truth; only add what waits on the phone.
+      if (!pulled) todays = todays.filter(function (e) { return e.pending || e.error; });
+      var again = function () { return renderToday(userId, tz); };
+      if (pulled) list.textContent = "";
+      todays.forEach(function (e) {
+        var old = doc.getElementById("entry-" + e.id);
+        if (old) old.remove();
+        list.appendChild(entryItem(e, tz, discarder(userId, again)));
+      });
+      doc.getElementById("today-empty").hidden = list.children.length > 0;
+      if (pulled) renderProgramme(items, week, day);
+    });
+  }
+
+  function renderProgramme(items, week, day) {
+    var box = doc.getElementById("programme");
+    if (!box || !doc.getElementById("tpl-item")) return;
+    var monday = addDays(day, -((new Date(day + "T12:00:00Z").getUTCDay() + 6) % 7));
+    var active = items.filter(function (i) {
+      return !i.stopped_at && i.start_date <= day && (!i.end_date || day <= i.end_date);
+    });
+    var doneDays = {};
+    week.forEach(function (e) {
+      if (e.programme_item_id && e.local_date >= monday) {
+        (doneDays[e.programme_item_id] = doneDays[e.programme_item_id] || {})[e.local_date] = 1;
+      }
+    });
+    var list = box.querySelector("ul.items");
+    if (!active.length) return;  // the page's own text about an empty programme stays
+    if (!list) {
+      box.textContent = "";
+      list = doc.createElement("ul");
+      list.className = "items";
+      box.appendChild(list);
+    }
+    list.textContent = "";
+    active.map(function (item) {
+      var days = Object.keys(doneDays[item.id] || {});
+      return { item: item, done: days.indexOf(day) !== -1, count: days.length };
+    }).sort(function (a, b) { return (a.done - b.done) || (a.item.id - b.item.id); })
+      .forEach(function (row) { list.appendChild(programmeItem(row)); });
+  }
+
+  function programmeItem(row) {
+    var item = row.item, li = clone("tpl-item");
+    var dose = doseText(item);
+    li.querySelector(".item-name").textContent = item.name;
+    li.querySelector(".item-meta").textContent = (dose ? dose + " \u00b7 " : "") + row.count +
+      " of " + item.days_per_week + " days this week";
+    if (item.note) {
+      li.querySelector(".item-note").textContent = item.note;
+      li.querySelector(".item-note").hidden = false;
+    }
+    if (row.done) {
+      li.classList.add("done");
+      li.querySelector(".done-mark").textContent = "Done today";
+      li.querySelector(".done-mark").hidden = false;
+    }
+    var form = li.querySelector("form");
+    form.action = "/today/items/" + item.id + "/done";
+    form.dataset.item = JSON.stringify(item);
+    li.querySelectorAll(".visually-hidden").forEach(function (s) { s.textContent = ": " + item.name; });
+    li.querySelector("a").href = "/log/exercise?item=" + item.id;
+    return li;
+  }
+
+  /** History's days from the phone's copy, when they are within the 90 days it keeps. */
+  function renderHistory(userId, tz) {
+    var box = doc.getElementById("history-days");
+    if (!box) return Promise.resolve();
+    var first = box.dataset.first, last = box.dataset.last;
+    if (first < addDays(today(tz), -RL.store.KEEP_DAYS + 1)) return Promise.resolve();
+    return Promise.all([
+      RL.store.getMeta(userId, "pulled"),
+      RL.store.entriesBetween(userId, first, last)
+    ]).then(function (got) {
+      var pulled = got[0], rows = got[1];
+      if (!pulled) rows = rows.filter(function (e) { return e.pending || e.error; });
+      var again = function () { return renderHistory(userId, tz); };
+      if (pulled) box.querySelectorAll("section").forEach(function (s) { s.remove(); });
+      var empty = doc.getElementById("history-empty");
+      rows.forEach(function (e) {
+        var old = doc.getElementById("entry-" + e.id);
+        if (old) old.remove();
+        var list = dayList(box, e.local_date, empty);
+        list.appendChild(entryItem(e, tz, discarder(userId, again)));
+      });
+      box.querySelectorAll("section").forEach(function (s) {
+        if (!s.querySelector("li")) s.remove();
+      });
+      empty.hidden = !!box.querySelector("section");
+    });
+  }
+
+  function dayList(box, day, before) {
+    var id = "day-" + day, heading = doc.getElementById(id);
+    if (heading) return heading.parentNode.querySelector("ul");
+    var section = clone("tpl-day");
+    section.setAttribute("aria-labelledby", id);
+    section.querySelector("h2").id = id;
+    section.querySelector("h2").textContent = longDate(day);
+    // Days newest first.
+    var later = Array.prototype.filter.call(box.querySelectorAll("section h2.day"), function (h) {
+      return h.id < id;
+    })[0];
+    box.insertBefore(section, later ? later.parentNode : before);
+    return section.querySelector("ul");
+  }
+
+  /** Show a message where the server's flash messages go (a polite live region). */
+  function announce(text, kind) {
+    var box = doc.getElementById("flashes");
+    if (!box) return;
+    box.textContent = "";
+    var p = doc.createElement("p");
+    p.className = "flash flash-" + (kind || "success");
+    p.textContent = text;
+    box.appendChild(p);
+  }
+
+  /** The sync state in the header: all synced, n waiting, offline, log in again, over a day. */
+  function showStatus(state) {
+    var el = doc.getElementById("sync-status");
+    if (!el) return;
+    var text, warn = false, link = null;
+    var last = state.lastSyncedAt ? " Last synced " + localTime(state.lastSyncedAt, state.tz) + "." : "";
+    var n = state.count;
+    if (state.storageError) {
+      text = "This phone could not store your entry: " + state.storageError;
+      warn = true;
+    } else if (state.needsLogin) {
+      text = (n ? n + " waiting to sync. " : "") + "Log in again to sync; nothing is lost.";
+      warn = true;
+      link = "/login?next=" + encodeURIComponent(root.location.pathname);
+    } else if (!n) {
+      text = state.syncing ? "Syncing\u2026" : "All synced." + last;
+    } else {
+      text = n + " waiting to sync" + (state.online ? "." : " (offline).") + last;
+      if (state.oldest && Date.now() - Date.parse(state.oldest) > 864e5) {
+        text = n + " waiting to sync for over 24 hours. Connect to the internet to send " +
+          (n === 1 ? "it." : "them.");
+        warn = true;
+      }
+    }
+    el.textContent = text;
+    if (link) {
+      var a = doc.createElement("a");
+      a.href = link;
+      a.textContent = "Log in";
+      el.appendChild(doc.createTextNode(" "));
+      el.appendChild(a);
+    }
+    el.classList.toggle("warn", warn);
+    el.hidden = false;
+  }
+
+  RL.views = {
+    words: words, localDate: localDate, localTime: localTime, longDate: longDate,
+    addDays: addDays, today: today, title: title, details: details, doseText: doseText,
+    renderToday: renderToday, renderHistory: renderHistory, announce: announce,
+    showStatus: showStatus
+  };
+})(self);

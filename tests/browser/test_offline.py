@@ -1,0 +1,438 @@
+"""The installed app offline, in Chromium: log with no network, close, reopen, sync exactly once."""
+
+from __future__ import annotations
+
+import contextlib
+import re
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from playwright.sync_api import Browser, BrowserContext, Page, Route, expect
+from playwright.sync_api import Error as PlaywrightError
+from sqlalchemy import select
+
+from rehab_app import pwa
+from rehab_app.extensions import db
+from rehab_app.models import Entry, ProgrammeItem, User
+from tests.conftest import link, make_user
+from tests.test_patient import add_item
+
+from .conftest import CHROMIUM, CHROMIUM_ARGS, PHONE, log_in, new_context, screenshot
+
+pytestmark = pytest.mark.browser
+
+OFFLINE_PAGES = ["/today", "/history", "/log/fatigue", "/log/mobility", "/log/exercise"]
+KEPT = """async (paths) => {
+  const reg = await navigator.serviceWorker.getRegistration();
+  if (!reg || !reg.active || !navigator.serviceWorker.controller) return false;
+  for (const name of await caches.keys()) {
+    const keys = (await (await caches.open(name)).keys()).map(r => new URL(r.url).pathname);
+    if (paths.every(p => keys.includes(p))) return true;
+  }
+  return false;
+}"""
+
+
+def wait_until_ready_offline(page: Page) -> None:
+    """Wait until the service worker controls the page and keeps the patient pages."""
+    for _ in range(100):
+        if page.evaluate(KEPT, OFFLINE_PAGES):
+            return
+        page.wait_for_timeout(100)
+    state = page.evaluate(
+        """async () => {
+          const reg = await navigator.serviceWorker.getRegistration();
+          const out = {active: reg && reg.active && reg.active.state,
+            controlled: !!navigator.serviceWorker.controller};
+          for (const name of await caches.keys()) {
+            out[name] = (await (await caches.open(name)).keys()).map(r => new URL(r.url).pathname);
+          }
+          return out;
+        }"""
+    )
+    raise AssertionError(f"the service worker never kept the patient pages: {state}")
+
+
+def server_entries(app: Flask, email: str) -> list[Entry]:
+    """The person's live entries as the server holds them."""
+    with app.app_context():
+        db.session.expire_all()
+        user = db.session.scalars(select(User).where(User.email == email)).one()
+        rows = db.session.scalars(
+            select(Entry).where(Entry.user_id == user.id, Entry.deleted_at.is_(None))
+        ).all()
+        db.session.expunge_all()
+        return list(rows)
+
+
+def device_entries(page: Page) -> list[dict[str, object]]:
+    """The entries the phone keeps in IndexedDB."""
+    return page.evaluate(
+        "() => RL.store.entriesBetween(document.body.dataset.user, '2000-01-01', '2100-01-01')"
+    )
+
+
+def status(page: Page) -> object:
+    """The sync state in the header."""
+    return expect(page.locator("#sync-status"))
+
+
+def logged_today(page: Page) -> object:
+    """The list of today's entries."""
+    return page.get_by_role("region", name="Logged today").get_by_role("listitem")
+
+
+def saved(page: Page, text: str) -> None:
+    """The page says it saved."""
+    expect(page.get_by_role("status").filter(has_text=text)).to_be_visible()
+
+
+@pytest.fixture
+def phone_for(browser: Browser, live_server: str) -> Iterator[object]:
+    """Open logged-in phones (browser contexts) on demand; close them all afterwards."""
+    opened: list[BrowserContext] = []
+
+    def open_phone(email: str) -> tuple[BrowserContext, Page]:
+        context = new_context(browser, live_server)
+        opened.append(context)
+        page = context.new_page()
+        log_in(page, email)
+        wait_until_ready_offline(page)
+        status(page).to_contain_text("All synced")
+        return context, page
+
+    yield open_phone
+    for context in opened:
+        context.close()
+
+
+def test_a_day_logged_offline_reaches_the_server_once_and_every_device(
+    app: Flask, phone_for: object
+) -> None:
+    person = make_user("patient", "offline.day@example.test", "Olga Offline")
+    context, page = phone_for(person.email)  # type: ignore[operator]
+
+    # No network: the app still opens, from the phone.
+    context.set_offline(True)
+    page.reload()
+    expect(page.get_by_role("heading", name="Today", level=1)).to_be_visible()
+
+    # Three entries of three kinds, each saved on the phone at once.
+    page.get_by_role("button", name="Fatigue 6 out of 10").click()
+    saved(page, "Saved: fatigue 6 out of 10.")
+    page.get_by_role("region", name="A hard day?").get_by_role("button", name="Heat").click()
+    saved(page, "Saved: a hard day (heat).")
+    walking = page.get_by_role("region", name="Walking")
+    walking.get_by_label("Walking aid").select_option(label="One stick, cane or crutch")
+    walking.get_by_label("How far (metres)").fill("250")
+    walking.get_by_role("button", name="Log walking").click()
+    saved(page, "Saved: walking with one stick, cane or crutch.")
+    expect(logged_today(page)).to_have_count(3)
+    expect(logged_today(page).filter(has_text="Waiting to sync")).to_have_count(3)
+    status(page).to_contain_text("3 waiting to sync")
+    screenshot(page, "offline-today-waiting")
+    assert server_entries(app, person.email) == []
+
+    # Close the app and open it again, still offline: everything is there, still waiting.
+    page.close()
+    page = context.new_page()
+    page.goto("/today")
+    expect(logged_today(page).filter(has_text="Waiting to sync")).to_have_count(3)
+    page.get_by_role("link", name="History").click()
+    day = page.get_by_role("main").get_by_role("listitem")
+    expect(day.filter(has_text="Fatigue 6 out of 10")).to_contain_text("Waiting to sync")
+    expect(day.filter(has_text="Bad day: heat")).to_contain_text("Waiting to sync")
+    expect(day.filter(has_text="One stick, cane or crutch")).to_contain_text("250 m")
+    screenshot(page, "offline-history-waiting")
+
+    # Back online: each entry reaches the server exactly once.
+    context.set_offline(False)
+    status(page).to_contain_text("All synced")
+    expect(page.get_by_text("Waiting to sync", exact=True)).to_have_count(0)
+    on_server = server_entries(app, person.email)
+    assert sorted(e.kind for e in on_server) == ["bad_day", "fatigue", "mobility"]
+    assert len({e.id for e in on_server}) == 3
+    phone_ids = {e["id"] for e in device_entries(page)}
+    assert phone_ids == {e.id for e in on_server}
+
+    # Another device of the same person pulls them.
+    other_context, other = phone_for(person.email)  # type: ignore[operator]
+    assert {e["id"] for e in device_entries(other)} == phone_ids
+
+    # Both devices change the same entry offline: the change the server applies last wins.
+    context.set_offline(True)
+    other_context.set_offline(True)
+    for device, value in ((page, "7"), (other, "3")):
+        device.goto("/history")
+        device.get_by_role("link", name="Edit Fatigue 6 out of 10").click()
+        expect(device.get_by_role("heading", name="Change: fatigue")).to_be_visible()
+        device.get_by_role("radio", name=value, exact=True).check()
+        device.get_by_role("button", name="Save changes").click()
+        saved(device, "Changes saved.")
+    context.set_offline(False)
+    status(page).to_contain_text("All synced")
+    other_context.set_offline(False)
+    status(other).to_contain_text("All synced")
+    fatigue = [e for e in server_entries(app, person.email) if e.kind == "fatigue"]
+    assert [e.fatigue for e in fatigue] == [3]
+    page.reload()
+    status(page).to_contain_text("All synced")
+    for device in (page, other):
+        device.goto("/history")
+        items = device.get_by_role("listitem")
+        expect(items.filter(has_text="Fatigue 3 out of 10")).to_be_visible()
+        expect(items.filter(has_text="Fatigue 7 out of 10")).to_have_count(0)
+
+    # Nothing personal or written went into the service worker's caches.
+    cached = page.evaluate(
+        """async () => {
+          const out = [];
+          for (const name of await caches.keys()) {
+            const cache = await caches.open(name);
+            for (const r of await cache.keys()) out.push(r.url + ' ' + r.method);
+          }
+          return out;
+        }"""
+    )
+    assert not [u for u in cached if "/api/" in u or not u.endswith(" GET")], cached
+
+
+def test_fifty_entries_survive_closing_the_app_while_it_syncs(
+    app: Flask, phone_for: object
+) -> None:
+    person = make_user("patient", "fifty@example.test", "Fifi Fifty")
+    context, page = phone_for(person.email)  # type: ignore[operator]
+    context.set_offline(True)
+    for n in range(50):
+        page.get_by_role("button", name=f"Fatigue {n % 11} out of 10").click()
+        page.wait_for_function(
+            "n => RL.store.waiting(document.body.dataset.user).then(w => w.count === n)", arg=n + 1
+        )
+    status(page).to_contain_text("50 waiting to sync")
+
+    # The push reaches the server, but the app is closed before it hears the answer.
+    answered: list[int] = []
+
+    def lose_the_answer(route: Route) -> None:
+        answered.append(route.fetch().status)
+        with contextlib.suppress(PlaywrightError):  # the page may be gone already
+            route.abort()
+
+    context.route("**/api/v1/sync/push", lose_the_answer)
+    context.set_offline(False)
+    for _ in range(100):
+        if answered:
+            break
+        page.wait_for_timeout(50)
+    page.close()
+    assert answered and set(answered) == {200}
+    assert len(server_entries(app, person.email)) == 50
+    context.unroute("**/api/v1/sync/push")
+
+    # Opened again online: the outbox is sent again, and the server keeps each entry once.
+    page = context.new_page()
+    page.goto("/today")
+    status(page).to_contain_text("All synced")
+    on_server = server_entries(app, person.email)
+    assert len(on_server) == 50
+    assert len({e.id for e in on_server}) == 50
+    assert len(device_entries(page)) == 50
+
+
+def test_a_session_that_expired_offline_loses_nothing(app: Flask, phone_for: object) -> None:
+    person = make_user("patient", "expired@example.test", "Eve Expired")
+    context, page = phone_for(person.email)  # type: ignore[operator]
+    context.set_offline(True)
+    page.get_by_role("button", name="Fatigue 4 out of 10").click()
+    saved(page, "Saved: fatigue 4 out of 10.")
+    page.get_by_role("region", name="A hard day?").get_by_role("button", name="Pain").click()
+    saved(page, "Saved: a hard day (pain).")
+
+    # The session ends while the phone is offline (cookies gone, as after a long absence).
+    context.clear_cookies()
+    context.set_offline(False)
+    status(page).to_contain_text("Log in again")
+    status(page).to_contain_text("2 waiting to sync")
+    assert server_entries(app, person.email) == []
+
+    page.locator("#sync-status").get_by_role("link", name="Log in").click()
+    page.get_by_label("Email").fill(person.email)
+    page.get_by_label("Password").fill("correct horse battery")
+    page.get_by_role("button", name="Log in").click()
+    expect(page.get_by_role("heading", name="Today", level=1)).to_be_visible()
+    status(page).to_contain_text("All synced")
+    assert sorted(e.kind for e in server_entries(app, person.email)) == ["bad_day", "fatigue"]
+
+
+def test_a_new_version_offers_a_reload_and_keeps_what_waits(
+    app: Flask, phone_for: object, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    person = make_user("patient", "update@example.test", "Uma Update")
+    context, page = phone_for(person.email)  # type: ignore[operator]
+    context.set_offline(True)
+    page.get_by_role("button", name="Fatigue 5 out of 10").click()
+    saved(page, "Saved: fatigue 5 out of 10.")
+    old_caches = page.evaluate("caches.keys()")
+
+    # A new release: the worker's code changes. The sync API stays out of reach meanwhile.
+    newer = tmp_path / "sw.js"
+    newer.write_text(pwa.WORKER_SOURCE.read_text() + "\n// a new release\n")
+    monkeypatch.setattr(pwa, "WORKER_SOURCE", newer)
+    pwa._worker_body.cache_clear()
+    context.route("**/api/v1/**", lambda route: route.abort())
+    context.set_offline(False)
+    page.evaluate("navigator.serviceWorker.getRegistration().then(r => r.update())")
+    banner = page.locator("#update-banner")
+    expect(banner).to_contain_text("Update available")
+    banner.get_by_role("button", name="Reload").click()
+    page.wait_for_load_state()
+    expect(banner).to_be_hidden()
+    expect(logged_today(page).filter(has_text="Fatigue 5 out of 10")).to_contain_text(
+        "Waiting to sync"
+    )
+    new_caches = page.evaluate("caches.keys()")
+    assert new_caches != old_caches and not set(old_caches) & set(new_caches)
+
+    context.unroute("**/api/v1/**")
+    page.reload()
+    status(page).to_contain_text("All synced")
+    assert [e.fatigue for e in server_entries(app, person.email)] == [5]
+    pwa._worker_body.cache_clear()
+
+
+def test_chromium_finds_the_app_installable(browser: Browser, live_server: str) -> None:
+    with tempfile.TemporaryDirectory() as profile:
+        context = browser.browser_type.launch_persistent_context(
+            profile,
+            executable_path=CHROMIUM,
+            args=CHROMIUM_ARGS,
+            base_url=live_server,
+            **PHONE,
+        )
+        try:
+            page = context.new_page()
+            page.goto("/login")
+            page.wait_for_function("navigator.serviceWorker.ready.then(() => true)")
+            page.reload()
+            cdp = context.new_cdp_session(page)
+            manifest = cdp.send("Page.getAppManifest")
+            assert manifest.get("errors") == [], manifest.get("errors")
+            errors = cdp.send("Page.getInstallabilityErrors")["installabilityErrors"]
+            assert errors == [], errors
+        finally:
+            context.close()
+
+
+def test_two_people_on_one_phone_keep_their_own_outbox(app: Flask, phone_for: object) -> None:
+    first = make_user("patient", "first@example.test", "Fran First")
+    second = make_user("patient", "second@example.test", "Sam Second")
+    context, page = phone_for(first.email)  # type: ignore[operator]
+    context.route("**/api/v1/**", lambda route: route.abort())  # the server is out of reach
+    page.get_by_role("button", name="Fatigue 2 out of 10").click()
+    saved(page, "Saved: fatigue 2 out of 10.")
+    status(page).to_contain_text("1 waiting to sync")
+    page.get_by_role("button", name="Log out").click()
+    expect(page.get_by_label("Email")).to_be_visible()
+    context.unroute("**/api/v1/**")
+
+    # Someone else logs in on the same phone: they see none of it, and it is not sent as theirs.
+    log_in(page, second.email)
+    status(page).to_contain_text("All synced")
+    expect(page.get_by_text("Fatigue 2 out of 10")).to_have_count(0)
+    assert server_entries(app, second.email) == []
+
+    # The first person comes back: their entry, kept on the phone, is sent as theirs.
+    page.get_by_role("button", name="Log out").click()
+    expect(page.get_by_label("Email")).to_be_visible()
+    log_in(page, first.email)
+    status(page).to_contain_text("All synced")
+    assert [e.fatigue for e in server_entries(app, first.email)] == [2]
+
+
+def test_the_outbox_is_split_under_both_push_limits(page: Page) -> None:
+    page.goto("/login")
+    sizes = page.evaluate(
+        """() => {
+          const small = Array.from({length: 1201}, (_, i) => ({mid: i + 1, op: 'delete',
+            entry: {id: 'x'}}));
+          const note = 'n'.repeat(900);
+          const big = Array.from({length: 2000}, (_, i) => ({mid: i + 1, op: 'create',
+            entry: {id: 'y', note: note}}));
+          const bytes = b => JSON.stringify(b).length;
+          return {
+            counts: RL.sync.batches(small, 500).map(b => b.length),
+            order: RL.sync.batches(small, 500).flat().every((m, i) => m.id === i + 1),
+            largest: Math.max(...RL.sync.batches(big, 500).map(bytes)),
+          };
+        }"""
+    )
+    assert sizes["counts"] == [500, 500, 201]
+    assert sizes["order"] is True
+    assert sizes["largest"] < 1024 * 1024
+
+
+def test_retries_back_off_with_jitter_up_to_five_minutes(page: Page) -> None:
+    page.goto("/login")
+    waits = page.evaluate(
+        "() => [0, 1, 2, 10, 30].map(n => [RL.sync.backoff(n, 0), RL.sync.backoff(n, 1)])"
+    )
+    assert waits == [[1000, 2000], [2000, 4000], [4000, 8000], [150000, 300000], [150000, 300000]]
+
+
+@pytest.mark.parametrize(
+    ("wall", "zone", "utc"),
+    [
+        ("2026-07-01T09:30", "Europe/London", "2026-07-01T08:30:00Z"),  # summer time
+        ("2026-01-15T09:30", "Europe/London", "2026-01-15T09:30:00Z"),
+        ("2026-03-29T03:30", "Europe/London", "2026-03-29T02:30:00Z"),  # the morning clocks go on
+        ("2026-11-21T23:30", "Australia/Sydney", "2026-11-21T12:30:00Z"),
+        ("2026-11-21T08:00", "America/New_York", "2026-11-21T13:00:00Z"),
+    ],
+)
+def test_times_typed_offline_are_read_in_the_persons_time_zone(
+    page: Page, wall: str, zone: str, utc: str
+) -> None:
+    page.goto("/login")
+    assert page.evaluate("([w, z]) => RL.forms.wallToUtc(w, z)", [wall, zone]) == utc
+    assert page.evaluate("([u, z]) => RL.forms.utcToWall(u, z)", [utc, zone]) == wall
+
+
+def test_a_programme_change_reaches_the_phone_and_stays_offline(
+    app: Flask, phone_for: object
+) -> None:
+    person = make_user("patient", "programme@example.test", "Priya Programme")
+    therapist = make_user("therapist", "physio@example.test", "Phil Physio")
+    with app.app_context():
+        link(therapist, person)
+        item = add_item(person, slug="sit-to-stand", sets=2, reps=10)
+        item_id = item.id
+    context, page = phone_for(person.email)  # type: ignore[operator]
+    programme = page.get_by_role("region", name="Your exercises")
+    expect(programme).to_contain_text("2 \u00d7 10")
+
+    # The therapist changes the dose; the phone pulls it when it next syncs.
+    with app.app_context():
+        changed = db.session.get(ProgrammeItem, item_id)
+        assert changed is not None
+        changed.reps = 15
+        db.session.commit()
+    page.reload()
+    status(page).to_contain_text("All synced")
+
+    # Offline, after a restart, Today shows the new dose and logs it.
+    context.set_offline(True)
+    page.close()
+    page = context.new_page()
+    page.goto("/today")
+    programme = page.get_by_role("region", name="Your exercises")
+    expect(programme).to_contain_text("2 \u00d7 15")
+    programme.get_by_role("button", name=re.compile(r"^Done\W+Sit to stand$")).click()
+    saved(page, "Saved: Sit to stand, done.")
+    expect(programme).to_contain_text("Done today")
+    context.set_offline(False)
+    status(page).to_contain_text("All synced")
+    (done,) = server_entries(app, person.email)
+    assert (done.programme_item_id, done.sets, done.reps) == (item_id, 2, 15)
