@@ -9,21 +9,24 @@ from flask_login import logout_user
 from sqlalchemy import delete, select
 from werkzeug.security import check_password_hash
 
-from . import exports, links
+from . import audit, exports, links
 from .access import me, patient_required
 from .extensions import db
 from .forms import ActionForm, ConfirmPasswordForm, LinkForm
-from .models import CareLink, Entry, ProgrammeItem, User
+from .models import AccessEvent, CareLink, Entry, ProgrammeItem, User
 
 bp = Blueprint("account", __name__, url_prefix="/account")
 
 
 def _page(link_form: LinkForm | None = None, status: int = 200) -> tuple[str, int]:
     user = me()
+    record = audit.accesses_for(db.session, user.id)
     return (
         render_template(
             "patient/account.html",
             links=links.patient_links(db.session, user.id),
+            accesses=audit.shown_accesses(record, user.timezone),
+            access_total=record.total,
             link_form=link_form or LinkForm(),
             action=ActionForm(),
         ),
@@ -89,7 +92,10 @@ def _everything(user: User) -> tuple[list[Entry], list[ProgrammeItem], list[Care
 def export_json() -> Response:
     """Download everything held about me as JSON."""
     user = me()
-    document = exports.export_json(user, *_everything(user))
+    accesses = db.session.scalars(
+        select(AccessEvent).where(AccessEvent.patient_id == user.id).order_by(AccessEvent.at)
+    )
+    document = exports.export_json(user, *_everything(user), accesses)
     return Response(
         json.dumps(document, indent=2, ensure_ascii=False),
         mimetype="application/json",

@@ -8,7 +8,7 @@ from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from typing import Any
 
-from .models import CareLink, Entry, ProgrammeItem, User, utcnow
+from .models import AccessEvent, CareLink, Entry, ProgrammeItem, User, utcnow
 from .vocab import DOSE_FIELDS
 
 ENTRY_COLUMNS = (
@@ -72,6 +72,7 @@ def export_json(
     entries: Iterable[Entry],
     programme: Iterable[ProgrammeItem],
     links: Iterable[CareLink],
+    accesses: Iterable[AccessEvent] = (),
 ) -> dict[str, Any]:
     """Everything we hold about a person, as one JSON-ready document."""
     return {
@@ -93,6 +94,9 @@ def export_json(
                 "revoked_at_utc": _iso(link.revoked_at),
             }
             for link in links
+        ],
+        "access_record": [
+            {"therapist": a.therapist_name, "what": a.what, "at_utc": _iso(a.at)} for a in accesses
         ],
     }
 

@@ -24,7 +24,14 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.engine import Connection
-from sqlalchemy.orm import Mapped, Session, UOWTransaction, mapped_column, relationship
+from sqlalchemy.orm import (
+    Mapped,
+    ORMExecuteState,
+    Session,
+    UOWTransaction,
+    mapped_column,
+    relationship,
+)
 
 from .extensions import db
 from .vocab import DOSE_FIELDS, LIMITS
@@ -356,3 +363,50 @@ def stamp_changes(session: Session, _flush: UOWTransaction, _instances: object) 
         return
     for obj, seq in zip(changed, next_change_seqs(session.connection(), len(changed)), strict=True):
         obj.change_seq = seq
+
+
+class AccessEvent(db.Model):
+    """One therapist look at one person's data: append-only, shown to the person.
+
+    The therapist's name is kept as it was, so the record still says who looked after the
+    therapist's account is gone (therapist_id then becomes NULL). Deleting the person's
+    account deletes their record with everything else (ON DELETE CASCADE, in the database).
+    """
+
+    __tablename__ = "access_events"
+    __table_args__ = (Index("ix_access_events_patient_at", "patient_id", "at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)  # UTC
+    therapist_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), index=True
+    )
+    therapist_name: Mapped[str] = mapped_column(String(80))
+    patient_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    what: Mapped[str] = mapped_column(String(32))
+
+
+class AppendOnlyError(RuntimeError):
+    """Raised when code tries to change or delete a row of an append-only table."""
+
+
+@event.listens_for(Session, "before_flush")
+def refuse_access_event_changes(
+    session: Session, _flush: UOWTransaction, _instances: object
+) -> None:
+    """The access record is append-only: the ORM may add rows, never change or delete them."""
+    for obj in session.deleted:
+        if isinstance(obj, AccessEvent):
+            raise AppendOnlyError("access events cannot be deleted")
+    for obj in session.dirty:
+        if isinstance(obj, AccessEvent) and session.is_modified(obj, include_collections=False):
+            raise AppendOnlyError("access events cannot be changed")
+
+
+@event.listens_for(Session, "do_orm_execute")
+def refuse_bulk_access_event_changes(state: ORMExecuteState) -> None:
+    """Refuse ORM bulk UPDATE and DELETE statements aimed at the access record."""
+    if (state.is_update or state.is_delete) and any(
+        m.class_ is AccessEvent for m in state.all_mappers
+    ):
+        raise AppendOnlyError("access events cannot be changed or deleted")

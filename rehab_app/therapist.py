@@ -5,15 +5,16 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
+from . import audit, charts, dashboard, links
+from . import caseload as cl
 from . import entries as log
-from . import links
 from .access import me, therapist_required
 from .extensions import db
-from .forms import ActionForm, ProgrammeItemForm
+from .forms import ActionForm, ProgrammeEditForm, ProgrammeItemForm
 from .models import DOSE_COLUMNS, ProgrammeItem, User, utcnow
 from .timeutil import local_today
 from .vocab import ENTRY_KINDS
@@ -37,14 +38,27 @@ def linked_patient_or_404(patient_id: int) -> User:
 @bp.route("")
 @therapist_required
 def caseload() -> str:
-    """The patients who have linked me."""
+    """Every linked patient in one table: adherence, fatigue, walking, falls, worth reviewing."""
     therapist = me()
-    patients = links.linked_patients(db.session, therapist.id)
+    args = request.args
+    query = cl.clean_query(args.get("q"))
+    sort, direction = cl.parse_sort(args.get("sort"), args.get("dir"), args.get("order"))
+    patients = cl.linked_patients(db.session, therapist.id, query)
+    rows = cl.sort_rows(cl.load_caseload(db.session, patients), sort, direction)
+    audit.record_caseload_views(db.session, therapist, patients)
+    db.session.commit()
+    anyone = bool(patients) or bool(query and cl.linked_patients(db.session, therapist.id))
     return render_template(
         "therapist/caseload.html",
-        patients=patients,
-        last_dates=log.last_entry_dates(db.session, [p.id for p in patients]),
-        action=ActionForm(),
+        rows=rows,
+        anyone=anyone,
+        query=query,
+        sort=sort,
+        direction=direction,
+        first_direction=cl.FIRST_DIRECTION,
+        now=utcnow(),
+        tz=therapist.timezone,
+        cl=cl,
     )
 
 
@@ -63,19 +77,27 @@ def new_link_code() -> tuple[str, int]:
 
 
 def _patient_page(patient: User, form: ProgrammeItemForm, status: int = 200) -> tuple[str, int]:
+    audit.record_access(db.session, me(), patient, "patient_page")
+    db.session.commit()
     today = local_today(patient.timezone)
     programme = db.session.scalars(
         select(ProgrammeItem)
         .where(ProgrammeItem.patient_id == patient.id)
         .order_by(ProgrammeItem.stopped_at.is_not(None), ProgrammeItem.created_at.desc())
     ).all()
+    # Charts: one load of the entries for the chosen range also gives the recent entries.
+    range_key = charts.parse_range(request.args.get("range"))
+    period, loaded = dashboard.load_entries(db.session, patient.id, range_key, today)
+    recent_first = today - timedelta(days=RECENT_DAYS - 1)
     return (
         render_template(
             "therapist/patient.html",
             patient=patient,
-            entries=log.entries_between(
-                db.session, patient.id, today - timedelta(days=RECENT_DAYS - 1), today
-            ),
+            entries=[e for e in loaded if e.local_date >= recent_first],
+            charts=dashboard.patient_charts(loaded, programme, period, patient.timezone),
+            chart_range=range_key,
+            chart_ranges=charts.RANGES,
+            chart_period=period,
             programme=programme,
             form=form,
             action=ActionForm(),
@@ -139,3 +161,34 @@ def stop_item(item_id: int) -> Response:
         db.session.commit()
     flash(f"Stopped: {item.name}.", "info")
     return redirect(url_for("therapist.patient", patient_id=person.id))
+
+
+@bp.route("/programme/<int:item_id>/edit", methods=["GET", "POST"])
+@therapist_required
+def edit_item(item_id: int) -> Response | tuple[str, int]:
+    """Change a programme item's dose, days, dates or note; the patient's app syncs it."""
+    item = db.session.get(ProgrammeItem, item_id)
+    if item is None:
+        abort(404)
+    person = linked_patient_or_404(item.patient_id)
+    back = url_for("therapist.patient", patient_id=person.id)
+    if item.stopped_at is not None:
+        flash(f"{item.name} was stopped and is kept as it was: prescribe it again.", "info")
+        return redirect(back)
+    form = ProgrammeEditForm(obj=item)
+    if form.validate_on_submit():
+        for column in DOSE_COLUMNS:
+            setattr(item, column, getattr(form, column).data)
+        item.days_per_week = form.days_per_week.data
+        item.start_date = form.start_date.data
+        item.end_date = form.end_date.data
+        item.note = form.note.data or None
+        db.session.commit()
+        flash(
+            f"Changed {person.display_name}'s {item.name}. "
+            "Their app shows the change when it next connects.",
+            "success",
+        )
+        return redirect(back)
+    status = 400 if form.is_submitted() else 200
+    return render_template("therapist/edit_item.html", form=form, item=item, patient=person), status

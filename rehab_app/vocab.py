@@ -34,6 +34,17 @@ AID_LEVEL: Final = {
     "powered_wheelchair": 3,
 }
 
+# The same aids in a word or two, for tables.
+AID_SHORT: Final = {
+    "none": "no aid",
+    "afo": "AFO",
+    "one_stick": "one stick",
+    "two_sticks": "two sticks",
+    "frame": "frame",
+    "manual_wheelchair": "wheelchair",
+    "powered_wheelchair": "powered chair",
+}
+
 SETTINGS: Final = {"indoors": "Indoors", "outdoors": "Outdoors"}
 
 FATIGUE_CONTEXTS: Final = {
@@ -101,3 +112,16 @@ LIMITS: Final = {
 }
 NOTE_MAX = 1000
 NAME_MAX = 120
+
+
+def client_words() -> dict[str, object]:
+    """The labels the offline app needs to describe entries it has not sent yet."""
+    return {
+        "kinds": ENTRY_KINDS,
+        "aids": AIDS,
+        "settings": SETTINGS,
+        "contexts": FATIGUE_CONTEXTS,
+        "reasons": BAD_DAY_REASONS,
+        "disciplines": DISCIPLINES,
+        "limits": LIMITS,
+    }

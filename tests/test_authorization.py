@@ -93,10 +93,20 @@ EXPECTED: dict[tuple[str, str], dict[str, int]] = {
     ("/therapist", "GET"): therapists(linked=200, unlinked=200),
     ("/therapist/link-codes", "POST"): therapists(linked=201, unlinked=201),
     ("/therapist/patients/<int:patient_id>", "GET"): therapists(linked=200, unlinked=404),
+    # A linked patient's exports and printable summary (rehab_app/reports.py).
+    ("/therapist/patients/<int:patient_id>/export.csv", "GET"): therapists(
+        linked=200, unlinked=404
+    ),
+    ("/therapist/patients/<int:patient_id>/export.fhir.json", "GET"): therapists(
+        linked=200, unlinked=404
+    ),
+    ("/therapist/patients/<int:patient_id>/summary", "GET"): therapists(linked=200, unlinked=404),
     ("/therapist/patients/<int:patient_id>/programme", "POST"): therapists(
         linked=302, unlinked=404
     ),
     ("/therapist/programme/<int:item_id>/stop", "POST"): therapists(linked=302, unlinked=404),
+    ("/therapist/programme/<int:item_id>/edit", "GET"): therapists(linked=200, unlinked=404),
+    ("/therapist/programme/<int:item_id>/edit", "POST"): therapists(linked=302, unlinked=404),
     ("/account", "GET"): patients(owner=200, other=200),
     ("/account/links", "POST"): patients(owner=302, other=302),
     ("/account/links/<int:link_id>/revoke", "POST"): patients(owner=302, other=404),
@@ -105,6 +115,10 @@ EXPECTED: dict[tuple[str, str], dict[str, int]] = {
     ("/account/delete", "GET"): patients(owner=200, other=200),
     ("/account/delete", "POST"): patients(owner=302, other=302),
     ("/api/v1/openapi.json", "GET"): everyone(200),
+    # The installable app: the same for everyone, no personal data.
+    ("/manifest.webmanifest", "GET"): everyone(200),
+    ("/sw.js", "GET"): everyone(200),
+    ("/offline", "GET"): everyone(200),
     ("/api/v1/clients", "POST"): api(owner=201, other=201),
     # The owner's client id: another person gets the 404 of an unknown client.
     ("/api/v1/sync/push", "POST"): api(owner=200, other=404),
@@ -247,6 +261,13 @@ def form(rule: str, method: str, world: World) -> dict[str, str]:
             "days_per_week": "3",
             "start_date": local_today("Europe/London").isoformat(),
         },
+        ("/therapist/programme/<int:item_id>/edit", "POST"): {
+            "sets": "3",
+            "reps": "12",
+            "days_per_week": "4",
+            "start_date": local_today("Europe/London").isoformat(),
+            "note": "changed by someone",
+        },
         ("/account/links", "POST"): {"code": links.format_code(world.code)},
         ("/account/delete", "POST"): {"password": PASSWORD},
     }
@@ -313,6 +334,18 @@ PROBES: dict[tuple[str, str], tuple[Probe, tuple[str, ...]]] = {
         lambda w: _one(select(ProgrammeItem.stopped_at).where(ProgrammeItem.id == w.item_id)),
         (LINKED,),
     ),
+    ("/therapist/programme/<int:item_id>/edit", "POST"): (
+        lambda w: _one(
+            select(
+                ProgrammeItem.sets,
+                ProgrammeItem.reps,
+                ProgrammeItem.days_per_week,
+                ProgrammeItem.note,
+                ProgrammeItem.change_seq,
+            ).where(ProgrammeItem.id == w.item_id)
+        ),
+        (LINKED,),
+    ),
     ("/account/links", "POST"): (
         lambda w: (
             _one(select(LinkCode.used_at).where(LinkCode.code == w.code)),
@@ -376,7 +409,8 @@ def as_actor(client: CsrfClient, world: World, actor: str) -> CsrfClient:
 
 def without_csrf(html: str) -> str:
     """A page with its CSRF tokens (signed with a timestamp, so ever-changing) taken out."""
-    return re.sub(r'(name="csrf_token"[^>]*value=)"[^"]*"', r'\1""', html)
+    html = re.sub(r'(name="csrf_token"[^>]*value=)"[^"]*"', r'\1""', html)
+    return re.sub(r'(<meta name="csrf-token" content=)"[^"]*"', r'\1""', html)
 
 
 # ----------------------------------------------------------------------------- the matrix
@@ -494,11 +528,17 @@ def test_revoking_a_link_hides_the_patient_again(app: Flask, world: World) -> No
     assert therapist.get(patient_page).status_code == 404
     assert OWNER_NAME not in therapist.get("/therapist").get_data(as_text=True)
     assert therapist.post(f"/therapist/programme/{world.item_id}/stop").status_code == 404
+    edit = form("/therapist/programme/<int:item_id>/edit", "POST", world)
+    assert therapist.get(f"/therapist/programme/{world.item_id}/edit").status_code == 404
+    assert (
+        therapist.post(f"/therapist/programme/{world.item_id}/edit", data=edit).status_code == 404
+    )
     prescribe = form("/therapist/patients/<int:patient_id>/programme", "POST", world)
     assert therapist.post(f"{patient_page}/programme", data=prescribe).status_code == 404
     db.session.rollback()
     item = db.session.get(ProgrammeItem, world.item_id)
     assert item is not None and item.stopped_at is None
+    assert (item.sets, item.reps, item.note) == (2, 10, ITEM_NOTE)
     assert _count(ProgrammeItem, ProgrammeItem.patient_id == people.patient.id) == 1
 
 
@@ -558,10 +598,23 @@ FOREIGN = [
         "/therapist/patients/999999/programme",
     ),
     (UNLINKED, "POST", "/therapist/programme/{item}/stop", "/therapist/programme/999999/stop"),
+    (UNLINKED, "GET", "/therapist/programme/{item}/edit", "/therapist/programme/999999/edit"),
+    (UNLINKED, "POST", "/therapist/programme/{item}/edit", "/therapist/programme/999999/edit"),
     # The linked therapist, about people who have not linked them.
     (LINKED, "GET", "/therapist/patients/{other}", "/therapist/patients/999999"),
     (LINKED, "GET", "/therapist/patients/{linked}", "/therapist/patients/999999"),
     (LINKED, "GET", "/therapist/patients/{unlinked}", "/therapist/patients/999999"),
+    # Exports and the printable summary (rehab_app/reports.py).
+    *(
+        (
+            actor,
+            "GET",
+            f"/therapist/patients/{{{whose}}}/{what}",
+            f"/therapist/patients/999999/{what}",
+        )
+        for what in ("export.csv", "export.fhir.json", "summary")
+        for actor, whose in ((UNLINKED, "owner"), (LINKED, "other"))
+    ),
 ]
 
 
@@ -657,3 +710,18 @@ def test_exports_hold_only_ones_own_entries(client: CsrfClient, world: World) ->
     csv_text = client.get("/account/export.csv").get_data(as_text=True)
     assert len(csv_text.strip().splitlines()) == 2  # the header and their one entry
     assert world.entry_id not in csv_text
+
+
+# ----------------------------------------------------------------------------- exports and summary
+
+
+def test_the_linked_therapists_exports_hold_the_owner_data(
+    client: CsrfClient, world: World
+) -> None:
+    """The leak checks on the exports can fail: the linked therapist's copies hold the secrets."""
+    login(client, world.people.therapist)
+    base = f"/therapist/patients/{world.people.patient.id}"
+    assert ENTRY_NOTE in client.get(f"{base}/export.csv").get_data(as_text=True)
+    assert ENTRY_NOTE in client.get(f"{base}/export.fhir.json").get_data(as_text=True)
+    summary = client.get(f"{base}/summary").get_data(as_text=True)
+    assert OWNER_NAME in summary and ITEM_NAME in summary

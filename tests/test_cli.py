@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, timedelta
 from statistics import mean
 from typing import Any
@@ -99,6 +100,24 @@ def test_demo_fatigue_trends(runner: Any, email: str, low: float, high: float) -
     first_month = mean_fatigue(email, first_day, first_day + timedelta(days=29))
     last_month = mean_fatigue(email, today - timedelta(days=29), today)
     assert low <= last_month - first_month <= high, (first_month, last_month)
+
+
+def test_demo_caseload_flags_only_the_worsening_patient(runner: Any, client: CsrfClient) -> None:
+    """Jo's slow worsening is worth reviewing, with the numbers; Alex and Chris are not."""
+    assert runner.invoke(args=["demo-data"]).exit_code == 0
+    log_in(client, "therapist@demo.rehablog.test", DEMO_PASSWORD)
+    page = client.get("/therapist").get_data(as_text=True)
+    rows = {
+        name: visible(row)
+        for row in re.findall(r"<tr\b[^>]*>(.*?)</tr>", page, re.S)
+        for name in ("Alex Morgan", "Jo Patel", "Chris Lee")
+        if name in row
+    }
+    assert "Slow change: Fatigue rising about" in rows["Jo Patel"]
+    assert "Recent: Walking aid outdoors: one stick → two sticks → frame" in rows["Jo Patel"]
+    assert re.search(r"Recent: \d+ falls", rows["Jo Patel"])
+    assert "Nothing flagged" in rows["Alex Morgan"]
+    assert "Nothing flagged" in rows["Chris Lee"]
 
 
 def test_demo_data_twice_refuses_and_adds_nothing(runner: Any) -> None:

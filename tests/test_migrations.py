@@ -28,6 +28,7 @@ TABLES = {
     "login_attempts",
     "sync_clients",
     "change_counter",
+    "access_events",
 }
 
 

@@ -4,17 +4,29 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 
 import pytest
 from flask import Flask
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 
-from rehab_app import links
+from rehab_app import links, sync
+from rehab_app.caseload import COLUMNS, FIRST_DIRECTION
 from rehab_app.extensions import db
-from rehab_app.models import CareLink, Exercise, ProgrammeItem, User, utcnow
+from rehab_app.models import (
+    BadDay,
+    CareLink,
+    Exercise,
+    ExerciseSession,
+    FatigueRating,
+    MobilityUse,
+    ProgrammeItem,
+    SyncClient,
+    User,
+    utcnow,
+)
 from rehab_app.timeutil import local_today
-from tests.conftest import CsrfClient, People, login, make_user
+from tests.conftest import CsrfClient, People, link, login, make_user
 from tests.test_patient import TIMES, add_entry, add_item, section, visible
 
 CODE_SHOWN = re.compile(r'<p class="code"[^>]*>([^<]+)</p>')
@@ -263,3 +275,420 @@ def test_patient_page_shows_recent_entries_of_that_patient_only(
     assert "Olive, long ago" not in recent
     assert "Olive, deleted" not in recent
     assert "Otto" not in recent
+
+
+# ----------------------------------------------------------------------------- the caseload
+
+
+def caseload_row(page: str, name: str) -> str:
+    """The visible text of one patient's row of the caseload table."""
+    for row in re.findall(r"<tr\b[^>]*>(.*?)</tr>", page, re.S):
+        if name in row:
+            return visible(row)
+    raise AssertionError(f"no row for {name}")
+
+
+def row_names(page: str) -> list[str]:
+    """The patients' names in the order the table lists them."""
+    body = re.split(r"<tbody\b[^>]*>", page, maxsplit=1)[1]
+    return [visible(n) for n in re.findall(r'<th scope="row"[^>]*><a [^>]*>(.*?)</a>', body)]
+
+
+def seed_olive(people: People) -> None:
+    """Olive: a daily item, a bad day, fatigue up, a new frame outdoors, a fall."""
+    olive = people.patient
+    item = add_item(olive, name="Heel raises", start=-40, days_per_week=7, reps=10)
+    for days_ago in (1, 3, 4, 5, 6):
+        add_entry(olive, "exercise", days_ago, programme_item_id=item.id, name="Heel raises")
+    add_entry(olive, "bad_day", 2, reason="heat")
+    for days_ago in range(4):
+        add_entry(olive, "fatigue", days_ago, fatigue=6)
+    for days_ago in range(10, 20):
+        add_entry(olive, "fatigue", days_ago, fatigue=4)
+    for days_ago in range(6):
+        add_entry(
+            olive, "mobility", days_ago, aid="frame", setting="outdoors", falls=int(days_ago == 3)
+        )
+    for days_ago in range(60, 80, 2):
+        add_entry(olive, "mobility", days_ago, aid="one_stick", setting="outdoors")
+
+
+def test_the_caseload_shows_each_patients_numbers(
+    therapist_client: CsrfClient, people: People
+) -> None:
+    seed_olive(people)
+    page = therapist_client.get("/therapist").get_data(as_text=True)
+    row = caseload_row(page, "Olive Owner")
+    # Not done yet today, a bad day two days ago: 5 of 5 this week; 5 of 26 over 28 days.
+    assert "100% 5 of 5 sessions, 1 bad day" in row
+    assert "19% 5 of 26 sessions, 1 bad day" in row
+    assert "6.0 out of 10 up 2.0 on the 4 weeks before" in row
+    since = local_today(people.patient.timezone) - timedelta(days=5)
+    assert f"frame outdoors outdoors: one stick → frame, since {since.day} {since:%b}" in row
+    assert "1 fall" in row
+    assert "Recent: 1 fall in the last 28 days" in row
+    assert (
+        "Recent: Fatigue up 2.0 points this week: mean 6.0, against 4.0 in the 4 weeks before"
+        in row
+    )
+    assert f"Recent: Walking aid outdoors: one stick → frame, since {since.day} {since:%b}" in row
+    for word in ("progress", "deteriorat", "diagnos", "decline"):
+        assert word not in row.lower()
+
+
+def test_a_patient_without_data_reads_plainly(therapist_client: CsrfClient, people: People) -> None:
+    row = caseload_row(therapist_client.get("/therapist").get_data(as_text=True), "Olive Owner")
+    assert row == (
+        "Olive Owner owner@example.test Nothing flagged Never — nothing planned "
+        "— nothing planned — too few ratings — — None"
+    )
+
+
+def test_a_slow_change_is_flagged_with_its_numbers(
+    therapist_client: CsrfClient, people: People
+) -> None:
+    """Eight months of fatigue drifting up, logged most days: a trends.review() signal."""
+    olive = people.patient
+    for days_ago in range(240, -1, -1):
+        if days_ago % 7 not in (2, 5):
+            add_entry(olive, "fatigue", days_ago, fatigue=round(3 + 4 * (240 - days_ago) / 240))
+    row = caseload_row(therapist_client.get("/therapist").get_data(as_text=True), "Olive Owner")
+    assert "Slow change: Fatigue rising about" in row
+    assert "weeks of data)" in row
+
+
+def sorted_page(client: CsrfClient, **params: str) -> str:
+    """The caseload with query parameters."""
+    response = client.get("/therapist", query_string=params)
+    assert response.status_code == 200
+    return response.get_data(as_text=True)
+
+
+def three_patients(people: People) -> None:
+    """Olive (a fall, fatigue 6), Otto (fatigue 3, linked), Zoe (nothing logged)."""
+    link(people.therapist, people.other_patient)
+    zoe = make_user("patient", "zoe@example.test", "Zoe Zed")
+    link(people.therapist, zoe)
+    add_entry(people.patient, "mobility", 1, aid="one_stick", setting="outdoors", falls=1)
+    add_entry(people.other_patient, "mobility", 1, aid="frame", setting="outdoors")
+    for days_ago in range(4):
+        add_entry(people.patient, "fatigue", days_ago, fatigue=6)
+        add_entry(people.other_patient, "fatigue", days_ago, fatigue=3)
+
+
+@pytest.mark.parametrize(
+    ("sort", "direction", "names"),
+    [
+        ("name", "asc", ["Olive Owner", "Otto Other", "Zoe Zed"]),
+        ("name", "desc", ["Zoe Zed", "Otto Other", "Olive Owner"]),
+        ("fatigue", "desc", ["Olive Owner", "Otto Other", "Zoe Zed"]),
+        ("fatigue", "asc", ["Otto Other", "Olive Owner", "Zoe Zed"]),  # no value: last
+        ("aid", "desc", ["Otto Other", "Olive Owner", "Zoe Zed"]),
+        ("falls", "desc", ["Olive Owner", "Otto Other", "Zoe Zed"]),
+        ("review", "desc", ["Olive Owner", "Otto Other", "Zoe Zed"]),
+        ("synced", "asc", ["Olive Owner", "Otto Other", "Zoe Zed"]),
+    ],
+)
+def test_the_caseload_sorts_by_its_columns(
+    therapist_client: CsrfClient, people: People, sort: str, direction: str, names: list[str]
+) -> None:
+    three_patients(people)
+    page = sorted_page(therapist_client, sort=sort, dir=direction)
+    assert row_names(page) == names
+    marked = re.findall(r'<th scope="col"[^>]* aria-sort="(\w+)" class="col-(\w+)">', page)
+    assert marked == [("ascending" if direction == "asc" else "descending", sort)]
+
+
+@pytest.mark.parametrize("column", [c.key for c in COLUMNS])
+def test_every_column_header_is_a_sort_link_that_says_what_it_does(
+    therapist_client: CsrfClient, people: People, column: str
+) -> None:
+    three_patients(people)
+    page = sorted_page(therapist_client, sort=column)
+    links_ = re.findall(r'<a class="sort" href="([^"]+)">(.*?)</a>', page, re.S)
+    assert len(links_) == len(COLUMNS)
+    href, name = next((h, n) for h, n in links_ if f"sort={column}&" in h.replace("&amp;", "&"))
+    # The current column's link sorts the other way round, and says so.
+    first = FIRST_DIRECTION[column]
+    other = "desc" if first == "asc" else "asc"
+    assert f"dir={other}" in href
+    assert ", sort " in visible(name)
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"sort": "garbage"},
+        {"sort": "name", "dir": "sideways"},
+        {"sort": "", "dir": ""},
+        {"sort": "__class__"},
+        {"q": "\x00"},
+        {"q": "Olive\x00\x1b[31m"},
+        {"q": "%"},
+        {"q": "_"},
+        {"q": "x" * 10_000},
+        {"q": "'; DROP TABLE users; --"},
+    ],
+    ids=[
+        "sort-garbage",
+        "dir-garbage",
+        "empty",
+        "dunder",
+        "nul",
+        "control",
+        "percent",
+        "underscore",
+        "huge",
+        "quote",
+    ],
+)
+def test_any_query_gives_a_page(
+    therapist_client: CsrfClient, people: People, params: dict[str, str]
+) -> None:
+    three_patients(people)
+    response = therapist_client.get("/therapist", query_string=params)
+    assert response.status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("q", "names"),
+    [
+        ("olive", ["Olive Owner"]),
+        ("OTTO", ["Otto Other"]),
+        ("zoe@example", ["Zoe Zed"]),
+        ("  o  ", ["Olive Owner", "Otto Other", "Zoe Zed"]),
+        ("Olive\x00", ["Olive Owner"]),  # control characters are dropped
+    ],
+)
+def test_the_search_finds_by_name_or_email(
+    therapist_client: CsrfClient, people: People, q: str, names: list[str]
+) -> None:
+    three_patients(people)
+    assert row_names(sorted_page(therapist_client, q=q, sort="name")) == names
+
+
+@pytest.mark.parametrize("q", ["%", "_", "Nobody", "other@example.test"])
+def test_a_search_that_finds_no_one_says_so(
+    therapist_client: CsrfClient, people: People, q: str
+) -> None:
+    """Wildcards are taken literally; an unlinked person is never found."""
+    page = visible(sorted_page(therapist_client, q=q))
+    assert "No one who has linked you matches" in page
+    assert "No one has linked you yet." not in page
+
+
+def queries_for(client: CsrfClient, path: str) -> int:
+    """How many SQL statements one request runs."""
+    statements: list[str] = []
+
+    def count(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
+        statements.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        assert client.get(path).status_code == 200
+    finally:
+        event.remove(db.engine, "before_cursor_execute", count)
+    return len(statements)
+
+
+def caseload_of(app: Flask, n: int) -> CsrfClient:
+    """A therapist with n linked patients, each with a programme, entries and a synced app."""
+    therapist = make_user("therapist", f"t{n}@example.test", f"Therapist {n}")
+    today = local_today("Europe/London")
+    for i in range(n):
+        patient = make_user("patient", f"p{n}-{i}@example.test", f"Patient {n}-{i}")
+        db.session.add(CareLink(therapist_id=therapist.id, patient_id=patient.id))
+        item = ProgrammeItem(
+            patient_id=patient.id,
+            custom_name="Heel raises",
+            discipline="physio",
+            days_per_week=5,
+            start_date=today - timedelta(days=60),
+        )
+        db.session.add(item)
+        db.session.flush()
+        db.session.add(SyncClient(user_id=patient.id))
+        for days_ago in range(0, 120, 3):
+            day = today - timedelta(days=days_ago)
+            when = {"occurred_at": datetime.combine(day, time(10)), "local_date": day}
+            db.session.add_all(
+                [
+                    FatigueRating(user_id=patient.id, fatigue=(i + days_ago) % 10, **when),
+                    MobilityUse(
+                        user_id=patient.id,
+                        aid="one_stick",
+                        setting="outdoors",
+                        distance_m=500,
+                        falls=int(days_ago == 9),
+                        near_falls=1,
+                        **when,
+                    ),
+                    ExerciseSession(
+                        user_id=patient.id,
+                        programme_item_id=item.id,
+                        name="Heel raises",
+                        reps=10,
+                        effort=5,
+                        **when,
+                    ),
+                    BadDay(user_id=patient.id, reason="heat", **when),
+                ]
+            )
+    db.session.commit()
+    return client_for(app, therapist)
+
+
+def test_the_caseload_runs_as_many_queries_for_50_patients_as_for_5(app: Flask) -> None:
+    small, large = caseload_of(app, 5), caseload_of(app, 50)
+    first = queries_for(small, "/therapist"), queries_for(large, "/therapist")
+    assert first[0] == first[1], first
+    # Seen again the same day: no new access events, still the same for both.
+    again = queries_for(small, "/therapist"), queries_for(large, "/therapist")
+    assert again[0] == again[1], again
+    assert len(caseload_rows(large.get("/therapist").get_data(as_text=True))) == 50
+
+
+def caseload_rows(page: str) -> list[str]:
+    """The body rows of the caseload table."""
+    return re.findall(r"<tr\b[^>]*>", re.split(r"<tbody\b[^>]*>", page, maxsplit=1)[1])
+
+
+# ----------------------------------------------------------------------------- changing an item
+
+
+def edit_form(item: ProgrammeItem, **changes: str) -> dict[str, str]:
+    """The edit form as it comes, with some fields changed."""
+    data = {
+        "sets": "" if item.sets is None else str(item.sets),
+        "reps": "" if item.reps is None else str(item.reps),
+        "days_per_week": str(item.days_per_week),
+        "start_date": item.start_date.isoformat(),
+        "end_date": "" if item.end_date is None else item.end_date.isoformat(),
+        "note": item.note or "",
+    }
+    return {**data, **changes}
+
+
+def test_the_edit_form_shows_the_item_as_it_is(
+    therapist_client: CsrfClient, people: People
+) -> None:
+    item = add_item(people.patient, slug="sit-to-stand", sets=2, reps=10, days_per_week=4)
+    page = therapist_client.get(f"/therapist/programme/{item.id}/edit").get_data(as_text=True)
+    assert "Change Sit to stand" in visible(page)
+    assert re.search(r'<input[^>]*id="sets"[^>]*value="2"', page)
+    assert re.search(r'<input[^>]*id="reps"[^>]*value="10"', page)
+    assert re.search(r'<input[^>]*id="days_per_week"[^>]*value="4"', page)
+    patient_page = therapist_client.get(f"/therapist/patients/{people.patient.id}")
+    assert f'href="/therapist/programme/{item.id}/edit"' in patient_page.get_data(as_text=True)
+
+
+def test_an_edit_changes_the_dose_and_reaches_the_patients_app(
+    therapist_client: CsrfClient, people: People
+) -> None:
+    olive = people.patient
+    item = add_item(olive, slug="sit-to-stand", sets=2, reps=10)
+    client = sync.register_client(db.session, olive)
+    db.session.commit()
+    cursor = sync.pull_changes(db.session, olive, client.id, 0)["cursor"]
+    before = item.change_seq
+
+    end = (local_today(olive.timezone) + timedelta(days=30)).isoformat()
+    data = edit_form(item, sets="3", reps="12", days_per_week="6", end_date=end, note="Slower.")
+    response = therapist_client.post(f"/therapist/programme/{item.id}/edit", data=data)
+    assert response.status_code == 302
+    assert response.headers["Location"] == f"/therapist/patients/{olive.id}"
+    page = visible(therapist_client.get(response.headers["Location"]).get_data(as_text=True))
+    assert "Changed Olive Owner's Sit to stand." in page
+    assert f"3 {TIMES} 12" in page
+
+    db.session.refresh(item)
+    assert (item.sets, item.reps, item.days_per_week, item.note) == (3, 12, 6, "Slower.")
+    assert item.end_date is not None and item.end_date.isoformat() == end
+    assert item.change_seq > before
+    [change] = sync.pull_changes(db.session, olive, client.id, cursor)["changes"]
+    assert (change["type"], change["id"], change["sets"], change["reps"]) == (
+        "programme_item",
+        item.id,
+        3,
+        12,
+    )
+    assert change["days_per_week"] == 6 and change["note"] == "Slower."
+    today = section(client_for_patient(therapist_client, olive), "programme-h")
+    assert f"3 {TIMES} 12" in today
+
+
+def client_for_patient(client: CsrfClient, patient: User) -> str:
+    """The patient's Today page, from a browser of their own."""
+    return client_for(client.application, patient).get("/today").get_data(as_text=True)
+
+
+@pytest.mark.parametrize(
+    ("changes", "field", "message"),
+    [
+        ({"reps": "-1"}, "reps", "0"),
+        ({"reps": "ten"}, "reps", "whole number"),
+        ({"days_per_week": "8"}, "days_per_week", "from 1 to 7"),
+        ({"days_per_week": ""}, "days_per_week", "Enter days a week."),
+        ({"start_date": ""}, "start_date", "Enter a start date."),
+        ({"end_date": "2000-01-01"}, "end_date", "on or after the start date"),
+        ({"note": "a\x00b"}, "note", "control"),
+        ({"note": "n" * 1001}, "note", "1000"),
+    ],
+    ids=[
+        "reps-negative",
+        "reps-words",
+        "days-8",
+        "days-empty",
+        "start-empty",
+        "end-early",
+        "note-nul",
+        "note-long",
+    ],
+)
+def test_a_bad_edit_says_why_next_to_the_field_and_stores_nothing(
+    therapist_client: CsrfClient, people: People, changes: dict[str, str], field: str, message: str
+) -> None:
+    item = add_item(people.patient, slug="sit-to-stand", sets=2, reps=10)
+    before = (
+        item.sets,
+        item.reps,
+        item.days_per_week,
+        item.start_date,
+        item.end_date,
+        item.note,
+        item.change_seq,
+    )
+    # A valid change to sets rides along with the bad field: it must not be stored either.
+    data = edit_form(item, sets="4", **changes)
+    response = therapist_client.post(f"/therapist/programme/{item.id}/edit", data=data)
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    error = re.search(rf'<p class="error" id="{field}-error">(.*?)</p>', page, re.S)
+    assert error is not None and message in visible(error.group(1))
+    assert f'aria-describedby="{field}-error"' in page or f"{field}-error" in page
+    db.session.refresh(item)
+    assert (
+        item.sets,
+        item.reps,
+        item.days_per_week,
+        item.start_date,
+        item.end_date,
+        item.note,
+        item.change_seq,
+    ) == before
+
+
+def test_a_stopped_item_is_not_changed(therapist_client: CsrfClient, people: People) -> None:
+    item = add_item(people.patient, name="Old exercise", stopped=True, reps=5)
+    response = therapist_client.post(
+        f"/therapist/programme/{item.id}/edit", data=edit_form(item, reps="50")
+    )
+    assert response.status_code == 302
+    page = visible(therapist_client.get(response.headers["Location"]).get_data(as_text=True))
+    assert "Old exercise was stopped and is kept as it was: prescribe it again." in page
+    db.session.refresh(item)
+    assert item.reps == 5
+    assert f"/therapist/programme/{item.id}/edit" not in therapist_client.get(
+        f"/therapist/patients/{people.patient.id}"
+    ).get_data(as_text=True)

@@ -28,6 +28,7 @@ from rehab_app.extensions import db
 from rehab_app.forms import (
     ENTRY_FORMS,
     LinkForm,
+    ProgrammeEditForm,
     ProgrammeItemForm,
     SignupForm,
 )
@@ -1004,6 +1005,48 @@ def test_random_prescriptions_never_fail_or_half_save(
         else:
             assert_said_why(response)
             assert stored == []
+    finally:
+        db.session.rollback()
+        db.session.execute(delete(ProgrammeItem))
+        db.session.commit()
+
+
+EDIT = {k: v for k, v in PRESCRIBE.items() if k not in ("custom_name", "discipline")}
+
+
+@RANDOM
+@given(form=form_data(EDIT, field_names(ProgrammeEditForm)))
+def test_random_programme_edits_never_fail_or_half_save(
+    therapist: Visitor, people: People, form: dict[str, str]
+) -> None:
+    """An edit is stored whole and sound, or not at all."""
+    item = ProgrammeItem(
+        patient_id=people.patient.id,
+        therapist_id=people.therapist.id,
+        custom_name="Heel raises",
+        discipline="physio",
+        sets=1,
+        reps=1,
+        days_per_week=1,
+        start_date=TODAY,
+        note="as prescribed",
+    )
+    db.session.add(item)
+    db.session.commit()
+    before = {c.key: getattr(item, c.key) for c in ProgrammeItem.__table__.columns}
+    try:
+        response = therapist.post(f"/therapist/programme/{item.id}/edit", form)
+        event(f"status {response.status_code}")
+        assert response.status_code in (302, 400), response.status_code
+        db.session.expire_all()
+        stored = db.session.get(ProgrammeItem, item.id)
+        assert stored is not None
+        after = {c.key: getattr(stored, c.key) for c in ProgrammeItem.__table__.columns}
+        if response.status_code == 302:
+            assert_sound_item(stored, people.patient.id, people.therapist.id)
+        else:
+            assert_said_why(response)
+            assert after == before
     finally:
         db.session.rollback()
         db.session.execute(delete(ProgrammeItem))

@@ -13,10 +13,10 @@ from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
 from config import TestConfig
-from rehab_app import create_app
+from rehab_app import audit, create_app
 from rehab_app import entries as log
 from rehab_app.extensions import db
-from rehab_app.models import Exercise, ProgrammeItem
+from rehab_app.models import Exercise, ProgrammeItem, User
 from rehab_app.timeutil import local_now, local_today
 from tests.conftest import clear_data, link, make_user
 
@@ -109,6 +109,23 @@ SCREENS = [
         status=201,
     ),
 ]
+# ---- Therapist dashboard (D1): a caseload with a flagged patient, sorting and search, the
+# programme edit form; the account screen above shows the access record (see seed_dashboard).
+DASHBOARD_SCREENS = [
+    Screen("caseload-sorted", "therapist", "/therapist?sort=fatigue&dir=desc"),
+    Screen("caseload-no-match", "therapist", "/therapist?q=nobody"),
+    Screen("programme-edit", "therapist", "/therapist/programme/{item}/edit"),
+    Screen(
+        "programme-edit-errors",
+        "therapist",
+        "/therapist/programme/{item}/edit",
+        (("Days a week", "9"),),
+        "Save changes",
+    ),
+]
+SCREENS += DASHBOARD_SCREENS
+# ---- end of the therapist dashboard (D1) screens
+
 PHONE_SCREENS = [s for s in SCREENS if s.on_phone]
 
 
@@ -181,6 +198,26 @@ def seed() -> Cast:
     )
 
 
+def seed_dashboard() -> dict[str, str]:
+    """D1: a second patient worth reviewing, and a look at Ada's page in her access record."""
+    ada = db.session.scalars(db.select(User).where(User.email == "ada@example.test")).one()
+    tom = db.session.scalars(db.select(User).where(User.email == "tom@example.test")).one()
+    ben = make_user("patient", "ben@example.test", "Ben Example-Flagged")
+    link(tom, ben)
+    now = local_now(ben.timezone)
+    for days_ago, fatigue in [*((d, 7) for d in range(4)), *((d, 4) for d in range(8, 30, 2))]:
+        log.create_entry(
+            db.session, ben, "fatigue", {"fatigue": fatigue}, now - timedelta(days_ago)
+        )
+    walk = {"aid": "frame", "setting": "outdoors", "distance_m": 200, "falls": 1}
+    log.create_entry(db.session, ben, "mobility", walk, now - timedelta(days=2))
+    audit.record_access(db.session, tom, ada, "patient_page")
+    item = db.session.scalars(db.select(ProgrammeItem).where(ProgrammeItem.patient_id == ada.id))
+    ids = {"item": str(item.one().id)}
+    db.session.commit()
+    return ids
+
+
 @pytest.fixture(scope="module")
 def cast(db_url: str) -> Iterator[Cast]:
     """The seeded people and entries, on the live server's database, removed afterwards."""
@@ -188,6 +225,7 @@ def cast(db_url: str) -> Iterator[Cast]:
     with app.app_context():
         clear_data()
         cast = seed()
+        cast.ids.update(seed_dashboard())
         db.session.remove()
     yield cast
     with app.app_context():
@@ -245,6 +283,12 @@ def show(page: Page, screen: Screen, cast: Cast) -> None:
         return
     for label, value in screen.fill:
         page.get_by_label(label, exact=True).fill(value)
+    button = page.get_by_role("button", name=screen.submit, exact=True)
+    if screen.status == 400 and button.evaluate("b => !!b.closest('form[data-offline]')"):
+        # The offline app checks the form on the phone: the errors show without a round trip.
+        button.click()
+        expect(page.get_by_text(re.compile(r"^Error: ")).first).to_be_visible()
+        return
     with page.expect_navigation() as answer:
         page.get_by_role("button", name=screen.submit, exact=True).click()
     status = answer.value and answer.value.status
@@ -404,3 +448,163 @@ def test_reduced_motion_stops_all_movement(tabs: Tabs, cast: Cast) -> None:
     )
     assert not moving
     assert page.evaluate("getComputedStyle(document.documentElement).scrollBehavior") == "auto"
+
+
+# ---- Therapist dashboard (D1): the caseload on a tablet-sized phone and on a desktop.
+
+
+@pytest.mark.parametrize(
+    ("device", "options"), [("phone", PHONE), ("desktop", DESKTOP)], ids=["390x844", "1280x800"]
+)
+def test_the_caseload_scrolls_in_its_own_box_with_names_in_view(
+    browser: Browser, live_server: str, cast: Cast, device: str, options: dict[str, Any]
+) -> None:
+    context = new_context(browser, live_server, options, reduced_motion="reduce")
+    try:
+        page = context.new_page()
+        log_in(page, cast.emails["therapist"])
+        page.goto("/therapist")
+        table = page.get_by_role("region", name=re.compile(r"^People who have linked you"))
+        expect(table).to_be_visible()
+        flagged = page.get_by_role("link", name="Ben Example-Flagged")
+        expect(flagged).to_be_in_viewport()
+        expect(page.get_by_role("row", name=re.compile("Ben Example-Flagged"))).to_contain_text(
+            "Recent: 1 fall in the last 28 days"
+        )
+        screenshot(page, f"caseload-{device}")
+        assert page.evaluate(
+            "document.documentElement.scrollWidth <= document.documentElement.clientWidth"
+        ), "the page scrolls sideways"
+        # Scrolled to the far right, the table still names each row.
+        table.evaluate("box => { box.scrollLeft = box.scrollWidth; }")
+        expect(flagged).to_be_in_viewport()
+        box = flagged.bounding_box()
+        assert box is not None and box["x"] >= 0
+        screenshot(page, f"caseload-{device}-scrolled")
+    finally:
+        context.close()
+
+
+# ----------------------------------------------------------------------------- charts and summary
+# A therapist's patient page with dense charts, and the printable appointment summary: the demo
+# data (six months of three patients) on a desktop, light and dark. Kept last in this module:
+# its data are added after the other screens ran, and removed again.
+
+CHART_PAGES = [
+    ("patient-3m", "/therapist/patients/{relapse}"),
+    ("patient-12m", "/therapist/patients/{worsening}?range=12m"),
+    ("patient-4w", "/therapist/patients/{stable}?range=4w"),
+    ("summary", "/therapist/patients/{relapse}/summary"),
+    ("summary-worsening", "/therapist/patients/{worsening}/summary"),
+]
+
+
+@pytest.fixture(scope="module")
+def demo_ids(db_url: str, cast: Cast) -> Iterator[dict[str, int]]:
+    """The demo therapist and patients, loaded after the cast; the patients' ids by key."""
+    from sqlalchemy import delete
+
+    from rehab_app.demo import DEMO_EMAILS, create_demo
+
+    app = create_app(TestConfig, SQLALCHEMY_DATABASE_URI=db_url)
+    with app.app_context():
+        create_demo(
+            db.session,
+            local_today("Europe/London"),
+            password_method=TestConfig.PASSWORD_HASH_METHOD,
+        )
+        db.session.commit()
+        users = db.session.scalars(db.select(User).where(User.email.in_(DEMO_EMAILS))).all()
+        ids = {u.email.split("@")[0]: u.id for u in users}
+        db.session.remove()
+    yield ids
+    with app.app_context():
+        db.session.execute(delete(User).where(User.email.in_(DEMO_EMAILS)))
+        db.session.commit()
+        db.engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def demo_tabs(
+    browser: Browser, live_server: str, demo_ids: dict[str, int]
+) -> Iterator[dict[str, Page]]:
+    """The demo therapist logged in on a desktop, one tab per colour scheme."""
+    from rehab_app.demo import DEMO_PASSWORD, THERAPIST_EMAIL
+
+    tabs: dict[str, Page] = {}
+    contexts = []
+    for scheme in SCHEMES:
+        context = new_context(browser, live_server, DESKTOP, color_scheme=scheme, bypass_csp=True)
+        page = context.new_page()
+        log_in(page, THERAPIST_EMAIL, DEMO_PASSWORD)
+        contexts.append(context)
+        tabs[scheme] = page
+    yield tabs
+    for context in contexts:
+        context.close()
+
+
+@pytest.mark.parametrize("scheme", SCHEMES)
+@pytest.mark.parametrize(("name", "path"), CHART_PAGES, ids=[n for n, _ in CHART_PAGES])
+def test_charts_and_summary_pass_axe(
+    demo_tabs: dict[str, Page],
+    demo_ids: dict[str, int],
+    axe: Axe,
+    name: str,
+    path: str,
+    scheme: str,
+) -> None:
+    page = demo_tabs[scheme]
+    response = page.goto(path.format(**demo_ids))
+    assert response is not None and response.ok
+    expect(page.get_by_role("img").first).to_be_visible()
+    for details in page.locator("details.chart-data").all():  # the data tables too
+        details.locator("summary").click()
+    screenshot(page, f"charts-{name}-{scheme}")
+    options = {"runOnly": {"type": "tag", "values": AXE_TAGS}, "resultTypes": ["violations"]}
+    violations = axe.run(page, options=options).response["violations"]
+    assert not violations, f"{name} ({scheme}):{axe_report(violations)}"
+
+
+def test_charts_are_named_by_their_words(
+    demo_tabs: dict[str, Page], demo_ids: dict[str, int]
+) -> None:
+    page = demo_tabs["light"]
+    page.goto(f"/therapist/patients/{demo_ids['relapse']}")
+    charts = page.get_by_role("img", name=re.compile(r"^Fatigue: daily mean and 28-day mean "))
+    expect(charts).to_have_count(1)  # the phone-sized copy is hidden on a desktop
+    expect(charts).to_have_accessible_name(re.compile(r"Fatigue averaged \d"))
+    expect(page.get_by_role("link", name="3 months")).to_have_attribute("aria-current", "page")
+    page.get_by_role("link", name="12 months").click()
+    expect(page.get_by_role("link", name="12 months")).to_have_attribute("aria-current", "page")
+    assert page.url.endswith("?range=12m#charts-h")
+
+
+@pytest.mark.parametrize("device", ["narrow", "zoomed", "big-text", "phone"])
+def test_chart_pages_do_not_scroll_sideways(
+    browser: Browser, live_server: str, demo_ids: dict[str, int], device: str
+) -> None:
+    """Reflow at 320 px, at 200% zoom, with text at 200%, and on a phone: charts shrink to fit."""
+    from rehab_app.demo import DEMO_PASSWORD, THERAPIST_EMAIL
+
+    options = {"narrow": NARROW, "zoomed": ZOOMED, "big-text": DESKTOP, "phone": PHONE}[device]
+    context = new_context(browser, live_server, options)
+    try:
+        page = context.new_page()
+        log_in(page, THERAPIST_EMAIL, DEMO_PASSWORD)
+        for path in (
+            f"/therapist/patients/{demo_ids['relapse']}?range=12m",
+            f"/therapist/patients/{demo_ids['relapse']}/summary",
+        ):
+            page.goto(path)
+            if device == "big-text":
+                page.evaluate(BIG_TEXT_JS)
+            overflow = page.evaluate(OVERFLOW_JS)
+            assert not overflow, f"{path} ({device}):\n" + "\n".join(overflow)
+            if device == "phone" and not path.endswith("/summary"):
+                # The phone-sized drawing shows, the desktop one is hidden.
+                expect(page.locator(".chart-canvas-narrow svg").first).to_be_visible()
+                expect(page.locator(".chart-canvas-wide svg").first).to_be_hidden()
+                screenshot(page, f"charts-phone-{path.rsplit('/', 1)[-1]}")
+    finally:
+        context.close()

@@ -1,0 +1,179 @@
+"""A patient's charts and appointment summary, from one load of their log (no Flask here).
+
+The views load a patient's live entries for the period once (plus the days before it that the
+rolling mean and relapse shading need) and pass them here; everything else is arithmetic.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from sqlalchemy.orm import Session
+
+from . import adherence, charts, series, trends
+from . import entries as log
+from .charts import Chart, ItemWeeks, Period, Size
+from .models import Entry, ProgrammeItem
+from .vocab import BAD_DAY_REASONS
+
+SUMMARY_RANGE = "3m"  # an appointment summary covers the last three months
+# The trend maths look back a year: the summary loads that much for its signals.
+SIGNAL_DAYS = 7 * max(weeks for weeks, _, _ in trends.WINDOWS.values())
+
+
+def load_entries(
+    session: Session, patient_id: int, range_key: str, today: date, extra_days: int = 0
+) -> tuple[Period, list[Entry]]:
+    """The period of a range and the live entries the charts need for it, in one query."""
+    if range_key == "all":
+        entries = list(log.entries_between(session, patient_id, None, today))
+        earliest = min((e.local_date for e in entries), default=None)
+        return charts.period_for(range_key, today, earliest), entries
+    period = charts.period_for(range_key, today)
+    back = max(charts.LOOKBACK_DAYS, extra_days - period.days)
+    first = period.first - timedelta(days=back)
+    return period, list(log.entries_between(session, patient_id, first, today))
+
+
+def log_data(entries: Iterable[Entry]) -> charts.LogData:
+    """The entries reduced to the plain values the charts draw."""
+    fatigue, sessions, aids, bad = [], [], [], []
+    for e in entries:
+        if e.kind == "fatigue" and e.fatigue is not None:
+            fatigue.append((e.local_date, e.fatigue))
+        elif e.kind == "exercise":
+            sessions.append(charts.SessionMinutes(e.local_date, e.discipline or "", e.minutes))
+        elif e.kind == "mobility":
+            aids.append(
+                charts.AidUse(e.local_date, e.aid, e.setting, e.falls or 0, e.near_falls or 0)
+            )
+        elif e.kind == "bad_day":
+            bad.append((e.local_date, e.reason))
+    return charts.LogData(fatigue, sessions, aids, bad)
+
+
+def programme_weeks(
+    entries: Iterable[Entry],
+    programme: Sequence[ProgrammeItem],
+    period: Period,
+    tz: str,
+) -> list[ItemWeeks]:
+    """Each programme item's done and planned sessions per week of the period (adherence.py)."""
+    entries = list(entries)
+    plans = [adherence.plan_from_item(item, tz) for item in programme]
+    done = adherence.done_days(
+        (e.programme_item_id, e.local_date) for e in entries if e.kind == "exercise"
+    )
+    bad = adherence.BadDays.from_reasons(
+        (e.local_date, e.reason) for e in entries if e.kind == "bad_day"
+    )
+    weekly = adherence.weekly_adherence(plans, done, bad, period.last, len(period.weeks()))
+    recent = adherence.adherence(plans, done, bad, period.last, 28).by_item
+    return [
+        ItemWeeks(
+            item.id,
+            item.name,
+            [week.by_item.get(item.id, (0, 0)) for week in weekly],
+            recent.get(item.id, (0, 0)),
+        )
+        for item in programme
+    ]
+
+
+def patient_charts(
+    entries: Sequence[Entry],
+    programme: Sequence[ProgrammeItem],
+    period: Period,
+    tz: str,
+    sizes: Sequence[Size] = charts.SCREEN_SIZES,
+) -> list[Chart]:
+    """The four charts of a patient's page, in the order a therapist reads them."""
+    data = log_data(entries)
+    shades = charts.shades_for(data.bad_days, period)
+    return [
+        charts.fatigue_chart(data.fatigue, period, shades, sizes),
+        charts.exercise_chart(data.sessions, period, shades, sizes),
+        charts.adherence_chart(
+            programme_weeks(entries, programme, period, tz), period, shades, sizes
+        ),
+        charts.aid_chart(data.aids, period, shades, sizes),
+    ]
+
+
+@dataclass(frozen=True)
+class SignalLine:
+    """A slow-change signal worth reviewing, in words with its numbers."""
+
+    label: str
+    reason: str
+    numbers: str
+
+
+@dataclass(frozen=True)
+class Summary:
+    """What the printable appointment summary shows."""
+
+    period: Period
+    charts: dict[str, Chart]
+    items: list[tuple[ProgrammeItem, ItemWeeks]]
+    bad_days: list[tuple[date, str]]  # (day, reason in words), oldest first
+    bad_day_counts: list[tuple[str, int]]  # reason in words, how many
+    signals: list[SignalLine]
+    entries_in_period: int
+
+
+def signal_lines(entries: Iterable[Entry], today: date) -> list[SignalLine]:
+    """The trend maths' "worth reviewing" signals, each with the numbers behind it."""
+    found = trends.review(series.patient_series(entries), today)
+    out = []
+    for s in found:
+        measure = trends.MEASURES[s.measure]
+        sign = "+" if s.change > 0 else ""
+        p = "p < 0.001" if s.p_value < 0.001 else f"p = {s.p_value:.3f}"
+        out.append(
+            SignalLine(
+                measure.label,
+                s.reason,
+                f"a change of {sign}{charts.fmt(s.change)} {measure.unit} from the first to the "
+                f"last quarter; trend test {p}",
+            )
+        )
+    return out
+
+
+def appointment_summary(
+    entries: Sequence[Entry], programme: Sequence[ProgrammeItem], today: date, tz: str
+) -> Summary:
+    """The last three months for an appointment: charts, programme, bad days and signals.
+
+    `entries` should reach back SIGNAL_DAYS (a year) for the signals; the charts use only
+    what they need of them.
+    """
+    period = charts.period_for(SUMMARY_RANGE, today)
+    drawn = patient_charts(entries, programme, period, tz, sizes=(charts.PRINT, charts.NARROW))
+    weeks = {w.item_id: w for w in programme_weeks(entries, programme, period, tz)}
+    # The programme as it stands, and whatever else was planned in the period.
+    items = [
+        (item, weeks[item.id])
+        for item in programme
+        if weeks[item.id].planned
+        or (item.stopped_at is None and (item.end_date is None or item.end_date >= today))
+    ]
+    bad = sorted(
+        (e.local_date, BAD_DAY_REASONS.get(e.reason or "", "Bad day"))
+        for e in entries
+        if e.kind == "bad_day" and period.first <= e.local_date <= period.last
+    )
+    counts = Counter(reason for _, reason in bad)
+    return Summary(
+        period=period,
+        charts={c.key: c for c in drawn},
+        items=items,
+        bad_days=bad,
+        bad_day_counts=counts.most_common(),
+        signals=signal_lines(entries, today),
+        entries_in_period=sum(1 for e in entries if period.first <= e.local_date <= period.last),
+    )

@@ -1,0 +1,95 @@
+"""A linked therapist's exports of a patient: CSV, FHIR and a printable appointment summary."""
+
+from __future__ import annotations
+
+import json
+import re
+import unicodedata
+from datetime import date, timedelta
+
+from flask import Blueprint, Response, render_template
+from sqlalchemy import select
+
+from . import audit, charts, dashboard, exports, fhir
+from . import entries as log
+from .access import me, therapist_required
+from .extensions import db
+from .models import Entry, ProgrammeItem, User, utcnow
+from .therapist import linked_patient_or_404
+from .timeutil import local_today
+
+bp = Blueprint("reports", __name__, url_prefix="/therapist/patients")
+
+
+def filename_slug(name: str) -> str:
+    """A person's name as a safe file-name part: 'Zoë O'Brien' -> 'zoe-o-brien'."""
+    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_name.lower()).strip("-")[:40].strip("-")
+    return slug or "patient"
+
+
+def _download(body: str, mimetype: str, patient: User, what: str, suffix: str) -> Response:
+    name = f"{filename_slug(patient.display_name)}-{what}-{local_today(patient.timezone)}{suffix}"
+    return Response(
+        body,
+        mimetype=mimetype,
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
+
+
+def _oldest_first(patient: User) -> list[Entry]:
+    return list(reversed(log.entries_between(db.session, patient.id)))
+
+
+@bp.route("/<int:patient_id>/export.csv")
+@therapist_required
+def export_csv(patient_id: int) -> Response:
+    """Download all of a linked patient's entries as a spreadsheet (CSV)."""
+    patient = linked_patient_or_404(patient_id)
+    audit.record_access(db.session, me(), patient, "export_csv")
+    db.session.commit()
+    return _download(
+        exports.export_csv(_oldest_first(patient)), "text/csv", patient, "entries", ".csv"
+    )
+
+
+@bp.route("/<int:patient_id>/export.fhir.json")
+@therapist_required
+def export_fhir(patient_id: int) -> Response:
+    """Download a linked patient's fatigue, exercise and walking-aid entries as a FHIR Bundle."""
+    patient = linked_patient_or_404(patient_id)
+    audit.record_access(db.session, me(), patient, "export_fhir")
+    db.session.commit()
+    bundle = fhir.patient_bundle(patient, _oldest_first(patient), utcnow())
+    return _download(
+        json.dumps(bundle, ensure_ascii=False, separators=(",", ":")),
+        "application/fhir+json",
+        patient,
+        "fhir",
+        ".json",
+    )
+
+
+@bp.route("/<int:patient_id>/summary")
+@therapist_required
+def summary(patient_id: int) -> str:
+    """A printable summary of a linked patient's last three months, for an appointment."""
+    patient = linked_patient_or_404(patient_id)
+    audit.record_access(db.session, me(), patient, "print_summary")
+    db.session.commit()
+    today = local_today(patient.timezone)
+    first: date = today - timedelta(days=dashboard.SIGNAL_DAYS - 1)
+    entries = list(log.entries_between(db.session, patient.id, first, today))
+    programme = db.session.scalars(
+        select(ProgrammeItem)
+        .where(ProgrammeItem.patient_id == patient.id)
+        .order_by(ProgrammeItem.stopped_at.is_not(None), ProgrammeItem.created_at)
+    ).all()
+    return render_template(
+        "therapist/summary.html",
+        patient=patient,
+        therapist=me(),
+        summary=dashboard.appointment_summary(entries, programme, today, patient.timezone),
+        today=today,
+        charts=charts,
+    )

@@ -1,0 +1,210 @@
+"""The access record: every therapist look is written down, append-only, and shown to the person."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import pytest
+from flask import Flask
+from sqlalchemy import delete, func, select, update
+
+from rehab_app import audit
+from rehab_app.extensions import db
+from rehab_app.models import AccessEvent, AppendOnlyError, User, utcnow
+from tests.conftest import CsrfClient, People, link, login, make_user
+from tests.test_patient import section
+
+
+def events(patient: User | None = None) -> list[tuple[int | None, str, int, str]]:
+    """The access record (of one person, or everyone's) as (therapist, name, patient, what)."""
+    db.session.rollback()
+    stmt = select(
+        AccessEvent.therapist_id,
+        AccessEvent.therapist_name,
+        AccessEvent.patient_id,
+        AccessEvent.what,
+    ).order_by(AccessEvent.id)
+    if patient is not None:
+        stmt = stmt.where(AccessEvent.patient_id == patient.id)
+    return [tuple(row) for row in db.session.execute(stmt)]  # type: ignore[misc]
+
+
+def as_user(app: Flask, user: User) -> CsrfClient:
+    """A browser of its own, logged in as the user."""
+    client: CsrfClient = app.test_client()  # type: ignore[assignment]
+    login(client, user)
+    return client
+
+
+# Each therapist view of one patient's data, and the code it writes (see audit.ACCESS_KINDS).
+VIEWS = [
+    ("GET", "/therapist/patients/{patient}", "patient_page"),
+    ("POST", "/therapist/patients/{patient}/programme", "patient_page"),  # the page, with errors
+    ("GET", "/therapist/patients/{patient}/export.csv", "export_csv"),
+    ("GET", "/therapist/patients/{patient}/export.fhir.json", "export_fhir"),
+    ("GET", "/therapist/patients/{patient}/summary", "print_summary"),
+]
+
+
+@pytest.mark.parametrize(("method", "path", "what"), VIEWS, ids=[p for _m, p, _w in VIEWS])
+def test_each_view_writes_one_row_with_who_whose_and_what(
+    app: Flask, people: People, method: str, path: str, what: str
+) -> None:
+    pt = as_user(app, people.therapist)
+    url = path.format(patient=people.patient.id)
+    response = pt.get(url) if method == "GET" else pt.post(url, data={})
+    assert response.status_code in (200, 400)
+    assert events() == [(people.therapist.id, "Lin Linked", people.patient.id, what)]
+
+
+@pytest.mark.parametrize(("method", "path", "what"), VIEWS, ids=[p for _m, p, _w in VIEWS])
+def test_an_unlinked_therapists_attempt_writes_nothing(
+    app: Flask, people: People, method: str, path: str, what: str
+) -> None:
+    stranger = as_user(app, people.other_therapist)
+    url = path.format(patient=people.patient.id)
+    response = stranger.get(url) if method == "GET" else stranger.post(url, data={})
+    assert response.status_code == 404
+    assert events() == []
+
+
+def test_the_caseload_records_each_patient_once_a_day(app: Flask, people: People) -> None:
+    second = make_user("patient", name="Sam Second")
+    link(people.therapist, second)
+    pt = as_user(app, people.therapist)
+    assert pt.get("/therapist").status_code == 200
+    assert pt.get("/therapist").status_code == 200  # the same day: nothing new
+    assert sorted(events()) == sorted(
+        [
+            (people.therapist.id, "Lin Linked", people.patient.id, "caseload"),
+            (people.therapist.id, "Lin Linked", second.id, "caseload"),
+        ]
+    )
+    # Only those shown are recorded: a search for one patient records that one.
+    db.session.execute(delete(AccessEvent.__table__))
+    db.session.commit()
+    assert pt.get("/therapist?q=Sam").status_code == 200
+    assert events() == [(people.therapist.id, "Lin Linked", second.id, "caseload")]
+
+
+def test_caseload_views_on_another_local_day_are_recorded_again(app: Flask, people: People) -> None:
+    noon = datetime(2026, 3, 2, 12, 0)
+    for when in (noon - timedelta(days=1), noon, noon + timedelta(hours=3)):
+        audit.record_caseload_views(db.session, people.therapist, [people.patient], when)
+        db.session.commit()
+    assert [what for *_rest, what in events()] == ["caseload", "caseload"]
+
+
+def test_the_patient_sees_who_looked_in_their_own_time(app: Flask, people: People) -> None:
+    people.patient.timezone = "America/New_York"
+    db.session.add(
+        AccessEvent(
+            at=datetime(2026, 1, 15, 3, 30),  # UTC: still the 14th, 22:30, in New York
+            therapist_id=people.therapist.id,
+            therapist_name="Lin Linked",
+            patient_id=people.patient.id,
+            what="patient_page",
+        )
+    )
+    db.session.commit()
+    as_user(app, people.therapist).get("/therapist")  # newer: their caseload
+
+    olive = section(as_user(app, people.patient).get("/account").get_data(as_text=True), "access-h")
+    assert "2 in all, newest first" in olive
+    caseload = olive.index("Lin Linked saw your summary numbers on their list of patients")
+    page = olive.index("Wednesday 14 January 2026, 22:30")  # New York time, not UTC
+    assert caseload < page
+    assert olive[page:].endswith("Lin Linked opened your page (programme, entries and charts)")
+
+    otto = as_user(app, people.other_patient).get("/account").get_data(as_text=True)
+    assert "No therapist has looked at your data yet." in section(otto, "access-h")
+
+
+def test_the_account_page_lists_the_latest_and_says_how_many_in_all(
+    app: Flask, people: People
+) -> None:
+    for _ in range(audit.SHOWN + 3):
+        audit.record_access(db.session, people.therapist, people.patient, "patient_page")
+    db.session.commit()
+    text = section(as_user(app, people.patient).get("/account").get_data(as_text=True), "access-h")
+    assert f"These are the latest {audit.SHOWN} of {audit.SHOWN + 3}" in text
+    assert text.count("Lin Linked opened your page") == audit.SHOWN
+
+
+def test_the_json_export_holds_the_whole_record(app: Flask, people: People) -> None:
+    audit.record_access(db.session, people.therapist, people.patient, "patient_page")
+    db.session.commit()
+    document = as_user(app, people.patient).get("/account/export.json").get_json()
+    assert [(a["therapist"], a["what"]) for a in document["access_record"]] == [
+        ("Lin Linked", "patient_page")
+    ]
+
+
+def test_an_unknown_kind_of_access_is_refused(app: Flask, people: People) -> None:
+    with pytest.raises(ValueError, match="unknown kind of access"):
+        audit.record_access(db.session, people.therapist, people.patient, "peeked")
+
+
+def _one_event(people: People) -> AccessEvent:
+    audit.record_access(db.session, people.therapist, people.patient, "patient_page")
+    db.session.commit()
+    return db.session.scalars(select(AccessEvent)).one()
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        lambda e: setattr(e, "what", "caseload"),
+        lambda e: setattr(e, "at", utcnow() - timedelta(days=400)),
+        lambda e: setattr(e, "therapist_name", "Someone Else"),
+        lambda e: db.session.delete(e),
+    ],
+    ids=["what", "when", "who", "delete"],
+)
+def test_rows_cannot_be_changed_or_deleted_through_the_orm(
+    app: Flask, people: People, change: object
+) -> None:
+    event = _one_event(people)
+    change(event)  # type: ignore[operator]
+    with pytest.raises(AppendOnlyError):
+        db.session.commit()
+    db.session.rollback()
+    assert events() == [(people.therapist.id, "Lin Linked", people.patient.id, "patient_page")]
+
+
+@pytest.mark.parametrize(
+    "statement",
+    [
+        update(AccessEvent).values(what="caseload"),
+        delete(AccessEvent),
+        delete(AccessEvent).where(AccessEvent.patient_id > 0),
+    ],
+    ids=["bulk-update", "bulk-delete", "bulk-delete-where"],
+)
+def test_bulk_changes_through_the_orm_are_refused(
+    app: Flask, people: People, statement: object
+) -> None:
+    _one_event(people)
+    with pytest.raises(AppendOnlyError):
+        db.session.execute(statement)  # type: ignore[call-overload]
+    db.session.rollback()
+    assert len(events()) == 1
+
+
+def test_deleting_the_account_deletes_the_record(app: Flask, people: People) -> None:
+    audit.record_access(db.session, people.therapist, people.patient, "patient_page")
+    audit.record_access(db.session, people.therapist, people.other_patient, "patient_page")
+    db.session.commit()
+    olive = as_user(app, people.patient)
+    assert olive.post("/account/delete", data={"password": "correct horse battery"}).status_code
+    assert [patient for _t, _n, patient, _w in events()] == [people.other_patient.id]
+
+
+def test_a_deleted_therapist_is_still_named(app: Flask, people: People) -> None:
+    audit.record_access(db.session, people.therapist, people.patient, "patient_page")
+    db.session.commit()
+    therapist_id = people.therapist.id
+    db.session.execute(delete(User).where(User.id == therapist_id))
+    db.session.commit()
+    assert events() == [(None, "Lin Linked", people.patient.id, "patient_page")]
+    assert db.session.scalar(select(func.count()).select_from(AccessEvent)) == 1
