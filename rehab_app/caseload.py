@@ -25,8 +25,9 @@ from .series import LOG_COLUMNS, LogRow, patient_series
 from .timeutil import local_today, to_local
 from .vocab import AID_LEVEL, AID_SHORT
 
-# Enough history for trends.review()'s 12-month window, whatever a person's time zone.
-HISTORY_DAYS = 372
+# Enough history for trends.review() (its 12-month window and the year before as baseline),
+# whatever a person's time zone.
+HISTORY_DAYS = trends.HISTORY_DAYS + 2
 FATIGUE_DAYS, FATIGUE_BEFORE_DAYS = 7, 28
 AID_DAYS, AID_CHANGE_DAYS = 14, 90
 FALLS_DAYS = 28

@@ -20,8 +20,9 @@ from .models import Entry, ProgrammeItem
 from .vocab import BAD_DAY_REASONS
 
 SUMMARY_RANGE = "3m"  # an appointment summary covers the last three months
-# The trend maths look back a year: the summary loads that much for its signals.
-SIGNAL_DAYS = 7 * max(weeks for weeks, _, _ in trends.WINDOWS.values())
+# The trend maths look back two years (a year's window and the year before it as baseline):
+# the summary loads that much for its signals.
+SIGNAL_DAYS = trends.HISTORY_DAYS
 
 
 def load_entries(
@@ -132,12 +133,14 @@ def signal_lines(entries: Iterable[Entry], today: date) -> list[SignalLine]:
     for s in found:
         measure = trends.MEASURES[s.measure]
         sign = "+" if s.change > 0 else ""
+        since = "the year before" if s.baseline_weeks >= trends.MIN_BASELINE_WEEKS else None
         p = "p < 0.001" if s.p_value < 0.001 else f"p = {s.p_value:.3f}"
         out.append(
             SignalLine(
                 measure.label,
                 s.reason,
-                f"a change of {sign}{charts.fmt(s.change)} {measure.unit} from the first to the "
+                f"a change of {sign}{charts.fmt(s.change)} {measure.unit} from "
+                f"{since or 'the first quarter'} to the "
                 f"last quarter; trend test {p}",
             )
         )
@@ -149,7 +152,7 @@ def appointment_summary(
 ) -> Summary:
     """The last three months for an appointment: charts, programme, bad days and signals.
 
-    `entries` should reach back SIGNAL_DAYS (a year) for the signals; the charts use only
+    `entries` should reach back SIGNAL_DAYS (two years) for the signals; the charts use only
     what they need of them.
     """
     period = charts.period_for(SUMMARY_RANGE, today)

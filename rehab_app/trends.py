@@ -1,39 +1,76 @@
-"""Slow-change signals: robust trends in a person's own log, shown as "worth reviewing".
+"""Slow-change signals: trends in a person's own log, shown as "worth reviewing".
 
-Pure Python and Flask-free. Daily values are reduced to weekly medians, the 30 days after
-each recorded relapse are left out, and a Mann-Kendall test (stratified by the stretches
-between relapses) with a Theil-Sen slope says whether a measure has drifted the worse way.
-A signal also needs enough weeks of data and a sustained change. See docs/trends.md.
+Pure Python and Flask-free. For each measure and for the last 12 and 6 months, the daily values
+of the window and of up to a year before it are fitted by least squares with a level for each
+stretch between recorded relapses, a weekday rhythm and a hinge: flat before the window, a
+straight line within it. The slope is tested one-sided, the worse way, with a variance that
+allows for day-to-day correlation (AR(1)). The 30 days after each relapse are left out, and a
+relapse may shift the level without that counting as a trend. A signal also needs enough weeks
+of data and a sustained change. See docs/trends.md.
 It never diagnoses: a signal only says that the numbers are worth a therapist's look.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping, Sequence
+from bisect import bisect_left, bisect_right
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from itertools import pairwise
 from statistics import median
+from typing import NamedTuple
 
 from .vocab import AID_LEVEL
 
 DAYS_PER_YEAR = 365.25
-WEEKS_PER_YEAR = DAYS_PER_YEAR / 7
 # The day of a relapse and the 30 days after it are left out: changes then may recover.
 RELAPSE_EXCLUSION_DAYS = 30
-# A week counts only with at least this many logged (and not excluded) days.
-MIN_DAYS_PER_WEEK = 3
-# Windows looked at: months -> (weeks, minimum weeks with data, two-sided Mann-Kendall p-value
-# below which a trend counts). Tuned on the simulated cohort (docs/trends.md) to keep stable
-# people's flags under 5% over a year of monthly reviews; the short window is stricter
-# because its monthly looks overlap less and so add more chances of a flag by chance.
-WINDOWS: dict[int, tuple[int, int, float]] = {6: (26, 12, 0.002), 12: (52, 20, 0.01)}
-# Each quarter used by the sustained-change rule needs at least this many weeks of data.
-MIN_WEEKS_PER_QUARTER = 2
+# The level before a window is read from up to a year of data before it.
+BASELINE_DAYS = 365
+# The baseline is the reference level only with at least this many weeks of data in it;
+# otherwise the first quarter of the window is.
+MIN_BASELINE_WEEKS = 8
+# Each period compared by the sustained-change rule needs at least this many weeks of data.
+MIN_WEEKS_PER_PART = 2
+# Days of data a fit needs beyond its number of parameters.
+MIN_RESIDUAL_DF = 20
+# The day-to-day correlation is estimated from the data, and capped.
+MAX_LAG1_CORRELATION = 0.9
+# The level of a period leaves out its lowest and highest tenth of days (rates excepted).
+TRIM = 0.1
+# For counts such as falls, the rise from the reference period to the last half of the window
+# must also pass an exact test at this level: a few events in a bad patch say little about a
+# slow change, whatever the trend test says.
+MAX_COUNT_P = 0.01
 # Sessions of one exercise needed before capacity at similar effort is followed.
 MIN_SESSIONS_PER_EXERCISE = 8
 # "Similar effort": within this many points of the person's usual effort for that exercise.
 EFFORT_TOLERANCE = 1
+
+
+class Window(NamedTuple):
+    """A look-back window: its length, the data it needs and its one-sided p-value limit."""
+
+    weeks: int
+    min_weeks: int  # weeks with at least one logged day inside the window
+    max_p: float  # one-sided p-value below which the trend counts
+
+    @property
+    def days(self) -> int:
+        """The window's length in days."""
+        return 7 * self.weeks
+
+
+# Months -> window. A signal when either window shows the change (the clearer one gives the
+# numbers). The p-value limits were chosen on simulated cohorts with other seeds than the
+# test's (docs/trends.md) to keep stable people's flags under 5% over a year of monthly
+# reviews; the short window is stricter because its monthly looks overlap less, so they add
+# more chances of a flag by chance.
+WINDOWS: dict[int, Window] = {12: Window(52, 20, 0.01), 6: Window(26, 12, 0.003)}
+# How far back review() reads: the longest window and the year before it. Callers should pass
+# at least this many days of log; with less, the earlier level is read from less data.
+HISTORY_DAYS = max(w.days for w in WINDOWS.values()) + BASELINE_DAYS
 
 
 @dataclass(frozen=True)
@@ -65,10 +102,13 @@ class Signal:
     measure: str
     window_months: int
     slope_per_year: float
-    p_value: float
-    weeks: int
+    p_value: float  # one-sided, the worse way
+    weeks: int  # weeks with data in the window
+    # Level of the window's last quarter minus the reference level: that of the year before the
+    # window, or of the window's first quarter when that year holds under 8 weeks of data.
     change: float
     reason: str
+    baseline_weeks: int = 0  # weeks with data in the year before the window
 
 
 @dataclass(frozen=True)
@@ -77,87 +117,92 @@ class Measure:
 
     key: str
     label: str
-    unit: str
+    unit: str  # the unit of a level and of Signal.change: "points", "m"
+    slope_unit: str  # how a yearly slope reads after its number: "points a year"
     direction: int  # +1 when higher is worse, -1 when lower is worse
-    min_change: float  # smallest first-to-last-quarter change that counts as sustained
-    relative: bool = False  # min_change is a fraction of the first quarter's level
-    rate: bool = False  # weekly value is a rate per week, not a median of days
+    min_change: float  # smallest sustained change, in reported units
+    relative: bool = False  # min_change is a fraction of the reference level
+    rate: bool = False  # a period's level is its mean (a rate), not a trimmed mean
+    scale: float = 1.0  # reported units per daily unit (falls: a day's count -> a week's rate)
 
 
 MEASURES: dict[str, Measure] = {
     m.key: m
     for m in (
-        Measure("fatigue", "Fatigue", "points", +1, 0.4),
-        Measure("aid_level", "Walking-aid level", "steps on the walking-aid ladder", +1, 0.5),
-        Measure("outdoor_distance", "Outdoor walking distance", "m", -1, 0.15, relative=True),
-        Measure("falls", "Falls and near-falls", "a week", +1, 0.5, rate=True),
-        Measure("capacity", "Capacity at similar effort", "% of usual", -1, 10.0),
+        Measure("fatigue", "Fatigue", "points", "points a year", +1, 0.4),
+        Measure(
+            "aid_level",
+            "Walking-aid level",
+            "steps on the walking-aid ladder",
+            "steps on the walking-aid ladder a year",
+            +1,
+            0.5,
+        ),
+        Measure(
+            "outdoor_distance", "Outdoor walking distance", "m", "m a year", -1, 0.15, relative=True
+        ),
+        Measure(
+            "falls",
+            "Falls and near-falls",
+            "a week",
+            "a week per year",
+            +1,
+            0.5,
+            rate=True,
+            scale=7,
+        ),
+        Measure(
+            "capacity", "Capacity at similar effort", "% of usual", "% of usual a year", -1, 10
+        ),
     )
 }
 
 
-def mann_kendall(values: Sequence[float]) -> tuple[int, float, float]:
-    """Mann-Kendall S, Z and two-sided p-value, with the correction for ties."""
-    s, var = _mk_s_var(values)
-    z = _z_score(s, var)
-    return s, z, _two_sided_p(z)
+@dataclass(frozen=True)
+class TrendFit:
+    """A hinge fitted to daily values: the slope after the hinge and how sure it is."""
+
+    slope_per_day: float
+    se_per_day: float
+    z: float
+    lag1_correlation: float
+    # Each day's value less its stretch's level and its weekday effect: one common scale
+    # across relapses, about zero before the hinge and about slope x days after it.
+    adjusted: tuple[float, ...]
 
 
-def stratified_mann_kendall(blocks: Sequence[Sequence[float]]) -> tuple[int, float, float]:
-    """Mann-Kendall over several blocks: S and variance summed, no pairs across blocks."""
-    s_total, var_total = 0, 0.0
-    for block in blocks:
-        s, var = _mk_s_var(block)
-        s_total += s
-        var_total += var
-    z = _z_score(s_total, var_total)
-    return s_total, z, _two_sided_p(z)
+@dataclass(frozen=True)
+class WindowAssessment:
+    """What one window says about one measure, whether or not it is worth a signal."""
 
+    months: int
+    window: Window
+    direction: int
+    fit: TrendFit
+    p_value: float  # one-sided, the worse way
+    weeks: int
+    baseline_weeks: int
+    reference: float  # levels on the fit's adjusted scale, in daily units
+    third: float
+    last: float
+    needed: float  # smallest change that counts, in daily units
+    # For counts (falls): one-sided exact p-value for the count in the last half of the window
+    # at the reference period's rate. None for other measures.
+    count_p_value: float | None = None
 
-def _mk_s_var(values: Sequence[float]) -> tuple[int, float]:
-    n = len(values)
-    s = 0
-    for i in range(n - 1):
-        v = values[i]
-        for w in values[i + 1 :]:
-            if w > v:
-                s += 1
-            elif w < v:
-                s -= 1
-    counts: dict[float, int] = {}
-    for v in values:
-        counts[v] = counts.get(v, 0) + 1
-    ties = sum(t * (t - 1) * (2 * t + 5) for t in counts.values() if t > 1)
-    return s, (n * (n - 1) * (2 * n + 5) - ties) / 18
+    @property
+    def sustained(self) -> bool:
+        """Last quarter worse than the reference by `needed`, the third by half of it."""
+        return (
+            self.direction * (self.last - self.reference) >= self.needed
+            and self.direction * (self.third - self.reference) >= self.needed / 2
+        )
 
-
-def _z_score(s: int, var: float) -> float:
-    if var <= 0 or s == 0:
-        return 0.0
-    # Continuity correction: S moves in steps of 2.
-    return (s - 1 if s > 0 else s + 1) / math.sqrt(var)
-
-
-def _two_sided_p(z: float) -> float:
-    return math.erfc(abs(z) / math.sqrt(2))
-
-
-def theil_sen_slope(xs: Sequence[float], ys: Sequence[float]) -> float:
-    """Theil-Sen slope: the median of the slopes between every pair of points."""
-    return _segmented_theil_sen([(list(xs), list(ys))])
-
-
-def _segmented_theil_sen(segments: Iterable[tuple[Sequence[float], Sequence[float]]]) -> float:
-    slopes = [
-        (ys[j] - ys[i]) / (xs[j] - xs[i])
-        for xs, ys in segments
-        for i in range(len(xs))
-        for j in range(i + 1, len(xs))
-        if xs[j] != xs[i]
-    ]
-    if not slopes:
-        raise ValueError("a slope needs at least two points with different x")
-    return median(slopes)
+    @property
+    def flagged(self) -> bool:
+        """Significant the worse way and sustained: worth reviewing."""
+        chance_count = self.count_p_value is not None and self.count_p_value >= MAX_COUNT_P
+        return self.p_value < self.window.max_p and self.sustained and not chance_count
 
 
 def excluded_days(relapses: Iterable[date], days: int = RELAPSE_EXCLUSION_DAYS) -> set[date]:
@@ -165,44 +210,14 @@ def excluded_days(relapses: Iterable[date], days: int = RELAPSE_EXCLUSION_DAYS) 
     return {r + timedelta(days=k) for r in relapses for k in range(days + 1)}
 
 
-def weekly_medians(
-    daily: Mapping[date, float],
-    end: date,
-    weeks: int,
-    min_days: int = MIN_DAYS_PER_WEEK,
-    excluded: Iterable[date] = (),
-) -> list[float | None]:
-    """Median of the logged days of each 7-day week ending on `end`, oldest first."""
-    return _weekly(daily, end, weeks, min_days, set(excluded), rate=False)
-
-
-def _weekly(
-    daily: Mapping[date, float],
-    end: date,
-    weeks: int,
-    min_days: int,
-    excluded: set[date],
-    rate: bool,
-) -> list[float | None]:
-    start = end - timedelta(days=7 * weeks - 1)
-    out: list[float | None] = []
-    for w in range(weeks):
-        first = start + timedelta(days=7 * w)
-        days = [first + timedelta(days=k) for k in range(7)]
-        vals = [daily[d] for d in days if d in daily and d not in excluded]
-        if len(vals) < min_days:
-            out.append(None)
-        elif rate:
-            out.append(sum(vals) * 7 / len(vals))
-        else:
-            out.append(median(vals))
-    return out
-
-
 def daily_values(series: PatientSeries, measure: str, today: date) -> dict[date, float]:
     """One value per logged day up to `today` for a measure (see MEASURES)."""
     if measure == "fatigue":
-        return {d: median(v) for d, v in series.fatigue.items() if v and d <= today}
+        return {
+            d: v[0] if len(v) == 1 else median(v)
+            for d, v in series.fatigue.items()
+            if v and d <= today
+        }
     if measure == "aid_level":
         return {
             d: float(max(AID_LEVEL[a] for a in v))
@@ -240,78 +255,250 @@ def capacity_at_similar_effort(
     return {d: median(v) for d, v in per_day.items()}
 
 
-def _segment_labels(end: date, weeks: int, relapses: Sequence[date]) -> list[int]:
-    """For each week, how many relapses came before it: the stretch it belongs to."""
-    start = end - timedelta(days=7 * weeks - 1)
-    ordered = sorted(relapses)
-    # A week lies wholly on one side of a relapse once the excluded days are removed,
-    # so the count at its last day names its stretch.
-    return [sum(1 for r in ordered if r <= start + timedelta(days=7 * w + 6)) for w in range(weeks)]
+def fit_trend(
+    days: Sequence[int],
+    values: Sequence[float],
+    stretches: Sequence[int],
+    hinge: int,
+) -> TrendFit | None:
+    """Least-squares hinge with a level per stretch and a weekday rhythm; AR(1) variance.
+
+    `days` are ascending day numbers (date.toordinal()); `stretches` say which stretch between
+    relapses each day is in; the slope applies after day `hinge`. None when the data cannot
+    carry the model, or do not vary at all.
+    """
+    n = len(days)
+    level_of = {s: i for i, s in enumerate(sorted(set(stretches)))}
+    n_levels = len(level_of)
+    # Days fall into cells, one for each stretch and weekday; sums per cell give the normal
+    # equations in one pass.
+    cells = [7 * level_of[s] + d % 7 for s, d in zip(stretches, days, strict=True)]
+    xs = [float(d - hinge) if d > hinge else 0.0 for d in days]
+    count = [0] * (7 * n_levels)
+    sum_x = [0.0] * (7 * n_levels)
+    sum_y = [0.0] * (7 * n_levels)
+    sxx = sxy = 0.0
+    for c, x, y in zip(cells, xs, values, strict=True):
+        count[c] += 1
+        sum_x[c] += x
+        sum_y[c] += y
+        sxx += x * x
+        sxy += x * y
+    # Columns: a level per stretch, an effect per weekday present bar the first (the levels
+    # carry that one), the slope.
+    present = [w for w in range(7) if any(count[7 * a + w] for a in range(n_levels))]
+    weekday_col = {w: n_levels + i for i, w in enumerate(present[1:])}
+    slope_col = n_levels + len(weekday_col)
+    size = slope_col + 1
+    if n - size < MIN_RESIDUAL_DF:
+        return None
+    xtx = [[0.0] * size for _ in range(size)]
+    xty = [0.0] * size
+    for c in range(7 * n_levels):
+        if not count[c]:
+            continue
+        cols = [c // 7]
+        if c % 7 in weekday_col:
+            cols.append(weekday_col[c % 7])
+        for a in cols:
+            xty[a] += sum_y[c]
+            xtx[a][slope_col] += sum_x[c]
+            xtx[slope_col][a] += sum_x[c]
+            for b in cols:
+                xtx[a][b] += count[c]
+    xtx[slope_col][slope_col] = sxx
+    xty[slope_col] = sxy
+    unit = [0.0] * size
+    unit[slope_col] = 1.0
+    solved = _solve(xtx, [xty, unit])
+    if solved is None:
+        return None
+    # coef: the fitted levels, weekday effects and slope; slope_row: the slope written as
+    # a weighted sum of the days' values (the slope's row of the inverse).
+    coef, slope_row = solved
+
+    def per_cell(vector: list[float]) -> list[float]:
+        return [
+            vector[c // 7] + (vector[weekday_col[c % 7]] if c % 7 in weekday_col else 0.0)
+            for c in range(7 * n_levels)
+        ]
+
+    offset, weight = per_cell(coef), per_cell(slope_row)
+    slope, slope_weight = coef[slope_col], slope_row[slope_col]
+    adjusted = [y - offset[c] for c, y in zip(cells, values, strict=True)]
+    residuals = [a - slope * x for a, x in zip(adjusted, xs, strict=True)]
+    variance = sum(r * r for r in residuals) / (n - size)
+    if variance <= 1e-12:
+        return None  # no day-to-day variation: nothing to weigh a slope against
+    rho = lag1_correlation(days, residuals)
+    weights = [weight[c] + slope_weight * x for c, x in zip(cells, xs, strict=True)]
+    se = math.sqrt(variance * ar1_sum(days, weights, rho))
+    return TrendFit(
+        slope_per_day=slope,
+        se_per_day=se,
+        z=slope / se,
+        lag1_correlation=rho,
+        adjusted=tuple(adjusted),
+    )
 
 
-def assess(
-    weekly: Sequence[float | None],
-    segments: Sequence[int],
+def _solve(matrix: list[list[float]], rhs: list[list[float]]) -> list[list[float]] | None:
+    """Solve matrix @ x = b for each b in rhs (Gauss-Jordan); None when singular."""
+    size = len(matrix)
+    m = [row[:] + [b[i] for b in rhs] for i, row in enumerate(matrix)]
+    width = size + len(rhs)
+    tiny = 1e-10 * max(abs(v) for row in matrix for v in row)
+    for c in range(size):
+        pivot = max(range(c, size), key=lambda r: abs(m[r][c]))
+        if abs(m[pivot][c]) <= tiny:
+            return None
+        m[c], m[pivot] = m[pivot], m[c]
+        row_c = m[c]
+        for r in range(size):
+            f = m[r][c] / row_c[c] if r != c else 0.0
+            if f:
+                row_r = m[r]
+                for k in range(c, width):
+                    row_r[k] -= f * row_c[k]
+    return [[m[i][size + j] / m[i][i] for i in range(size)] for j in range(len(rhs))]
+
+
+def lag1_correlation(days: Sequence[int], residuals: Sequence[float]) -> float:
+    """Correlation of residuals on consecutive calendar days, kept in [0, MAX_LAG1]."""
+    num = left = right = 0.0
+    for (d0, r0), (d1, r1) in pairwise(zip(days, residuals, strict=True)):
+        if d1 - d0 == 1:
+            num += r0 * r1
+            left += r0 * r0
+            right += r1 * r1
+    if left <= 0 or right <= 0:
+        return 0.0
+    # A negative estimate counts as none: it could only narrow the variance.
+    return min(max(num / math.sqrt(left * right), 0.0), MAX_LAG1_CORRELATION)
+
+
+def ar1_sum(days: Sequence[int], weights: Sequence[float], rho: float) -> float:
+    """Sum over all pairs of days of w_i * w_j * rho^|day_i - day_j|, in one pass.
+
+    Times the variance of one day, this is the variance of sum(w_i * value_i) when the
+    day-to-day noise is AR(1) with lag-1 correlation rho, gaps and all.
+    """
+    decay: dict[int, float] = {}
+    total = carried = 0.0
+    previous = days[0] if days else 0
+    for d, w in zip(days, weights, strict=True):
+        gap = d - previous
+        if gap not in decay:
+            decay[gap] = rho**gap
+        carried = w + decay[gap] * carried
+        total += w * (2 * carried - w)
+        previous = d
+    return total
+
+
+def assess_window(
+    daily: Mapping[date, float],
     measure: Measure,
-    window_months: int,
-    min_weeks: int,
-    p_threshold: float,
-) -> Signal | None:
-    """A signal when weekly values show a significant, sustained change the worse way."""
-    points = [
-        (w, v, g) for w, (v, g) in enumerate(zip(weekly, segments, strict=True)) if v is not None
-    ]
-    n_weeks = len(points)
-    if n_weeks < min_weeks:
-        return None
-    blocks: dict[int, list[tuple[int, float]]] = {}
-    for w, v, g in points:
-        blocks.setdefault(g, []).append((w, v))
-    s, _z, p = stratified_mann_kendall([[v for _w, v in b] for b in blocks.values()])
-    if measure.direction * s <= 0 or p >= p_threshold:
-        return None
-    n = len(weekly)
-    quarters = [[v for w, v, _g in points if q * n <= 4 * w < (q + 1) * n] for q in range(4)]
-    if any(len(quarters[q]) < MIN_WEEKS_PER_QUARTER for q in (0, 2, 3)):
-        return None
-    first, third, last = (median(quarters[q]) for q in (0, 2, 3))
-    needed = measure.min_change * (abs(first) if measure.relative else 1)
-    # Sustained: the last quarter is worse by the minimum change and the third stays worse
-    # too, so that one bad spell at the end is not read as a trend.
-    if measure.direction * (last - first) < needed or measure.direction * (third - first) < (
-        needed / 2
-    ):
-        return None
-    slope = WEEKS_PER_YEAR * _segmented_theil_sen(
-        ([w for w, _v in b], [v for _w, v in b]) for b in blocks.values() if len(b) > 1
+    today: date,
+    months: int,
+    relapses: Sequence[date] = (),
+) -> WindowAssessment | None:
+    """Fit and weigh one window for one measure; None when there is not enough data."""
+    left_out = excluded_days(r for r in relapses if r <= today)
+    points = sorted(
+        (d.toordinal(), v) for d, v in daily.items() if d <= today and d not in left_out
     )
-    if measure.direction * slope <= 0:
+    relapse_days = sorted(r.toordinal() for r in relapses if r <= today)
+    return _assess(points, relapse_days, measure, today.toordinal(), months)
+
+
+def _assess(
+    points: Sequence[tuple[int, float]],
+    relapse_days: Sequence[int],
+    measure: Measure,
+    end: int,
+    months: int,
+) -> WindowAssessment | None:
+    window = WINDOWS[months]
+    hinge = end - window.days
+    first = bisect_left(points, hinge - BASELINE_DAYS + 1, key=lambda p: p[0])
+    days = [k for k, _ in points[first:]]
+    values = [v for _, v in points[first:]]
+
+    def span(lo: float, hi: float) -> slice:
+        """The days whose offset from the hinge is in (lo, hi]."""
+        return slice(bisect_right(days, hinge + lo), bisect_right(days, hinge + hi))
+
+    def weeks_in(part: slice) -> int:
+        return len({(end - k) // 7 for k in days[part]})
+
+    weeks = weeks_in(span(0, window.days))
+    if weeks < window.min_weeks:
         return None
-    return Signal(
-        measure=measure.key,
-        window_months=window_months,
-        slope_per_year=slope,
-        p_value=p,
-        weeks=n_weeks,
-        change=last - first,
-        reason=_reason(measure, slope, window_months, n_weeks),
+    quarter = window.days / 4
+    baseline_weeks = weeks_in(span(-BASELINE_DAYS, 0))
+    reference = (
+        span(-BASELINE_DAYS, 0) if baseline_weeks >= MIN_BASELINE_WEEKS else span(0, quarter)
+    )
+    parts = (reference, span(2 * quarter, 3 * quarter), span(3 * quarter, 4 * quarter))
+    if min(weeks_in(part) for part in parts) < MIN_WEEKS_PER_PART:
+        return None
+    stretches = [bisect_right(relapse_days, k) for k in days]
+    fit = fit_trend(days, values, stretches, hinge)
+    if fit is None:
+        return None
+    level: Callable[[Sequence[float]], float] = _mean if measure.rate else trimmed_mean
+    ref, third, last = (level(fit.adjusted[part]) for part in parts)
+    needed = measure.min_change / measure.scale
+    if measure.relative:
+        needed *= abs(level(values[reference]))
+    count_p = None
+    if measure.rate:
+        recent = span(2 * quarter, 4 * quarter)
+        count_p = count_rise_p_value(
+            round(sum(values[reference])),
+            len(values[reference]),
+            round(sum(values[recent])),
+            len(values[recent]),
+        )
+    return WindowAssessment(
+        months=months,
+        window=window,
+        direction=measure.direction,
+        fit=fit,
+        p_value=0.5 * math.erfc(measure.direction * fit.z / math.sqrt(2)),
+        weeks=weeks,
+        baseline_weeks=baseline_weeks,
+        reference=ref,
+        third=third,
+        last=last,
+        needed=needed,
+        count_p_value=count_p,
     )
 
 
-def _reason(measure: Measure, slope: float, window_months: int, weeks: int) -> str:
-    way = "rising" if slope > 0 else "falling"
-    size = abs(slope)
-    amount = f"{size:.0f}" if size >= 10 else f"{size:.1f}"
-    if measure.unit == "m":
-        what = f"{amount} m a day"
-    elif measure.unit == "a week":
-        what = f"{amount} a week"
-    else:
-        what = f"{amount} {measure.unit}"
-    return (
-        f"{measure.label} {way} about {what} a year over {window_months} months "
-        f"({weeks} weeks of data)"
+def count_rise_p_value(before: int, days_before: int, after: int, days_after: int) -> float:
+    """Exact one-sided p-value for `after` or more of all the events falling in the later days."""
+    total = before + after
+    share = days_after / (days_before + days_after)
+    return min(
+        1.0,
+        sum(
+            math.comb(total, k) * share**k * (1 - share) ** (total - k)
+            for k in range(after, total + 1)
+        ),
     )
+
+
+def _mean(values: Sequence[float]) -> float:
+    return sum(values) / len(values)
+
+
+def trimmed_mean(values: Sequence[float], cut: float = TRIM) -> float:
+    """Mean of the values left when the lowest and highest `cut` share are set aside."""
+    ordered = sorted(values)
+    k = int(len(ordered) * cut)
+    return _mean(ordered[k : len(ordered) - k])
 
 
 def review(
@@ -320,33 +507,46 @@ def review(
     measures: Iterable[str] | None = None,
 ) -> list[Signal]:
     """Slow-change signals worth reviewing on `today`, at most one per measure."""
-    relapses = [r for r in series.relapses if r <= today]
-    excluded = excluded_days(relapses)
+    relapses = sorted(r for r in series.relapses if r <= today)
+    relapse_days = [r.toordinal() for r in relapses]
+    left_out = excluded_days(relapses)
+    end = today.toordinal()
     signals: list[Signal] = []
     for key in measures if measures is not None else MEASURES:
         measure = MEASURES[key]
         daily = daily_values(series, key, today)
-        if not daily:
+        points = sorted((d.toordinal(), v) for d, v in daily.items() if d not in left_out)
+        if not points:
             continue
-        found = _review_measure(daily, measure, today, excluded, relapses)
-        if found is not None:
-            signals.append(found)
+        assessed = (_assess(points, relapse_days, measure, end, m) for m in WINDOWS)
+        flagged = [a for a in assessed if a is not None and a.flagged]
+        if flagged:
+            # Where both windows show it, the clearer one gives the numbers.
+            signals.append(_signal(measure, min(flagged, key=lambda a: a.p_value)))
     return signals
 
 
-def _review_measure(
-    daily: Mapping[date, float],
-    measure: Measure,
-    today: date,
-    excluded: set[date],
-    relapses: Sequence[date],
-) -> Signal | None:
-    # The longer window is tried first: more weeks make the stronger evidence.
-    for months in sorted(WINDOWS, reverse=True):
-        weeks, min_weeks, p_threshold = WINDOWS[months]
-        weekly = _weekly(daily, today, weeks, MIN_DAYS_PER_WEEK, excluded, rate=measure.rate)
-        segments = _segment_labels(today, weeks, relapses)
-        found = assess(weekly, segments, measure, months, min_weeks, p_threshold)
-        if found is not None:
-            return found
-    return None
+def _signal(measure: Measure, found: WindowAssessment) -> Signal:
+    slope = found.fit.slope_per_day * DAYS_PER_YEAR * measure.scale
+    return Signal(
+        measure=measure.key,
+        window_months=found.months,
+        slope_per_year=slope,
+        p_value=found.p_value,
+        weeks=found.weeks,
+        change=(found.last - found.reference) * measure.scale,
+        reason=_reason(measure, slope, found),
+        baseline_weeks=found.baseline_weeks,
+    )
+
+
+def _reason(measure: Measure, slope: float, found: WindowAssessment) -> str:
+    way = "rising" if slope > 0 else "falling"
+    size = abs(slope)
+    amount = f"{size:.0f}" if size >= 10 else f"{size:.1f}"
+    p = found.p_value
+    p_text = "p < 0.001" if p < 0.001 else f"p = {p:.3f}" if p < 0.01 else f"p = {p:.2f}"
+    return (
+        f"{measure.label} {way} about {amount} {measure.slope_unit} over the last "
+        f"{found.months} months ({p_text}, {found.weeks} weeks of data)"
+    )
