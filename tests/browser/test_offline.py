@@ -436,3 +436,35 @@ def test_a_programme_change_reaches_the_phone_and_stays_offline(
     status(page).to_contain_text("All synced")
     (done,) = server_entries(app, person.email)
     assert (done.programme_item_id, done.sets, done.reps) == (item_id, 2, 15)
+
+
+def test_the_header_warns_when_something_has_waited_over_a_day(
+    app: Flask, phone_for: object
+) -> None:
+    person = make_user("patient", "waited@example.test", "Walt Waited")
+    context, page = phone_for(person.email)  # type: ignore[operator]
+    context.set_offline(True)
+    page.get_by_role("button", name="Fatigue 8 out of 10").click()
+    saved(page, "Saved: fatigue 8 out of 10.")
+    status(page).to_contain_text("1 waiting to sync (offline).")
+    # The entry was queued 25 hours ago (the phone stayed offline since).
+    page.evaluate(
+        """async () => {
+          const db = await RL.store.open(document.body.dataset.user);
+          await new Promise((resolve, reject) => {
+            const tx = db.transaction('outbox', 'readwrite');
+            const store = tx.objectStore('outbox');
+            store.getAll().onsuccess = (e) => e.target.result.forEach((m) => {
+              m.queued_at = new Date(Date.now() - 25 * 3600e3).toISOString();
+              store.put(m);
+            });
+            tx.oncomplete = resolve;
+            tx.onerror = reject;
+          });
+          await RL.app.render();
+        }"""
+    )
+    status(page).to_contain_text("1 waiting to sync for over 24 hours")
+    expect(page.locator("#sync-status.warn")).to_be_visible()
+    context.set_offline(False)
+    status(page).to_contain_text("All synced")
