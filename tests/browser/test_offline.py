@@ -27,20 +27,27 @@ pytestmark = pytest.mark.browser
 OFFLINE_PAGES = ["/today", "/history", "/log/fatigue", "/log/mobility", "/log/exercise"]
 KEPT = """async (paths) => {
   const reg = await navigator.serviceWorker.getRegistration();
-  if (!reg || !reg.active || !navigator.serviceWorker.controller) return false;
+  if (!reg || !reg.active) return "no worker";
   for (const name of await caches.keys()) {
     const keys = (await (await caches.open(name)).keys()).map(r => new URL(r.url).pathname);
-    if (paths.every(p => keys.includes(p))) return true;
+    if (paths.every(p => keys.includes(p))) {
+      return navigator.serviceWorker.controller ? "ready" : "not controlled";
+    }
   }
-  return false;
+  return "pages not kept";
 }"""
 
 
 def wait_until_ready_offline(page: Page) -> None:
     """Wait until the service worker controls the page and keeps the patient pages."""
     for _ in range(100):
-        if page.evaluate(KEPT, OFFLINE_PAGES):
+        state = page.evaluate(KEPT, OFFLINE_PAGES)
+        if state == "ready":
             return
+        if state == "not controlled":
+            # The page loaded while the first worker was still activating (its claim() came
+            # before this document existed): the next load is controlled, as for a person.
+            page.reload()
         page.wait_for_timeout(100)
     state = page.evaluate(
         """async () => {
