@@ -102,3 +102,33 @@ def test_summary_prints_on_two_a4_pages(
         screenshot(page, f"summary-{who}-print")
     finally:
         context.close()
+
+
+def test_a_new_therapist_finds_the_worsening_demo_patient_and_prints_them(
+    browser: Browser, live_server: str, demo: dict[str, tuple[int, str]]
+) -> None:
+    """The demo as a therapist meets it: flagged on the caseload, charts, a two-page PDF."""
+    worsening, stable = demo["worsening"][1], demo["stable"][1]
+    context = new_context(browser, live_server, DESKTOP)
+    try:
+        page = context.new_page()
+        log_in(page, THERAPIST_EMAIL, DEMO_PASSWORD)
+        expect(page.get_by_role("heading", name="Your patients")).to_be_visible()
+        rows = page.get_by_role("row")
+        expect(rows.filter(has_text=worsening)).to_contain_text("Slow change:")
+        expect(rows.filter(has_text=stable)).to_contain_text("Nothing flagged")
+        expect(rows.filter(has_text=stable)).not_to_contain_text("Slow change:")
+
+        rows.filter(has_text=worsening).get_by_role("link", name=worsening).click()
+        expect(page.get_by_role("heading", name=worsening, level=1)).to_be_visible()
+        expect(page.get_by_role("img", name=re.compile("^Fatigue")).first).to_be_visible()
+        expect(page.get_by_role("img", name=re.compile("^Walking aid")).first).to_be_visible()
+
+        page.get_by_role("link", name="Appointment summary (printable)").click()
+        expect(page.get_by_role("heading", level=1)).to_contain_text(worsening)
+        page.emulate_media(media="print")
+        pdf = page.pdf(format="A4", print_background=True)
+        assert 1 <= pdf_pages(pdf) <= 2
+        assert worsening in pdf_title(pdf)
+    finally:
+        context.close()
