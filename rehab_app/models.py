@@ -203,6 +203,8 @@ class Entry(db.Model):
         Index("ix_entries_user_date", "user_id", "local_date"),
         Index("ix_entries_user_kind_occurred", "user_id", "kind", "occurred_at"),
         Index("ix_entries_user_change_seq", "user_id", "change_seq"),
+        # The caseload's last activity per person, read from the index alone (bench/README.md).
+        Index("ix_entries_user_updated_created", "user_id", "updated_at", "created_at"),
     )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)

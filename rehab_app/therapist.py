@@ -7,6 +7,7 @@ from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 from werkzeug.wrappers import Response
 
 from . import audit, charts, dashboard, links
@@ -84,6 +85,7 @@ def _patient_page(patient: User, form: ProgrammeItemForm, status: int = 200) -> 
         select(ProgrammeItem)
         .where(ProgrammeItem.patient_id == patient.id)
         .order_by(ProgrammeItem.stopped_at.is_not(None), ProgrammeItem.created_at.desc())
+        .options(selectinload(ProgrammeItem.exercise))  # one query, not one an item
     ).all()
     # Charts: one load of the entries for the chosen range also gives the recent entries.
     range_key = charts.parse_range(request.args.get("range"))
