@@ -371,6 +371,15 @@
 
   /** Take over the patient's forms; remember each edit form's starting values. */
   function enhance(app) {
+    // A page kept for offline use carries the entry id it was rendered with: two entries made
+    // from two openings of the same kept page would share it, and the second would be taken
+    // for a retry of the first. Every opening gets its own ids.
+    doc.querySelectorAll('form[data-offline="create"], form[data-offline="done"]').forEach(
+      function (form) {
+        var idField = form.elements.namedItem("entry_id");
+        if (idField) idField.value = newId();
+      }
+    );
     doc.addEventListener("submit", function (event) { onSubmit(event, app); });
     doc.querySelectorAll('form[data-offline="update"]').forEach(function (form) {
       initialValues(form, form.dataset.kind, app.tz);

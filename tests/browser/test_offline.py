@@ -475,3 +475,19 @@ def test_the_header_warns_when_something_has_waited_over_a_day(
     expect(page.locator("#sync-status.warn")).to_be_visible()
     context.set_offline(False)
     status(page).to_contain_text("All synced")
+
+
+def test_two_entries_from_the_same_kept_form_are_two_entries(app: Flask, phone_for: object) -> None:
+    """A form page kept for offline use is opened twice: each save is its own entry."""
+    person = make_user("patient", "twice@example.test", "Tess Twice")
+    context, page = phone_for(person.email)  # type: ignore[operator]
+    context.set_offline(True)
+    for value in ("3", "7"):
+        page.goto("/log/fatigue")
+        page.get_by_role("radio", name=value, exact=True).check()
+        page.get_by_role("button", name="Save", exact=True).click()
+        saved(page, f"Saved: fatigue {value} out of 10.")
+    expect(logged_today(page)).to_have_count(2)
+    context.set_offline(False)
+    status(page).to_contain_text("All synced")
+    assert sorted(e.fatigue for e in server_entries(app, person.email)) == [3, 7]
