@@ -10,12 +10,12 @@ from datetime import date, timedelta
 from flask import Blueprint, Response, render_template
 from sqlalchemy import select
 
-from . import audit, charts, dashboard, exports, fhir
+from . import charts, dashboard, exports, fhir
 from . import entries as log
 from .access import me, therapist_required
 from .extensions import db
 from .models import Entry, ProgrammeItem, User, utcnow
-from .therapist import linked_patient_or_404
+from .therapist import looked_at
 from .timeutil import local_today
 
 bp = Blueprint("reports", __name__, url_prefix="/therapist/patients")
@@ -45,9 +45,7 @@ def _oldest_first(patient: User) -> list[Entry]:
 @therapist_required
 def export_csv(patient_id: int) -> Response:
     """Download all of a linked patient's entries as a spreadsheet (CSV)."""
-    patient = linked_patient_or_404(patient_id)
-    audit.record_access(db.session, me(), patient, "export_csv")
-    db.session.commit()
+    patient = looked_at(patient_id, "export_csv")
     return _download(
         exports.export_csv(_oldest_first(patient)), "text/csv", patient, "entries", ".csv"
     )
@@ -57,9 +55,7 @@ def export_csv(patient_id: int) -> Response:
 @therapist_required
 def export_fhir(patient_id: int) -> Response:
     """Download a linked patient's fatigue, exercise and walking-aid entries as a FHIR Bundle."""
-    patient = linked_patient_or_404(patient_id)
-    audit.record_access(db.session, me(), patient, "export_fhir")
-    db.session.commit()
+    patient = looked_at(patient_id, "export_fhir")
     bundle = fhir.patient_bundle(patient, _oldest_first(patient), utcnow())
     return _download(
         json.dumps(bundle, ensure_ascii=False, separators=(",", ":")),
@@ -74,9 +70,7 @@ def export_fhir(patient_id: int) -> Response:
 @therapist_required
 def summary(patient_id: int) -> str:
     """A printable summary of a linked patient's last three months, for an appointment."""
-    patient = linked_patient_or_404(patient_id)
-    audit.record_access(db.session, me(), patient, "print_summary")
-    db.session.commit()
+    patient = looked_at(patient_id, "print_summary")
     today = local_today(patient.timezone)
     first: date = today - timedelta(days=dashboard.SIGNAL_DAYS - 1)
     entries = list(log.entries_between(db.session, patient.id, first, today))

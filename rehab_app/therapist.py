@@ -36,6 +36,14 @@ def linked_patient_or_404(patient_id: int) -> User:
     return patient
 
 
+def looked_at(patient_id: int, what: str) -> User:
+    """A linked patient (else 404), with this look at their data in the access record."""
+    patient = linked_patient_or_404(patient_id)
+    audit.record_access(db.session, me(), patient, what)
+    db.session.commit()
+    return patient
+
+
 @bp.route("")
 @therapist_required
 def caseload() -> str:
