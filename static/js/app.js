@@ -150,9 +150,6 @@
     if (!userId || !root.indexedDB || !RL.store) return;
     var app = RL.app = createApp(userId, tz);
     RL.store.onError(function (error) { app.storageFailed(error); });
-    RL.sync.onEvent(function (who, event) {
-      if (who === userId && event.type === "pulled") app.render();
-    });
     if (nav.storage && nav.storage.persist) {
       nav.storage.persisted().then(function (yes) { return yes || nav.storage.persist(); })
         .catch(function () { return false; });

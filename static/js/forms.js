@@ -30,6 +30,11 @@
       "-" + h.slice(8, 10).join("") + "-" + h.slice(10).join("");
   }
 
+  /** An instant as the sync API takes it: UTC to the second, like 2026-03-01T09:30:00Z. */
+  function isoSeconds(ms) {
+    return new Date(ms).toISOString().replace(/\.\d{3}Z$/, "Z");
+  }
+
   /** The UTC instant of a wall-clock time ("2026-03-01T09:30") in a time zone. */
   function wallToUtc(wall, tz) {
     var m = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})/.exec(wall);
@@ -44,7 +49,7 @@
     };
     var t = guess - offset(guess);
     t = guess - offset(t);  // twice: right across a change of the clocks
-    return new Date(t).toISOString().replace(/\.\d{3}Z$/, "Z");
+    return isoSeconds(t);
   }
 
   /** The wall-clock value for a datetime-local field, of an instant in a time zone. */
@@ -72,7 +77,7 @@
       if (v === "") { entry[name] = null; return; }
       entry[name] = NUMBERS.indexOf(name) !== -1 ? Number(v) : v;
     });
-    if (!("occurred_at" in entry)) entry.occurred_at = new Date().toISOString().replace(/\.\d{3}Z$/, "Z");
+    if (!("occurred_at" in entry)) entry.occurred_at = isoSeconds(Date.now());
     if (kind === "exercise" && entry.exercise_id) {
       var select = form.elements.namedItem("exercise_id");
       var option = select && select.selectedOptions && select.selectedOptions[0];
@@ -165,18 +170,25 @@
     return false;
   }
 
-  /** Keep a message for the next page (the same as the server's flash messages). */
-  function flashNext(text) {
-    try { root.sessionStorage.setItem(FLASH_KEY, text); } catch (e) { /* private mode */ }
+  /** Keep a value for the next page (a flash message, an entry to offer undo for). */
+  function keepForNext(key, value) {
+    try { root.sessionStorage.setItem(key, value); } catch (e) { /* private mode */ }
   }
 
-  /** Show a message kept by the page before. */
-  function showKeptFlash() {
-    var text = null;
+  /** Take (read and forget) a value the page before kept, or null. */
+  function takeKept(key) {
     try {
-      text = root.sessionStorage.getItem(FLASH_KEY);
-      root.sessionStorage.removeItem(FLASH_KEY);
-    } catch (e) { /* private mode */ }
+      var value = root.sessionStorage.getItem(key);
+      root.sessionStorage.removeItem(key);
+      return value;
+    } catch (e) {
+      return null;  // private mode
+    }
+  }
+
+  /** Show a message kept by the page before (as the server's flash messages show). */
+  function showKeptFlash() {
+    var text = takeKept(FLASH_KEY);
     if (text) RL.views.announce(text, "success");
   }
 
@@ -242,7 +254,7 @@
       kind = "exercise";
       entry = { discipline: item.discipline, exercise_id: item.exercise_id,
         programme_item_id: item.id, name: item.name, by_carer: false, note: null,
-        occurred_at: new Date().toISOString().replace(/\.\d{3}Z$/, "Z") };
+        occurred_at: isoSeconds(Date.now()) };
       DOSE.forEach(function (f) { entry[f] = item[f] === undefined ? null : item[f]; });
     } else if (mode === "delete") {
       op = "delete";
@@ -274,7 +286,7 @@
       var shown = Object.assign({ kind: kind }, entry);
       if (op === "delete") {
         entry = { id: entry.id };
-        try { root.sessionStorage.setItem(UNDO_KEY, entry.id); } catch (e) { /* private mode */ }
+        keepForNext(UNDO_KEY, entry.id);
       }
       var text = savedText(shown, op, mode);
       app.queued();
@@ -286,7 +298,7 @@
         app.render();
         return;
       }
-      flashNext(text);
+      keepForNext(FLASH_KEY, text);
       root.location.href = op === "create" ? "/today" : "/history";
     }, function (error) {
       form._busy = false;
@@ -296,11 +308,7 @@
 
   /** After a delete, History offers to bring the entry back. */
   function offerUndo(app) {
-    var id = null;
-    try {
-      id = root.sessionStorage.getItem(UNDO_KEY);
-      root.sessionStorage.removeItem(UNDO_KEY);
-    } catch (e) { /* private mode */ }
+    var id = takeKept(UNDO_KEY);
     var box = doc.getElementById("flashes");
     if (!id || !box || !doc.getElementById("history-days")) return;
     var button = doc.createElement("button");

@@ -143,9 +143,8 @@ function keptPage(url) {
   return caches.open(CACHE).then(function (cache) {
     return cache.match(url.pathname + url.search).then(function (hit) {
       if (hit) return hit;
-      if (PAGES.indexOf(url.pathname) !== -1) return cache.match(url.pathname);
-      // An entry's edit page offline: the form of its kind, filled in from the outbox store.
-      return null;
+      // The kept page without its query: /log/fatigue?edit=<id> is filled in by forms.js.
+      return PAGES.indexOf(url.pathname) !== -1 ? cache.match(url.pathname) : null;
     });
   });
 }

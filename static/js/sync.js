@@ -9,17 +9,12 @@
   var MAX_BYTES = 900 * 1024;      // under the server's 1 MB body limit
   var PULL_LIMIT = 200;
   var running = {};                // userId -> Promise of the run in progress
-  var listeners = [];
 
   /** An answer the app acts on: 401 (log in again), 413, unknown client, network. */
   function SyncError(kind, status, message) {
     this.kind = kind;
     this.status = status;
     this.message = message || kind;
-  }
-
-  function notify(userId, event) {
-    listeners.forEach(function (fn) { try { fn(userId, event); } catch (e) { /* ignore */ } });
   }
 
   function csrfToken(userId) {
@@ -92,7 +87,6 @@
       var body = JSON.stringify({ client_id: client, mutations: batch });
       return call(userId, "POST", "/sync/push", body).then(function (data) {
         return RL.store.acknowledge(userId, data.results, data.last_mutation_id).then(function () {
-          notify(userId, { type: "pushed", results: data.results });
           var progressed = data.results.some(function (r) { return r.status !== "gap"; });
           return progressed ? push(userId, client, maxCount) : null;
         });
@@ -120,7 +114,6 @@
           return RL.store.applyPull(userId, data.changes, data.cursor, data.last_mutation_id,
             keepSince());
         }).then(function () {
-          if (data.changes.length) notify(userId, { type: "pulled", count: data.changes.length });
           return data.more ? pull(userId, client) : RL.store.prune(userId, keepSince());
         });
       });
@@ -162,19 +155,12 @@
   /** Sync now: push the outbox, then pull. Resolves when done; rejects with a SyncError. */
   function run(userId) {
     if (running[userId]) return running[userId];
-    notify(userId, { type: "start" });
+    var finished = function () { delete running[userId]; };
     running[userId] = withLock(userId, function () { return once(userId); })
       .then(function () {
-        var now = new Date().toISOString();
-        return RL.store.setMeta(userId, "lastSyncedAt", now).then(function () {
-          notify(userId, { type: "done", at: now });
-        });
-      }, function (error) {
-        notify(userId, { type: "failed", error: error });
-        throw error;
+        return RL.store.setMeta(userId, "lastSyncedAt", new Date().toISOString());
       })
-      .then(function (v) { delete running[userId]; return v; },
-        function (e) { delete running[userId]; throw e; });
+      .then(finished, function (error) { finished(); throw error; });
     return running[userId];
   }
 
@@ -185,7 +171,6 @@
   }
 
   RL.sync = {
-    run: run, batches: batches, backoff: backoff, SyncError: SyncError,
-    onEvent: function (fn) { listeners.push(fn); }
+    run: run, batches: batches, backoff: backoff, SyncError: SyncError
   };
 })(self);
