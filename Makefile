@@ -10,7 +10,7 @@ PG_TEST_URL ?= postgresql://postgres@127.0.0.1:5432/test
 CHROMIUM ?= /usr/bin/chromium
 export APP_ENV
 
-.PHONY: run install install-test chromium postgres test test-sqlite test-postgres lint bench assets clean pwa-images
+.PHONY: run install install-test chromium postgres test test-fast test-sqlite test-postgres lint bench bench-signals assets clean pwa-images
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -33,7 +33,9 @@ run: install
 	$(BIN)/flask --app wsgi db upgrade
 	$(BIN)/flask --app wsgi demo-data --if-empty
 	@echo "Rehab Log is at http://$(HOST):$(PORT)/ (Ctrl+C to stop)"
-	$(BIN)/flask --app wsgi run --host $(HOST) --port $(PORT)
+	@# Reminders go out from a loop beside the server, stopped with it.
+	$(BIN)/flask --app wsgi reminders run & reminders=$$!; trap 'kill $$reminders' EXIT; \
+	  $(BIN)/flask --app wsgi run --host $(HOST) --port $(PORT)
 
 ## Debian's Chromium for the browser tests, when it is not there yet.
 chromium:
@@ -60,6 +62,11 @@ test: install-test postgres
 	$(MAKE) --no-print-directory test-sqlite
 	$(MAKE) --no-print-directory test-postgres
 
+## The quick loop for your own edits: lint, then the suite on SQLite without the browser tests.
+test-fast: $(VENV)/.installed-test
+	$(MAKE) --no-print-directory lint
+	$(BIN)/pytest -p no:cacheprovider -q -m "not browser" $(PYTEST_ARGS)
+
 test-sqlite: install-test
 	@echo "=== The suite on SQLite ==="
 	$(BIN)/pytest -p no:cacheprovider $(PYTEST_ARGS)
@@ -71,7 +78,7 @@ test-postgres: install-test postgres
 # The Flask-free domain modules, held to mypy as well as ruff.
 DOMAIN_MODULES := $(filter-out rehab_app/__init__.py,$(shell grep -L "^from flask\|^import flask" rehab_app/*.py))
 
-lint: install-test
+lint: $(VENV)/.installed-test
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy --follow-imports=silent $(DOMAIN_MODULES)
@@ -86,6 +93,10 @@ pwa-images: install-test
 
 bench: install-test
 	$(BIN)/python -m bench
+
+## The slow-change signals on the independent cohort (issue 12), held-out seed: a long run.
+bench-signals: install-test
+	$(BIN)/python -m bench.signals --size 1000
 
 clean:
 	rm -rf $(VENV) static/gen .pytest_cache .hypothesis

@@ -126,11 +126,34 @@ def generate(
     joined = _utc(first - timedelta(days=1), time(10, 0))
     hashed = generate_password_hash(PASSWORD, method=TestConfig.PASSWORD_HASH_METHOD)
 
+    # Accounts made by the operator, as the demo's: emails confirmed, the therapist approved
+    # (logging in needs both).
     users = Rows(
-        "users", ("id", "email", "password_hash", "display_name", "role", "timezone", "created_at")
+        "users",
+        (
+            "id",
+            "email",
+            "password_hash",
+            "display_name",
+            "role",
+            "timezone",
+            "created_at",
+            "email_confirmed_at",
+            "approved_at",
+        ),
     )
     users.rows.append(
-        [therapist_id, THERAPIST_EMAIL, hashed, THERAPIST_NAME, "therapist", TZ, joined]
+        [
+            therapist_id,
+            THERAPIST_EMAIL,
+            hashed,
+            THERAPIST_NAME,
+            "therapist",
+            TZ,
+            joined,
+            joined,
+            joined,
+        ]
     )
     links = Rows("care_links", ("id", "therapist_id", "patient_id", "created_at", "revoked_at"))
     items = Rows("programme_items", ITEM_COLUMNS)
@@ -150,6 +173,8 @@ def generate(
                 "patient",
                 TZ,
                 joined,
+                joined,
+                None,
             ]
         )
         links.rows.append([n + 1, therapist_id, patient_id, joined + timedelta(hours=1), None])

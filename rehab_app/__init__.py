@@ -3,18 +3,22 @@
 from __future__ import annotations
 
 import os
+import time
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, Response, jsonify, render_template, request
+from flask import Flask, Response, g, has_request_context, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
+from sqlalchemy import event
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm import Session
 from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter, Map
 
 from config import CONFIGS, Config, ProductionConfig
 
-from . import access  # noqa: F401 - registers the user loader
+from . import access, dberrors  # access registers the user loader
 from .extensions import assets, csrf, db, login_manager, migrate
 from .models import MAX_ID
 
@@ -38,6 +42,39 @@ CSP = "; ".join(
 )
 
 
+class RetryRequest(Exception):
+    """SQLite was still busy and nothing is committed yet: run the whole request again."""
+
+
+class RehabFlask(Flask):
+    """Flask, running a request again (a few times) when SQLite's write lock slipped through."""
+
+    def full_dispatch_request(self) -> Response:
+        for attempt in range(1, dberrors.BUSY_RETRIES + 1):
+            g.db_attempt = attempt
+            try:
+                return super().full_dispatch_request()
+            except RetryRequest:
+                db.session.rollback()
+                # No data in the log: the method and the route pattern, never the URL's values.
+                rule = request.url_rule.rule if request.url_rule else "?"
+                self.logger.warning(
+                    "SQLite was busy; running %s %s again (attempt %d)",
+                    request.method,
+                    rule,
+                    attempt + 1,
+                )
+                time.sleep(0.05 * attempt)
+        raise AssertionError("unreachable: the last attempt never asks for a retry")
+
+
+@event.listens_for(Session, "after_commit")
+def _note_commit(_session: Session) -> None:
+    """Remember that this request has committed something: it must not be run again."""
+    if has_request_context():
+        g.db_committed = True
+
+
 class IdConverter(IntegerConverter):
     """`<int:...>` in a URL, no larger than an id can be: a larger one is not found (404)."""
 
@@ -48,7 +85,7 @@ class IdConverter(IntegerConverter):
 
 def create_app(config: type[Config] | str | None = None, **overrides: Any) -> Flask:
     """Create and wire the Flask application."""
-    app = Flask(
+    app = RehabFlask(
         __name__,
         static_folder=str(ROOT / "static"),
         template_folder=str(ROOT / "templates"),
@@ -79,8 +116,19 @@ def create_app(config: type[Config] | str | None = None, **overrides: Any) -> Fl
     _init_assets(app)
     _init_sqlite(app)
 
-    from . import account, api, auth, pages, patient, pwa, reports, therapist
-    from .cli import register_cli
+    from . import (
+        account,
+        api,
+        auth,
+        pages,
+        passkey_views,
+        patient,
+        pwa,
+        reminder_views,
+        reports,
+        therapist,
+    )
+    from .cli import register_cli, register_reminder_cli
 
     app.url_map.converters["int"] = IdConverter  # before the blueprints add rules
 
@@ -90,12 +138,18 @@ def create_app(config: type[Config] | str | None = None, **overrides: Any) -> Fl
     app.register_blueprint(therapist.bp)
     app.register_blueprint(reports.bp)
     app.register_blueprint(account.bp)
+    app.register_blueprint(passkey_views.bp)
+    app.register_blueprint(reminder_views.bp)
+    app.register_blueprint(reminder_views.feeds)
     app.register_blueprint(api.bp)
     app.register_blueprint(pwa.bp)
     register_cli(app)
+    register_reminder_cli(app)
     _init_templates(app)
     _init_errors(app)
+    app.after_request(access.touch_login)
     app.after_request(_security_headers)
+    app.after_request(_end_transaction)  # runs first: after_request functions run in reverse
     return app
 
 
@@ -110,9 +164,19 @@ def _init_assets(app: Flask) -> None:
 
 
 def _init_sqlite(app: Flask) -> None:
-    """Turn on WAL, a busy timeout and foreign keys for every SQLite connection."""
-    from sqlalchemy import event
-    from sqlalchemy.engine import Engine
+    """WAL, a busy timeout, foreign keys, and `BEGIN IMMEDIATE` for requests that write.
+
+    By default pysqlite begins a transaction only right before an INSERT or UPDATE, so a request
+    that reads and then writes does its reads outside the transaction. In requests that change
+    something (POST, PUT, PATCH, DELETE), SQLAlchemy's "begin" event (the pysqlite recipe in the
+    SQLAlchemy documentation) starts the transaction itself with `BEGIN IMMEDIATE`: the write
+    lock is taken first and waited for (busy_timeout), and reads and writes see one consistent
+    database; it is never upgraded from a read half-way, which SQLite refuses at once with
+    "database is locked" when someone else wrote in between. Reading requests, commands and
+    tests keep pysqlite's default, so that they never wait for writers (WAL). A request that
+    still meets the lock is run again (RehabFlask).
+    """
+    from sqlalchemy.engine import Connection, Engine
 
     if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         return
@@ -129,6 +193,19 @@ def _init_sqlite(app: Flask) -> None:
             cursor.execute("PRAGMA journal_mode = WAL")
             cursor.execute("PRAGMA synchronous = NORMAL")
         cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Connection) -> None:
+        dbapi_connection = conn.connection.dbapi_connection
+        if (
+            has_request_context()
+            and request.method not in ("GET", "HEAD", "OPTIONS")
+            and not g.get("db_committed")  # reads after the request's commit need no lock
+        ):
+            dbapi_connection.isolation_level = None  # no implicit BEGIN: ours comes first
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+        else:
+            dbapi_connection.isolation_level = ""  # pysqlite's default: BEGIN before a write
 
 
 def _init_templates(app: Flask) -> None:
@@ -179,6 +256,26 @@ def _init_errors(app: Flask) -> None:
             return body, code, headers
         return render_template("error.html", code=code, message=message), code, headers
 
+    @app.errorhandler(DBAPIError)
+    def database_error(error: DBAPIError) -> tuple[Response | str, int, dict[str, str]]:
+        committed = g.get("db_committed", False)
+        if dberrors.is_busy(error) and not committed:
+            if g.get("db_attempt", dberrors.BUSY_RETRIES) < dberrors.BUSY_RETRIES:
+                raise RetryRequest from error
+        if not dberrors.is_unavailable(error):
+            body, code = unexpected(error)
+            return body, code, {}
+        app.logger.error("The database cannot be written now: %s", type(error.orig).__name__)
+        db.session.rollback()
+        message = (
+            "Rehab Log cannot save anything just now. Please try again in a few minutes; "
+            "nothing you saved before is lost."
+        )
+        headers = {"Retry-After": "30"}
+        if _wants_json():
+            return jsonify(error="unavailable", message=message), 503, headers
+        return render_template("error.html", code=503, message=message), 503, headers
+
     @app.errorhandler(Exception)
     def unexpected(error: Exception) -> tuple[Response | str, int]:
         app.logger.exception("Unhandled error")
@@ -187,6 +284,17 @@ def _init_errors(app: Flask) -> None:
         if _wants_json():
             return jsonify(error="server_error", message=message), 500
         return render_template("error.html", code=500, message=message), 500
+
+
+def _end_transaction(response: Response) -> Response:
+    """The page is made: end what the view left open (a form shown again with its errors).
+
+    Views commit what they keep; whatever is still open would only be rolled back at teardown.
+    Ending it now frees SQLite's write lock before the response is sent and before touch_login
+    writes on a connection of its own (which would otherwise wait for this one).
+    """
+    db.session.rollback()
+    return response
 
 
 def _security_headers(response: Response) -> Response:

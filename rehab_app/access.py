@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import timedelta
 from functools import wraps
 from typing import Any, TypeVar, cast
 
-from flask import abort
-from flask_login import current_user, login_required
+from flask import Response, abort, current_app, flash, g, redirect, render_template, request
+from flask_login import current_user, login_required, login_url
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session
 
+from . import approval, sessions
 from .extensions import db, login_manager
 from .models import User
 
@@ -16,12 +20,42 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 
 @login_manager.user_loader
-def load_user(user_id: str) -> User | None:
-    """Load the logged-in user from the session."""
-    try:
-        return db.session.get(User, int(user_id))
-    except (TypeError, ValueError):
+def load_user(token: str) -> User | None:
+    """Load the user of a standing login from the token in the session or remember cookie."""
+    if not isinstance(token, str) or not token:
         return None
+    row = sessions.resolve(db.session, token)
+    if row is None:
+        return None
+    user = db.session.get(User, row.user_id)
+    if user is None:
+        return None
+    user.session_token = token
+    if sessions.needs_touch(row):
+        # Written after the view, in a transaction of its own (see touch_login).
+        g.touch_login = (row.id, session_lifetime(remember=row.remember))
+    return user
+
+
+def touch_login(response: Response) -> Response:
+    """Keep a login in use alive: its own short transaction, never the view's."""
+    pending = g.pop("touch_login", None)
+    if pending is not None:
+        try:
+            with Session(db.engine) as session:
+                sessions.touch(session, *pending)
+                session.commit()
+        except OperationalError:  # a busy or read-only database: the login still stands
+            current_app.logger.warning("Could not mark a login as seen", exc_info=True)
+    return response
+
+
+def session_lifetime(*, remember: bool) -> timedelta:
+    """How long a login lasts unused: weeks when the person asked to be remembered."""
+    cfg = current_app.config
+    if remember:
+        return timedelta(days=cfg["REMEMBER_DAYS"])
+    return timedelta(hours=cfg["SESSION_HOURS"])
 
 
 def role_required(role: str) -> Callable[[F], F]:
@@ -33,11 +67,38 @@ def role_required(role: str) -> Callable[[F], F]:
         def wrapped(*args: Any, **kwargs: Any) -> Any:
             if current_user.role != role:
                 abort(403)
+            if not approval.is_approved(current_user):
+                # Nothing of anyone's, and no way to ask for anyone's, until someone vouches.
+                return render_template("therapist/waiting.html"), 403
             return view(*args, **kwargs)
 
         return cast(F, wrapped)
 
     return decorator
+
+
+# Sec-Fetch-Site values of a request another site started: "same-site" is another origin
+# of the same site (a subdomain), no more trusted than any other site.
+FROM_ELSEWHERE = frozenset({"cross-site", "same-site"})
+
+
+def own_site_only(view: F) -> F:
+    """Refuse (403, nothing recorded) a GET that another site started, as a link or an embed.
+
+    Audited views write to a patient's access record on GET, and the session cookie is
+    SameSite=Lax, so a link on any site would add rows in the therapist's name. Browsers say
+    who started a request in Sec-Fetch-Site; without it (old browsers, scripts) the request
+    goes through, as a bookmark or a typed address ("none") does.
+    """
+
+    @wraps(view)
+    def wrapped(*args: Any, **kwargs: Any) -> Any:
+        if request.headers.get("Sec-Fetch-Site", "").strip().lower() in FROM_ELSEWHERE:
+            here = request.full_path if request.query_string else request.path
+            return render_template("cross_site.html", here=here), 403
+        return view(*args, **kwargs)
+
+    return cast(F, wrapped)
 
 
 patient_required = role_required("patient")
@@ -47,3 +108,16 @@ therapist_required = role_required("therapist")
 def me() -> User:
     """The logged-in user, typed."""
     return cast(User, current_user._get_current_object())  # type: ignore[attr-defined]
+
+
+@login_manager.unauthorized_handler
+def ask_to_log_in() -> Response:
+    """Send a person who is not logged in to the login page, and keep their session as it was.
+
+    Only a page the person opened gets the "Please log in" message: a background fetch (the
+    service worker keeping pages, a sync) must not write the session, or its answer's cookie
+    can land after a login that happened meanwhile and log the person straight out again.
+    """
+    if request.headers.get("Sec-Fetch-Mode", "navigate") == "navigate":
+        flash(login_manager.login_message, login_manager.login_message_category)
+    return redirect(login_url("auth.login", next_url=request.url))

@@ -1,25 +1,68 @@
-"""A patient's account: care links, export of all their data, deleting the account."""
+"""My account: care links, signed-in devices, export of all my data, deleting the account."""
 
 from __future__ import annotations
 
 import json
+from datetime import datetime
+from typing import NamedTuple
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, url_for
-from flask_login import logout_user
-from sqlalchemy import delete, select
-from werkzeug.security import check_password_hash
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_login import login_required, logout_user
+from werkzeug.exceptions import HTTPException
 
-from . import audit, exports, links
+from . import accounts, audit, exports, links, pwa, sessions, throttle
 from .access import me, patient_required
+from .auth import asked_to_wait, checked_password, fresh_session, please_wait
+from .caseload import last_activity_text
 from .extensions import db
-from .forms import ActionForm, ConfirmPasswordForm, LinkForm
-from .models import AccessEvent, CareLink, Entry, ProgrammeItem, User
+from .forms import ActionForm, ConfirmLinkForm, ConfirmPasswordForm, LinkForm
+from .models import CareLink, UserSession, utcnow
+from .timeutil import to_local
 
 bp = Blueprint("account", __name__, url_prefix="/account")
 
 
+class Login(NamedTuple):
+    """A signed-in device as the security page shows it, in the person's own words and time."""
+
+    id: int
+    device: str
+    started: str
+    last_used: str
+    last_used_at: datetime
+    current: bool
+
+
+def _login(row: UserSession, token: str | None, tz: str, now: datetime) -> Login:
+    def when(t: datetime) -> str:
+        text = last_activity_text(t, tz, now)
+        return text[:1].lower() + text[1:]
+
+    return Login(
+        row.id,
+        row.device or "A browser",
+        when(row.created_at),
+        when(row.last_seen_at),
+        to_local(row.last_seen_at, tz),
+        sessions.is_current(row, token),
+    )
+
+
 def _page(link_form: LinkForm | None = None, status: int = 200) -> tuple[str, int]:
     user = me()
+    if user.is_therapist:
+        patients = links.linked_patients(db.session, user.id)
+        return render_template("account/therapist.html", patients=patients), status
     record = audit.accesses_for(db.session, user.id)
     return (
         render_template(
@@ -35,26 +78,80 @@ def _page(link_form: LinkForm | None = None, status: int = 200) -> tuple[str, in
 
 
 @bp.route("")
-@patient_required
+@login_required
 def account() -> tuple[str, int]:
-    """My account: linked therapists, export, delete."""
+    """My account: linked therapists (patients), security, export, delete."""
     return _page()
+
+
+def _code_limits() -> tuple[tuple[str, str], throttle.CodeLimits]:
+    cfg = current_app.config
+    limits = throttle.CodeLimits(
+        per_person=cfg["LINK_CODE_LIMIT_PER_PERSON"],
+        per_address=cfg["LINK_CODE_LIMIT_PER_ADDRESS"],
+        window_seconds=cfg["LINK_CODE_WINDOW_SECONDS"],
+    )
+    return throttle.code_keys(me().id, request.remote_addr), limits
+
+
+def _wrong_code(form: LinkForm, keys: tuple[str, str], limits: throttle.CodeLimits) -> None:
+    db.session.rollback()
+    throttle.record_code_failure(db.session, keys, limits)
+    db.session.commit()
+    form.code.errors = [links.NOT_VALID]
+
+
+def _too_many(form: LinkForm, limits: throttle.CodeLimits) -> tuple[str, int]:
+    minutes = max(1, limits.window_seconds // 60)
+    form.code.errors = [
+        f"Too many codes that did not work. Please wait {minutes} minutes and try again, "
+        "or ask your therapist to read the code out once more."
+    ]
+    return _page(form, 429)
 
 
 @bp.route("/links", methods=["POST"])
 @patient_required
-def link() -> Response | tuple[str, int]:
-    """Link a therapist by the code they gave me (this is my consent)."""
+def link() -> tuple[str, int]:
+    """Check a therapist's code and show whose it is, before I agree to share anything."""
     form = LinkForm()
     if not form.validate_on_submit():
         return _page(form, 400)
-    result = links.redeem_code(db.session, me(), form.code.data)
-    if isinstance(result, str):
-        db.session.rollback()
-        form.code.errors = [result]
+    keys, limits = _code_limits()
+    if throttle.code_attempts_refused(db.session, keys, limits):
+        return _too_many(form, limits)
+    try:
+        therapist = links.code_therapist(db.session, form.code.data)
+    except links.LinkCodeError:
+        _wrong_code(form, keys, limits)
+        return _page(form, 400)
+    confirm = ConfirmLinkForm(code=links.normalise_code(form.code.data))
+    return render_template("patient/link_confirm.html", therapist=therapist, form=confirm), 200
+
+
+@bp.route("/links/confirm", methods=["POST"])
+@patient_required
+def confirm_link() -> Response | tuple[str, int]:
+    """Share my log with the therapist I was shown (this is my consent)."""
+    confirm = ConfirmLinkForm()
+    form = LinkForm(formdata=None)
+    if not confirm.validate_on_submit():
+        form.code.errors = [links.NOT_VALID]
+        return _page(form, 400)
+    keys, limits = _code_limits()
+    if throttle.code_attempts_refused(db.session, keys, limits):
+        return _too_many(form, limits)
+    patient_id = me().id
+    # No read may come before the UPDATE in its transaction: on SQLite a reader cannot
+    # then become the writer once another request has written.
+    db.session.rollback()
+    try:
+        link = links.redeem_code(db.session, patient_id, confirm.code.data)
+    except links.LinkCodeError:
+        _wrong_code(form, keys, limits)
         return _page(form, 400)
     db.session.commit()
-    flash(f"Linked. {result.therapist.display_name} can now see your log.", "success")
+    flash(f"Linked. {link.therapist.display_name} can now see your log.", "success")
     return redirect(url_for("account.account"))
 
 
@@ -72,30 +169,64 @@ def revoke(link_id: int) -> Response:
     return redirect(url_for("account.account"))
 
 
-def _everything(user: User) -> tuple[list[Entry], list[ProgrammeItem], list[CareLink]]:
-    entries = list(
-        db.session.scalars(
-            select(Entry)
-            .where(Entry.user_id == user.id, Entry.deleted_at.is_(None))
-            .order_by(Entry.occurred_at)
-        )
+@bp.route("/security")
+@login_required
+def security() -> str:
+    """Where I am logged in, with a way to log out any other device."""
+    user = me()
+    token = user.session_token
+    now = utcnow()
+    rows = sessions.for_user(db.session, user.id, now)
+    logins = [_login(row, token, user.timezone, now) for row in rows]
+    logins.sort(key=lambda login: not login.current)  # this device first
+    return render_template(
+        "account/security.html",
+        logins=logins,
+        action=ActionForm(),
+        change_password=_page_at("/account/password", "auth.change_password"),
+        passkeys=_page_at("/account/passkeys"),
     )
-    programme = list(
-        db.session.scalars(select(ProgrammeItem).where(ProgrammeItem.patient_id == user.id))
-    )
-    all_links = list(db.session.scalars(select(CareLink).where(CareLink.patient_id == user.id)))
-    return entries, programme, all_links
+
+
+def _page_at(path: str, endpoint: str | None = None) -> str | None:
+    """The URL of a page, when the app has it (password change and passkeys land separately)."""
+    if endpoint is not None and endpoint in current_app.view_functions:
+        return url_for(endpoint)
+    try:
+        current_app.url_map.bind("").match(path, method="GET")
+    except HTTPException:  # NotFound, MethodNotAllowed
+        return None
+    return path
+
+
+@bp.route("/security/logins/<int:login_id>/end", methods=["POST"])
+@login_required
+def end_login(login_id: int) -> Response:
+    """Log out one of my other devices."""
+    if not sessions.end_one(db.session, me().id, login_id):
+        abort(404)
+    db.session.commit()
+    flash("That device is logged out. It will ask for your password next time.", "info")
+    return redirect(url_for("account.security"))
+
+
+@bp.route("/security/logins/end-others", methods=["POST"])
+@login_required
+def end_other_logins() -> Response:
+    """Log out every device but this one."""
+    user = me()
+    ended = sessions.end_all(db.session, user.id, keep=user.session_token)
+    db.session.commit()
+    devices = "device" if ended == 1 else "devices"
+    flash(f"Logged out on {ended} other {devices}. This device stays logged in.", "info")
+    return redirect(url_for("account.security"))
 
 
 @bp.route("/export.json")
-@patient_required
+@login_required
 def export_json() -> Response:
-    """Download everything held about me as JSON."""
-    user = me()
-    accesses = db.session.scalars(
-        select(AccessEvent).where(AccessEvent.patient_id == user.id).order_by(AccessEvent.at)
-    )
-    document = exports.export_json(user, *_everything(user), accesses)
+    """Download everything my account holds as JSON."""
+    document = accounts.export_document(db.session, me())
     return Response(
         json.dumps(document, indent=2, ensure_ascii=False),
         mimetype="application/json",
@@ -104,33 +235,44 @@ def export_json() -> Response:
 
 
 @bp.route("/export.csv")
-@patient_required
+@login_required
 def export_csv() -> Response:
-    """Download my entries as a spreadsheet (CSV)."""
-    entries, _, _ = _everything(me())
+    """Download my entries (a therapist: the programme items I prescribed) as CSV."""
+    user = me()
+    if user.is_therapist:
+        body = exports.export_programme_csv(accounts.prescribed_by(db.session, user.id))
+        filename = "rehab-log-prescribed.csv"
+    else:
+        body = exports.export_csv(accounts.entries_of(db.session, user.id))
+        filename = "rehab-log-entries.csv"
     return Response(
-        exports.export_csv(entries),
+        body,
         mimetype="text/csv",
-        headers={"Content-Disposition": 'attachment; filename="rehab-log-entries.csv"'},
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
     )
 
 
 @bp.route("/delete", methods=["GET", "POST"])
-@patient_required
-def delete_account() -> Response | tuple[str, int] | str:
+@login_required
+def delete_account() -> Response | tuple[str, int] | tuple[str, int, dict[str, str]] | str:
     """Delete my account and everything in it, after I confirm with my password."""
     user = me()
     form = ConfirmPasswordForm()
     if form.validate_on_submit():
-        if check_password_hash(user.password_hash, form.password.data):
-            db.session.execute(delete(Entry).where(Entry.user_id == user.id))
-            db.session.execute(delete(ProgrammeItem).where(ProgrammeItem.patient_id == user.id))
-            db.session.execute(delete(CareLink).where(CareLink.patient_id == user.id))
-            db.session.execute(delete(User).where(User.id == user.id))
+        # The password is checked no faster than at login: this form must not be an oracle.
+        attempt = throttle.Attempt.of(request.remote_addr, user.id)
+        try:
+            right = checked_password(user, form.password.data, attempt)
+        except throttle.PleaseWait as wait:
+            form.password.errors = [please_wait(wait.seconds)]
+            return asked_to_wait("patient/delete_account.html", wait.seconds, form=form)
+        if right:
+            accounts.delete_account(db.session, user)
             db.session.commit()
             logout_user()
+            fresh_session()
             flash("Your account and everything in it have been deleted.", "info")
-            return redirect(url_for("auth.login"))
+            return pwa.clear_site_data(redirect(url_for("auth.login")))
         form.password.errors = ["That is not your password."]
     if form.is_submitted():
         return render_template("patient/delete_account.html", form=form), 400

@@ -15,6 +15,7 @@ from . import sync
 from .access import me
 from .extensions import csrf, db
 from .openapi import openapi_document
+from .pwa import ACCOUNT_HEADER, current_account_key
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 # The API checks the CSRF header itself, after the login check, so that an expired
@@ -70,8 +71,19 @@ def patient_api(view: F) -> F:
             raise ApiError(401, "login_required", "Please log in again; nothing is lost.")
         if current_user.role != "patient":
             raise ApiError(403, "forbidden", "The sync API is for people logging their rehab.")
+        key = current_account_key()  # every answer from here on names it, errors included
         if request.method == "POST":
             csrf.protect()  # reads the X-CSRFToken header; a failure is a JSON 400
+        expected = request.headers.get(ACCOUNT_HEADER)
+        if expected is not None and expected != key:
+            # The phone is sending one person's outbox with another person's session (a shared
+            # phone): refuse before anything is read or stored; the app stops and keeps it.
+            raise ApiError(
+                409,
+                "wrong_account",
+                "These changes belong to another account. They stay on this phone until "
+                "that person logs in.",
+            )
         return view(*args, **kwargs)
 
     return cast(F, wrapped)
@@ -79,7 +91,10 @@ def patient_api(view: F) -> F:
 
 def _json_body() -> dict[str, Any]:
     """The request's JSON object, or a JSON 400 (a 413 is handled above)."""
-    body = request.get_json(silent=True)
+    try:
+        body = request.get_json(silent=True)
+    except RecursionError:  # "[" x 1000: the parser gives up; the body is still bad JSON
+        raise ApiError(400, "bad_json", "The request body is nested too deeply.") from None
     if not isinstance(body, dict):
         raise ApiError(400, "bad_json", "The request body must be a JSON object.")
     return body
@@ -129,7 +144,13 @@ def push() -> Response:
         if mutation_id > sync.MAX_MUTATION_ID:
             raise ApiError(400, "bad_request", "That change id is too large.")
     try:
-        results = sync.apply_mutations(db.session, me(), body.get("client_id"), mutations)
+        results = sync.apply_mutations(
+            db.session,
+            me(),
+            body.get("client_id"),
+            mutations,
+            tombstone_days=current_app.config["TOMBSTONE_DAYS"],
+        )
     except sync.UnknownClient:
         raise UNKNOWN_CLIENT from None
     last_mutation_id = _client(body["client_id"]).last_mutation_id
@@ -139,7 +160,7 @@ def push() -> Response:
 
 @bp.get("/sync/pull")
 @patient_api
-def pull() -> Response:
+def pull() -> Response | tuple[Response, int]:
     """The changes to the person's entries and programme after a cursor, a page at a time."""
     args = request.args
     cursor, limit = args.get("cursor", "0"), args.get("limit", str(sync.DEFAULT_PULL_LIMIT))
@@ -148,7 +169,13 @@ def pull() -> Response:
     if not (limit.isascii() and limit.isdigit() and len(limit) <= 3 and 1 <= int(limit) <= 500):
         raise ApiError(400, "bad_request", f"The limit must be from 1 to {sync.MAX_PULL_LIMIT}.")
     client_id = args.get("client_id")
-    _client(client_id)
+    try:
+        _client(client_id)
+    except ApiError as unknown:
+        # A GET: the session's token goes with it, so that an app whose token and client are
+        # both stale (after a new login) can register again without a page load.
+        body = jsonify(error=unknown.code, message=unknown.message, csrf_token=generate_csrf())
+        return body, unknown.status
     page = sync.pull_changes(db.session, me(), cast(str, client_id), int(cursor), int(limit))
     # A fresh token for the next push: the app keeps working after a new login.
     return jsonify(**page, csrf_token=generate_csrf())

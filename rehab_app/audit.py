@@ -110,20 +110,47 @@ def accesses_for(session: Session, patient_id: int, limit: int = SHOWN) -> Acces
 
 @dataclass(frozen=True)
 class ShownAccess:
-    """An access event as the person reads it: who, what in words, when in their own time."""
+    """Looks of one kind by one therapist within a day, as the person reads them.
+
+    Reloads of a page are each recorded, but ten lines in two minutes hide the rest of the
+    record: repeated looks in a row on the same local day are one line, with their count.
+    """
 
     who: str
     what: str
-    when: datetime  # the person's local wall-clock time
+    when: datetime  # the person's local wall-clock time of the latest look
     at: datetime  # UTC, for <time datetime>
+    count: int = 1
+    first: datetime | None = None  # local time of the earliest look, when more than one
+
+    @property
+    def times(self) -> str:
+        """Like "", or " (10 times, from 09:12)"."""
+        if self.count == 1 or self.first is None:
+            return ""
+        return f" ({self.count} times, from {self.first:%H:%M})"
 
 
 def shown_accesses(record: AccessRecord, tz: str) -> list[ShownAccess]:
-    """The record's events in plain words and the person's local time, newest first."""
-    return [
-        ShownAccess(e.therapist_name, describe(e.what), to_local(e.at, tz), e.at)
-        for e in record.events
-    ]
+    """The record's events in plain words and the person's local time, newest first.
+
+    Consecutive looks by the same therapist of the same kind on the same local day are one.
+    """
+    out: list[ShownAccess] = []
+    for e in record.events:
+        when = to_local(e.at, tz)
+        last = out[-1] if out else None
+        what = describe(e.what)
+        if (
+            last is not None
+            and last.who == e.therapist_name
+            and last.what == what
+            and last.when.date() == when.date()
+        ):
+            out[-1] = ShownAccess(last.who, what, last.when, last.at, last.count + 1, when)
+        else:
+            out.append(ShownAccess(e.therapist_name, what, when, e.at))
+    return out
 
 
 def describe(what: str) -> str:

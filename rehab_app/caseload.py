@@ -8,19 +8,23 @@ tests call directly.
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from statistics import mean
 from typing import Any
 
 from sqlalchemy import func, or_, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from . import trends
 from .adherence import Adherence, BadDays, adherence, adherence_between, done_days, plan_from_item
-from .models import CareLink, Entry, ProgrammeItem, SyncClient, User, utcnow
+from .models import CareLink, CaseloadSummary, Entry, ProgrammeItem, SyncClient, User, utcnow
 from .series import LOG_COLUMNS, LogRow, patient_series
 from .timeutil import local_today, to_local
 from .vocab import AID_LEVEL, AID_SHORT
@@ -36,6 +40,9 @@ FATIGUE_RISE = 1.5  # points, 7-day mean against the 28 days before
 MIN_FATIGUE_DAYS = (3, 7)  # days with a rating needed in the 7 days and in the 28 before
 ADHERENCE_DROP = 30  # percentage points, the last 14 days against the 28 days before
 MIN_PLANNED = 4  # sessions planned in each stretch before a drop counts
+# Less than two thirds of the planned sessions done over 28 days is worth a look even without
+# a drop (someone who has done little for weeks has nothing left to drop from).
+LOW_ADHERENCE = 200 / 3  # percent
 # Near-falls in 28 days, and more than in the 28 days before: someone who often nearly falls
 # is not flagged on every visit for the same thing (any fall counts at once).
 NEAR_FALLS = 3
@@ -149,13 +156,87 @@ def linked_patients(session: Session, therapist_id: int, query: str = "") -> lis
     return list(session.scalars(stmt.order_by(User.display_name, User.id).distinct()))
 
 
+# Raise when what a stored summary holds, or how it is computed, changes: every stored one is
+# then recomputed on its next read.
+SUMMARY_VERSION = 1
+
+
 def load_caseload(
     session: Session, patients: Sequence[User], now: datetime | None = None
 ) -> list[CaseloadRow]:
-    """Summaries of these patients, in four queries whatever their number."""
+    """Summaries of these patients, in a few queries whatever their number.
+
+    Each person's summary is stored (CaseloadSummary) with the state it was computed from:
+    their local day, time zone, latest entry change and programme change. Only those whose
+    state moved on since are recomputed, from their entries alone, and stored again; the
+    others are read as stored. So the page never shows a summary older than the person's
+    latest entry, and a caseload where nothing changed reads no entries at all.
+    """
     if not patients:
         return []
     now = now or utcnow()
+    ids = [p.id for p in patients]
+    sources = _sources(session, patients, now)
+    stored = {
+        s.patient_id: s
+        for s in session.scalars(select(CaseloadSummary).where(CaseloadSummary.patient_id.in_(ids)))
+    }
+    core: dict[int, CaseloadRow] = {}
+    stale = []
+    for p in patients:
+        kept = stored.get(p.id)
+        if kept is not None and kept.source == sources[p.id]:
+            core[p.id] = summary_from_json(kept.summary, p)
+        else:
+            stale.append(p)
+    if stale:
+        fresh = compute_summaries(session, stale, now)
+        store_summaries(session, {pid: (sources[pid], row) for pid, row in fresh.items()}, now)
+        core.update(fresh)
+    synced = last_activity(session, ids)
+    return [with_activity(core[p.id], synced.get(p.id)) for p in patients]
+
+
+REFRESH_BATCH = 200  # people a transaction of `flask reviews refresh`
+
+
+def refresh_summaries(session: Session, now: datetime | None = None) -> tuple[int, int]:
+    """Recompute the stored summaries of every linked person whose data changed; (seen, redone).
+
+    For cron, so that the first caseload of the day opens at once too. Batches of
+    REFRESH_BATCH people, each committed. Several processes at once only repeat work: the
+    upsert of store_summaries() makes the same row either way.
+    """
+    now = now or utcnow()
+    linked = select(CareLink.patient_id).where(CareLink.revoked_at.is_(None)).distinct()
+    ids = list(session.scalars(linked.order_by(CareLink.patient_id)))
+    seen = redone = 0
+    for i in range(0, len(ids), REFRESH_BATCH):
+        people = list(session.scalars(select(User).where(User.id.in_(ids[i : i + REFRESH_BATCH]))))
+        sources = _sources(session, people, now)
+        kept = {
+            pid: source
+            for pid, source in session.execute(
+                select(CaseloadSummary.patient_id, CaseloadSummary.source).where(
+                    CaseloadSummary.patient_id.in_([p.id for p in people])
+                )
+            )
+        }
+        stale = [p for p in people if kept.get(p.id) != sources[p.id]]
+        fresh = compute_summaries(session, stale, now) if stale else {}
+        store_summaries(session, {pid: (sources[pid], row) for pid, row in fresh.items()}, now)
+        session.commit()
+        seen, redone = seen + len(people), redone + len(stale)
+    return seen, redone
+
+
+def compute_summaries(
+    session: Session, patients: Sequence[User], now: datetime
+) -> dict[int, CaseloadRow]:
+    """These patients' summaries computed from their entries, in two queries.
+
+    The rows hold no last activity (with_activity() adds it when shown).
+    """
     ids = [p.id for p in patients]
     since = now.date() - timedelta(days=HISTORY_DAYS)
     log: dict[int, list[LogRow]] = {i: [] for i in ids}
@@ -178,11 +259,158 @@ def load_caseload(
         )
     ):
         items[item.patient_id].append(item)
-    synced = last_activity(session, ids)
-    return [
-        summarise(p, log[p.id], items[p.id], synced.get(p.id), local_today(p.timezone, now))
+    return {
+        p.id: summarise(p, log[p.id], items[p.id], None, local_today(p.timezone, now))
         for p in patients
+    }
+
+
+def _sources(session: Session, patients: Sequence[User], now: datetime) -> dict[int, str]:
+    """What each person's summary is computed from, as a key, in one query.
+
+    The latest entry change (updated_at is set when an entry is made, changed or deleted: one
+    index lookup a person), the latest programme change and the number of items, their local
+    day and time zone.
+    """
+    entry_change = (
+        select(func.max(Entry.updated_at)).where(Entry.user_id == User.id).scalar_subquery()
+    )
+    item_change = (
+        select(func.max(ProgrammeItem.updated_at))
+        .where(ProgrammeItem.patient_id == User.id)
+        .scalar_subquery()
+    )
+    item_count = (
+        select(func.count(ProgrammeItem.id))
+        .where(ProgrammeItem.patient_id == User.id)
+        .scalar_subquery()
+    )
+    state = {
+        user_id: (entries, items, count)
+        for user_id, entries, items, count in session.execute(
+            select(User.id, entry_change, item_change, item_count).where(
+                User.id.in_([p.id for p in patients])
+            )
+        )
+    }
+    out = {}
+    for p in patients:
+        entries, items, count = state.get(p.id, (None, None, 0))
+        key = (
+            f"{SUMMARY_VERSION}|{local_today(p.timezone, now)}|{p.timezone}|"
+            f"{entries}|{items}|{count}"
+        )
+        out[p.id] = hashlib.sha256(key.encode()).hexdigest()
+    return out
+
+
+def store_summaries(
+    session: Session, fresh: Mapping[int, tuple[str, CaseloadRow]], now: datetime
+) -> None:
+    """Store computed summaries with their sources, replacing older ones, in one statement.
+
+    An upsert: two requests (or a request and `flask reviews refresh`) computing the same
+    person at once both write the same row, and neither fails.
+    """
+    if not fresh:
+        return
+    values = [
+        {"patient_id": pid, "source": source, "summary": summary_to_json(row), "computed_at": now}
+        for pid, (source, row) in fresh.items()
     ]
+    dialect = session.get_bind().dialect.name
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    stmt = insert(CaseloadSummary)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=[CaseloadSummary.patient_id],
+        set_={
+            "source": stmt.excluded.source,
+            "summary": stmt.excluded.summary,
+            "computed_at": stmt.excluded.computed_at,
+        },
+    )
+    session.execute(stmt, values)
+
+
+def summary_to_json(row: CaseloadRow) -> str:
+    """A summary as stored: its numbers and reasons, not who the person is nor their activity."""
+
+    def adherence_dict(a: Adherence) -> dict[str, Any]:
+        return {
+            "first": a.first.isoformat(),
+            "last": a.last.isoformat(),
+            "done": a.done,
+            "planned": a.planned,
+            "bad_days": a.bad_days,
+            "relapse_days": a.relapse_days,
+            "by_item": [[k, list(v)] for k, v in a.by_item.items()],
+        }
+
+    return json.dumps(
+        {
+            "today": row.today.isoformat(),
+            "week": adherence_dict(row.week),
+            "month": adherence_dict(row.month),
+            "fatigue_mean": row.fatigue_mean,
+            "fatigue_before": row.fatigue_before,
+            "aids": {
+                "outdoors": row.aids.outdoors,
+                "indoors": row.aids.indoors,
+                "changes": [[c.setting, list(c.path), c.on.isoformat()] for c in row.aids.changes],
+            },
+            "falls": row.falls,
+            "near_falls": row.near_falls,
+            "flags": [[f.kind, f.text] for f in row.flags],
+        },
+        separators=(",", ":"),
+    )
+
+
+def summary_from_json(text: str, patient: User) -> CaseloadRow:
+    """A stored summary for this person, without their last activity."""
+    data = json.loads(text)
+
+    def adherence_of(a: dict[str, Any]) -> Adherence:
+        return Adherence(
+            date.fromisoformat(a["first"]),
+            date.fromisoformat(a["last"]),
+            a["done"],
+            a["planned"],
+            a["bad_days"],
+            a["relapse_days"],
+            {int(k): (v[0], v[1]) for k, v in a["by_item"]},
+        )
+
+    aids = data["aids"]
+    return CaseloadRow(
+        patient_id=patient.id,
+        name=patient.display_name,
+        email=patient.email,
+        timezone=patient.timezone,
+        today=date.fromisoformat(data["today"]),
+        last_sync=None,
+        week=adherence_of(data["week"]),
+        month=adherence_of(data["month"]),
+        fatigue_mean=data["fatigue_mean"],
+        fatigue_before=data["fatigue_before"],
+        aids=Aids(
+            aids["outdoors"],
+            aids["indoors"],
+            tuple(
+                AidChange(s, tuple(path), date.fromisoformat(on)) for s, path, on in aids["changes"]
+            ),
+        ),
+        falls=data["falls"],
+        near_falls=data["near_falls"],
+        flags=tuple(Flag(kind, text) for kind, text in data["flags"]),
+    )
+
+
+def with_activity(row: CaseloadRow, last_sync: datetime | None) -> CaseloadRow:
+    """A summary with the person's last activity, and the reason "nothing logged" if it is."""
+    return replace(
+        row, last_sync=last_sync, flags=row.flags + tuple(_silence(row.today, last_sync))
+    )
 
 
 def last_activity(session: Session, user_ids: Sequence[int]) -> dict[int, datetime]:
@@ -313,9 +541,10 @@ def summarise(
             adherence_between(plans, done, bad, *before, today),
         ),
         aid_changes=aids.changes,
+        month=month,
         relapses=sorted(d for d in bad.relapses if d >= first_fall),
-        last_sync=last_sync,
     )
+    flags += _silence(today, last_sync)
     return CaseloadRow(
         patient_id=patient.id,
         name=patient.display_name,
@@ -351,10 +580,11 @@ def _recent_flags(
     fatigue: tuple[float | None, float | None],
     adherence: tuple[Adherence, Adherence],
     aid_changes: Sequence[AidChange],
+    month: Adherence | None = None,
     relapses: Sequence[date],
-    last_sync: datetime | None,
 ) -> list[Flag]:
-    """The simple rules: falls, a fatigue rise, an adherence drop, a new aid, a relapse, silence."""
+    """The simple rules: falls, a fatigue rise, an adherence drop or a low one, a new aid, a
+    relapse, silence."""
     flags: list[Flag] = []
     near, near_before = near_falls
     if falls:
@@ -391,6 +621,19 @@ def _recent_flags(
                 f"against {early.percent:.0f}% in the 4 weeks before",
             )
         )
+    elif (
+        month is not None
+        and month.percent is not None
+        and month.planned >= MIN_PLANNED
+        and month.percent < LOW_ADHERENCE
+    ):
+        flags.append(
+            Flag(
+                "recent",
+                f"Exercise programme done seldom: {month.percent:.0f}% in the last 28 days "
+                f"({month.done} of {_plural(month.planned, 'session')})",
+            )
+        )
     for change in aid_changes:
         if change.rises:
             flags.append(
@@ -398,11 +641,16 @@ def _recent_flags(
             )
     for day in relapses:
         flags.append(Flag("recent", f"Relapse or flare-up logged on {short_date(day)}"))
+    return flags
+
+
+def _silence(today: date, last_sync: datetime | None) -> list[Flag]:
+    """Weeks without any entry or sync, for someone who used to log (read fresh, never stored)."""
     if last_sync is not None:
         quiet = (today - last_sync.date()).days
         if quiet >= SILENT_DAYS:
-            flags.append(Flag("recent", f"Nothing logged or synced for {quiet} days"))
-    return flags
+            return [Flag("recent", f"Nothing logged or synced for {quiet} days")]
+    return []
 
 
 # ----------------------------------------------------------------------------- sorting
@@ -489,6 +737,23 @@ COLUMNS = (
     Column("aid", "Main walking aid", "least support first", "most support first"),
     Column("falls", "Falls, 28 days", "fewest first", "most first"),
 )
+
+
+# The table's columns at a desk or on a tablet, those that matter first, some with shorter
+# headings; the 7-day programme and the fatigue change sit under the 28-day programme and the
+# fatigue mean.
+TABLE_LABELS = {"fatigue": "Fatigue, 7 days", "aid": "Walking aid"}
+TABLE_COLUMNS = tuple(
+    replace(column, label=TABLE_LABELS.get(column.key, column.label))
+    for key in ("name", "review", "month", "fatigue", "aid", "falls", "synced")
+    for column in COLUMNS
+    if column.key == key
+)
+# Sort orders of the menu whose values sit in another column's cell: that column is marked.
+SHOWN_IN = {"week": "month", "fatigue_change": "fatigue"}
+# Reasons shown in a row before "more reasons" folds the rest away: a row stays short enough
+# that the rows below it are in sight.
+SHOWN_FLAGS = 2
 
 
 def percent_text(a: Adherence) -> str:

@@ -384,6 +384,16 @@ def nice_ceiling(value: float, max_ticks: int = 5) -> tuple[float, list[float]]:
     return top, [step * i for i in range(round(top / step) + 1)]
 
 
+def _count_ceiling(value: int) -> tuple[float, list[float]]:
+    """Like nice_ceiling, with whole steps: a count has no half sessions."""
+    top, ticks = nice_ceiling(value)
+    if all(t == int(t) for t in ticks):
+        return top, ticks
+    step = math.ceil(ticks[1])
+    top = step * math.ceil(value / step)
+    return top, [float(step * i) for i in range(top // step + 1)]
+
+
 # ----------------------------------------------------------------------------- bad days, relapses
 
 
@@ -749,13 +759,14 @@ class SessionMinutes:
 
 @dataclass
 class WeekMinutes:
-    """One week of exercise: minutes by discipline, sessions, and sessions without minutes."""
+    """One week of exercise: sessions and minutes by discipline, and sessions without minutes."""
 
     first: date
     last: date
     minutes: dict[str, int]
     sessions: int = 0
     without_minutes: int = 0
+    by_discipline: dict[str, int] = field(default_factory=dict)  # sessions of each therapy
 
     @property
     def total(self) -> int:
@@ -765,12 +776,19 @@ class WeekMinutes:
 
 def weekly_minutes(sessions: Iterable[SessionMinutes], period: Period) -> list[WeekMinutes]:
     """The period's weeks, oldest first, with the exercise logged in each."""
-    weeks = [WeekMinutes(f, la, dict.fromkeys(DISCIPLINES, 0)) for f, la in period.weeks()]
+    weeks = [
+        WeekMinutes(
+            f, la, dict.fromkeys(DISCIPLINES, 0), by_discipline=dict.fromkeys(DISCIPLINES, 0)
+        )
+        for f, la in period.weeks()
+    ]
     for s in sessions:
         if not period.first <= s.day <= period.last:
             continue
         week = weeks[(s.day - period.first).days // 7]
         week.sessions += 1
+        if s.discipline in week.by_discipline:
+            week.by_discipline[s.discipline] += 1
         if s.minutes:
             if s.discipline in week.minutes:
                 week.minutes[s.discipline] += s.minutes
@@ -779,27 +797,39 @@ def weekly_minutes(sessions: Iterable[SessionMinutes], period: Period) -> list[W
     return weeks
 
 
+def _sessions_cell(week: WeekMinutes, discipline: str) -> str:
+    """Like "3 (45 min)", "2 (no minutes)" or "0"."""
+    n, minutes = week.by_discipline[discipline], week.minutes[discipline]
+    if not n:
+        return "0"
+    return f"{n} ({minutes} min)" if minutes else f"{n} (no minutes)"
+
+
 def exercise_chart(
     sessions: Iterable[SessionMinutes],
     period: Period,
     shades: Sequence[Shade],
     sizes: Sequence[Size] = SCREEN_SIZES,
 ) -> Chart:
-    """Weekly exercise minutes, stacked by discipline (patterned, so not by colour alone)."""
+    """Weekly exercise sessions, stacked by therapy (patterned, so not by colour alone).
+
+    Sessions, not minutes, make the bars: OT and SLT work is often logged as reps or tasks
+    without minutes, and a minutes chart made it vanish. Minutes are given where logged.
+    """
     weeks = weekly_minutes(sessions, period)
-    used = [d for d in DISCIPLINES if any(w.minutes[d] for w in weeks)]
+    used = [d for d in DISCIPLINES if any(w.by_discipline[d] for w in weeks)]
     any_sessions = any(w.sessions for w in weeks)
-    title = "Exercise minutes a week, by therapy"
-    columns = ("Week", *(DISCIPLINES[d] for d in used), "Total minutes", "Sessions")
+    title = "Exercise sessions a week, by therapy"
+    columns = ("Week", *(DISCIPLINES[d] for d in used), "Sessions", "Minutes logged")
     table = Table(
-        "Exercise minutes by week",
+        "Exercise sessions by week, with the minutes logged",
         columns,
         [
             (
                 week_label(w.first, w.last),
-                *(str(w.minutes[d]) for d in used),
-                str(w.total),
+                *(_sessions_cell(w, d) for d in used),
                 str(w.sessions),
+                str(w.total),
             )
             for w in reversed(weeks)
         ],
@@ -824,17 +854,32 @@ def _exercise_summary(weeks: Sequence[WeekMinutes], used: Sequence[str]) -> str:
     total = sum(w.total for w in weeks)
     sessions = sum(w.sessions for w in weeks)
     without = sum(w.without_minutes for w in weeks)
-    by = ", ".join(f"{DISCIPLINES[d].lower()} {sum(w.minutes[d] for w in weeks)}" for d in used)
+    by = ", ".join(
+        f"{DISCIPLINES[d].lower()} {sum(w.by_discipline[d] for w in weeks)}" for d in used
+    )
     out = [
-        f"{plural(total, 'minute')} of exercise logged in {plural(sessions, 'session')} over "
-        f"{plural(len(weeks), 'week')}, {fmt(total / len(weeks), 0)} a week on average"
-        + (f" ({by})." if by else ".")
+        f"{plural(sessions, 'exercise session')} logged over {plural(len(weeks), 'week')}, "
+        f"{fmt(sessions / len(weeks), 1)} a week on average" + (f" ({by})." if by else ".")
     ]
     if len(weeks) > 4:
-        last4 = sum(w.total for w in weeks[-4:])
-        out.append(f"In the last 4 weeks: {plural(last4, 'minute')}, {fmt(last4 / 4, 0)} a week.")
+        last4 = sum(w.sessions for w in weeks[-4:])
+        out.append(f"In the last 4 weeks: {plural(last4, 'session')}, {fmt(last4 / 4, 1)} a week.")
+    with_minutes = sessions - without
+    if with_minutes:
+        by_minutes = ", ".join(
+            f"{DISCIPLINES[d].lower()} {sum(w.minutes[d] for w in weeks)}"
+            for d in used
+            if any(w.minutes[d] for w in weeks)
+        )
+        out.append(
+            f"Minutes were logged for {with_minutes} of {plural(sessions, 'session')}: "
+            f"{plural(total, 'minute')} ({by_minutes})."
+        )
     if without:
-        out.append(f"{plural(without, 'session')} had no minutes logged (sets or reps only).")
+        out.append(
+            f"{plural(without, 'session')} had no minutes logged (sets, reps or tasks only): "
+            "they count as sessions."
+        )
     return " ".join(out)
 
 
@@ -847,14 +892,14 @@ def _exercise_svg(
 ) -> Markup:
     uid = f"chart-exercise-{size.name}"
     plot = _plot(size, period, size.height)
-    top, ticks = nice_ceiling(max(w.total for w in weeks))
+    top, ticks = _count_ceiling(max(w.sessions for w in weeks))
     parts = _shade_layer(plot, shades)
     parts += _y_axis(plot, ticks, top)
     parts += _x_axis(plot)
     week_w = plot.day_width * 7
     bar_w = max(week_w * 0.72, 1.5)
     for week in weeks:
-        by = week.minutes
+        by = week.by_discipline
         x = plot.x(week.first) + (week_w - bar_w) / 2
         base = 0
         words = []
@@ -864,13 +909,16 @@ def _exercise_svg(
             y_top, y_base = _y(plot, base + by[d], top), _y(plot, base, top)
             parts.append(hatched_bar(x, y_top, bar_w, max(y_base - y_top, 0.5), d))
             base += by[d]
-            words.append(f"{DISCIPLINES[d].lower()} {by[d]}")
+            words.append(_sessions_cell(week, d).join((f"{DISCIPLINES[d].lower()} ", "")))
         if base and bar_w >= size.font * 2.2:
             parts.append(
                 text(x + bar_w / 2, _y(plot, base, top) - 4, str(base), text_anchor="middle")
             )
         if base:
-            hover = f"{week_label(week.first, week.last)}: {base} min ({', '.join(words)})"
+            hover = (
+                f"{week_label(week.first, week.last)}: {plural(base, 'session')} "
+                f"({', '.join(words)})"
+            )
             parts.append(
                 tag(
                     "rect",
@@ -1043,13 +1091,27 @@ def _adherence_svg(
 
 # ----------------------------------------------------------------------------- walking aids, falls
 
-LEVEL_LABELS: Final = {0: "No aid", 1: "One-sided", 2: "Two-sided", 3: "Wheelchair"}
-LEVEL_WORDS: Final = {
-    0: "no aid (an orthosis alone counts as none)",
-    1: "a one-sided aid (stick, cane or crutch)",
-    2: "a two-sided aid (two sticks or crutches, a frame)",
-    3: "a wheelchair or scooter",
+# The rungs the aid chart draws, one lane each, least support first: the aids of the ladder,
+# with an orthosis alone drawn as no aid (DOMAIN.md).
+RUNG_LABELS: Final = {
+    "none": "No aid",
+    "one_stick": "One stick",
+    "two_sticks": "Two sticks",
+    "frame": "Frame",
+    "manual_wheelchair": "Wheelchair",
+    "powered_wheelchair": "Powered chair",
 }
+RUNGS: Final = tuple(RUNG_LABELS)
+RUNG_OF: Final = {aid: ("none" if aid == "afo" else aid) for aid in AIDS}
+# The ladder is drawn at least from no aid to a frame, so that where a person stands on it reads.
+MIN_TOP_RUNG: Final = "frame"
+
+
+def aid_rungs(days: Sequence[AidDay]) -> list[str]:
+    """The rungs to draw, least support first: no aid up to the highest used (a frame at least)."""
+    used = [RUNGS.index(RUNG_OF[a]) for d in days for a in (d.indoors, d.outdoors) if a]
+    top = max([RUNGS.index(MIN_TOP_RUNG), *used])
+    return list(RUNGS[: top + 1])
 
 
 @dataclass(frozen=True)
@@ -1177,11 +1239,12 @@ def _aid_summary(days: Sequence[AidDay], period: Period) -> str:
                 changed.append(f"{setting} mostly {AIDS[latest[0]].lower()}")
         if changed:
             out.append(f"In the last {ROLLING_DAYS} days: {' and '.join(changed)}.")
-    levels = [(AID_LEVEL[a], d.day) for d in days for a in (d.indoors, d.outdoors) if a is not None]
-    if levels:
-        top = max(lv for lv, _ in levels)
-        first = min(day for lv, day in levels if lv == top)
-        out.append(f"The most support used: {LEVEL_WORDS[top]}, first on {short_day(first)}.")
+    rungs = [(RUNGS.index(RUNG_OF[a]), d.day) for d in days for a in (d.indoors, d.outdoors) if a]
+    if rungs:
+        top = max(r for r, _ in rungs)
+        first = min(day for r, day in rungs if r == top)
+        words = AIDS[RUNGS[top]].lower()
+        out.append(f"The most support used: {words}, first on {short_day(first)}.")
     falls, near = sum(d.falls for d in days), sum(d.near_falls for d in days)
     recent = sum(d.falls for d in days if d.day >= recent_first)
     sentence = f"{plural(falls, 'fall')} and {plural(near, 'near-fall')} logged in this period"
@@ -1195,15 +1258,17 @@ def _aid_svg(size: Size, period: Period, days: Sequence[AidDay], shades: Sequenc
     uid = f"chart-mobility-{size.name}"
     left = {"wide": 86, "narrow": 74, "print": 78}.get(size.name, 86)
     plot = _plot(size, period, size.height, left)
-    # Six lanes, top to bottom: falls, near-falls, then the aid ladder from wheelchair to none.
-    lanes = ["Falls", "Near-falls", *(LEVEL_LABELS[lv] for lv in (3, 2, 1, 0))]
+    # Lanes, top to bottom: falls, near-falls, then each rung of the aid ladder used, most
+    # support first, so that a move from two sticks to a frame shows as a step.
+    rungs = aid_rungs(days)
+    lanes = ["Falls", "Near-falls", *(RUNG_LABELS[r] for r in reversed(rungs))]
     lane_h = (plot.bottom - plot.top) / len(lanes)
 
     def lane_y(i: int) -> float:
         return plot.top + lane_h * (i + 0.5)
 
-    def level_y(level: int) -> float:
-        return lane_y(2 + (3 - level))
+    def aid_y(aid: str) -> float:
+        return lane_y(2 + (len(rungs) - 1 - rungs.index(RUNG_OF[aid])))
 
     parts = _shade_layer(plot, shades)
     for i, label in enumerate(lanes):
@@ -1224,13 +1289,13 @@ def _aid_svg(size: Size, period: Period, days: Sequence[AidDay], shades: Sequenc
     for d in days:
         x = plot.mid(d.day)
         if d.indoors is not None:
-            y = level_y(AID_LEVEL[d.indoors]) + offset
+            y = aid_y(d.indoors) + offset
             indoors.append(
                 f'<rect x="{fmt(x - s / 2, 2)}" y="{fmt(y - s / 2, 2)}" '
                 f'width="{fmt(s, 2)}" height="{fmt(s, 2)}"/>'
             )
         if d.outdoors is not None:
-            y = level_y(AID_LEVEL[d.outdoors]) - offset
+            y = aid_y(d.outdoors) - offset
             outdoors.append(f'<circle cx="{fmt(x, 2)}" cy="{fmt(y, 2)}" r="{fmt(s / 2, 2)}"/>')
         if d.falls:
             y = lane_y(0)

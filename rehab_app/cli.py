@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import sys
+from datetime import timedelta
+from typing import Any
 
 import click
 from flask import Flask, current_app
 from sqlalchemy import func, select
 
 from .extensions import db
-from .models import User
+from .models import User, utcnow
 
 
 def register_cli(app: Flask) -> None:
@@ -56,8 +58,12 @@ def register_cli(app: Flask) -> None:
         """Create an account from the command line."""
         from .auth import hash_password, normalise_email
         from .timeutil import timezone_names
+        from .validation import name_error
 
         email = normalise_email(email)
+        display_name = display_name.strip()
+        if error := name_error(display_name):
+            raise click.BadParameter(error, param_hint="--name")
         if len(password) < 10:
             raise click.BadParameter("use at least 10 characters", param_hint="password")
         if timezone not in timezone_names():
@@ -67,17 +73,140 @@ def register_cli(app: Flask) -> None:
         db.session.add(
             User(
                 email=email,
-                display_name=display_name.strip()[:80],
+                display_name=display_name[:80],
                 role=role,
                 timezone=timezone,
                 password_hash=hash_password(password),
+                # Whoever runs this command vouches for the account and its email address.
+                email_confirmed_at=utcnow(),
+                approved_at=utcnow() if role == "therapist" else None,
             )
         )
         db.session.commit()
         click.echo(f"Created {role} {email}.")
+
+    @app.cli.command("approve-therapist")
+    @click.argument("email", required=False)
+    @click.option("--waiting", "list_waiting", is_flag=True, help="List the accounts waiting.")
+    def approve_therapist(email: str | None, list_waiting: bool) -> None:
+        """Approve a therapist account (after checking who they are), or list those waiting."""
+        from .approval import ApprovalError, approve, waiting
+
+        if list_waiting or not email:
+            people = waiting(db.session)
+            click.echo(f"{len(people)} therapist accounts waiting for approval.")
+            for person in people:
+                since = f"{person.created_at:%Y-%m-%d}"
+                click.echo(f"  {person.email:<40} {person.display_name}  (since {since})")
+            return
+        try:
+            user = approve(db.session, email)
+        except ApprovalError as error:
+            raise click.ClickException(str(error)) from None
+        db.session.commit()
+        click.echo(f"Approved {user.email}: they can now make link codes and see linked patients.")
+
+    @app.cli.group("reviews")
+    def reviews() -> None:
+        """The caseload's stored summaries and trend reviews."""
+
+    @reviews.command("refresh")
+    def reviews_refresh() -> None:
+        """Recompute the summaries of everyone whose data changed (cron, e.g. nightly)."""
+        from .caseload import refresh_summaries
+
+        seen, redone = refresh_summaries(db.session)
+        click.echo(f"{seen} people looked at, {redone} summaries recomputed.")
+
+    @app.cli.command("purge-deleted")
+    @click.option("--batch", default=500, show_default=True, help="Entries wiped per transaction.")
+    def purge_deleted(batch: int) -> None:
+        """Wipe the content of entries deleted more than TOMBSTONE_DAYS ago (safe to rerun)."""
+        from .entries import wipe_deleted
+
+        days = current_app.config["TOMBSTONE_DAYS"]
+        before = utcnow() - timedelta(days=days)
+        total = 0
+        while wiped := wipe_deleted(db.session, before, max(1, batch)):
+            db.session.commit()
+            total += wiped
+        click.echo(f"Wiped the content of {total} entries deleted more than {days} days ago.")
 
 
 def _print_logins(logins: list[tuple[str, str, str]]) -> None:
     click.echo("\nDemo logins (for trying the app only):")
     for role, email, password in logins:
         click.echo(f"  {role:<10} {email:<34} password: {password}")
+
+
+def register_reminder_cli(app: Flask) -> None:
+    """`flask reminders send-due | run | vapid-keys`."""
+    from flask.cli import AppGroup
+
+    group = AppGroup("reminders", help="Send reminders by Web Push at each person's own times.")
+
+    @group.command("send-due")
+    def send_due() -> None:
+        """Send the reminders due now, each once (run it every minute from cron or a timer)."""
+        from . import reminders
+
+        report = reminders.send_due(db.session, _sender())
+        click.echo(_report_line(report))
+
+    @group.command("run")
+    @click.option("--once", is_flag=True, help="Send what is due now and stop.")
+    def run(once: bool) -> None:
+        """Send reminders every minute until stopped (for `make run` and small installs)."""
+        import time as clock
+        from datetime import UTC, datetime
+
+        from . import reminders
+
+        sender = _sender()
+
+        def tick() -> reminders.Report:
+            report = reminders.send_due(db.session, sender)
+            db.session.remove()
+            if report.claimed or report.retrying:
+                click.echo(_report_line(report))
+            return report
+
+        if once:
+            tick()
+            return
+        click.echo("Sending reminders every minute (Ctrl+C to stop).")
+        reminders.run_forever(tick, clock.sleep, lambda: datetime.now(UTC))
+
+    @group.command("vapid-keys")
+    def vapid_keys() -> None:
+        """Make a new VAPID key pair for Web Push (put the private key in the environment)."""
+        from .webpush import new_vapid_private_key, public_key_of
+
+        private = new_vapid_private_key()
+        click.echo(f"VAPID_PRIVATE_KEY={private}")
+        click.echo(f"# public key (browsers subscribe with it): {public_key_of(private)}")
+        click.echo("# A new key means every phone must switch its reminders on again.")
+
+    app.cli.add_command(group)
+
+
+def _sender() -> Any:
+    from .reminder_views import vapid_private_key, vapid_subject
+    from .webpush import MissingVapidKeys, WebPushSender
+
+    try:
+        return WebPushSender(
+            vapid_private_key(),
+            vapid_subject(),
+            ttl=current_app.config["PUSH_TTL_SECONDS"],
+        )
+    except MissingVapidKeys as error:
+        raise click.ClickException(str(error)) from None
+
+
+def _report_line(report: Any) -> str:
+    return (
+        f"Reminders: {report.claimed} due, {report.sent} sent, {report.skipped} not needed, "
+        f"{report.no_device} with no device, {report.retrying} to try again, "
+        f"{report.failed} failed, {report.gone} devices gone."
+    )

@@ -272,6 +272,9 @@ def create_demo(
         role="therapist",
         timezone=DEMO_TZ,
         created_at=_utc(start - timedelta(days=30), time(9, 0)),
+        # Demo accounts are made by the operator: confirmed, and the therapist vouched for.
+        email_confirmed_at=_utc(start - timedelta(days=30), time(9, 0)),
+        approved_at=_utc(start - timedelta(days=30), time(9, 5)),
     )
     patients = [
         User(
@@ -281,6 +284,7 @@ def create_demo(
             role="patient",
             timezone=DEMO_TZ,
             created_at=joined,
+            email_confirmed_at=joined,
         )
         for spec in PATIENTS
     ]
@@ -521,7 +525,9 @@ def _mobility(
         entry.falls = 1 if setting in falls else 0
         if setting in falls:
             entry.note = falls[setting]
-        roll = rng.random()
+        # Drawn from the day's own generator, not the shared one: the shared draws shift with
+        # the weekday and season of today, and the demo's story (who is flagged) must not.
+        roll = random.Random(f"near-falls:{spec.key}:{days_ago}:{setting}").random()
         entry.near_falls = 2 if roll < near_p / 5 else 1 if roll < near_p else 0
         out.append(entry)
     return out

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
 from .models import ENTRY_CLASSES, Entry, Exercise, ProgrammeItem, User, utcnow
@@ -63,6 +63,53 @@ def delete_entry(entry: Entry) -> None:
     """Mark an entry deleted (a tombstone, so that other devices learn of it)."""
     entry.deleted_at = utcnow()
     entry.updated_at = entry.deleted_at
+
+
+# What a deleted entry keeps once its content is wiped: which entry, whose, what kind and
+# when (the times, the deletion's included): enough for every device to learn of the delete.
+TOMBSTONE_KEEPS = frozenset(
+    {"id", "user_id", "kind", "change_seq", "deleted_at"}
+    | {"occurred_at", "local_date", "created_at", "updated_at"}
+)
+WIPE_BATCH = 500
+
+
+def _wiped_values() -> dict[str, Any]:
+    columns = Entry.__table__.columns
+    values: dict[str, Any] = {c.name: None for c in columns if c.name not in TOMBSTONE_KEEPS}
+    values["by_carer"] = False  # NOT NULL: "not by a carer" says nothing
+    return values
+
+
+def wipe_deleted(session: Session, deleted_before: datetime, batch: int = WIPE_BATCH) -> int:
+    """Wipe the content of up to `batch` entries deleted before a time; return how many.
+
+    Only rows that still hold content are touched, so running it again does nothing. The
+    tombstone's times and change sequence number stay as they were: the change feed has
+    already carried the delete, and a device that pulls later still gets it.
+    """
+    table = Entry.__table__
+    values = _wiped_values()
+    content = [table.c[name].is_not(None) for name in values if name != "by_carer"]
+    ids = session.scalars(
+        select(Entry.id)
+        .where(Entry.deleted_at < deleted_before, or_(Entry.by_carer.is_(True), *content))
+        .order_by(Entry.deleted_at)
+        .limit(batch)
+    ).all()
+    if ids:
+        # A Core UPDATE: no flush, so no new change_seq, and updated_at kept (not onupdate).
+        session.execute(
+            update(table)
+            .where(table.c.id.in_(ids))
+            .values({**values, "updated_at": table.c.updated_at})
+        )
+    return len(ids)
+
+
+def can_restore(entry: Entry, now: datetime, tombstone_days: int) -> bool:
+    """True while a deleted entry may be brought back: within the window before its wipe."""
+    return entry.deleted_at is not None and entry.deleted_at >= now - timedelta(days=tombstone_days)
 
 
 def restore_entry(entry: Entry) -> None:

@@ -19,8 +19,10 @@ from wtforms import (
     PasswordField,
     RadioField,
     SelectField,
+    SelectMultipleField,
     StringField,
     TextAreaField,
+    TimeField,
 )
 from wtforms.validators import (
     DataRequired,
@@ -31,9 +33,11 @@ from wtforms.validators import (
     Optional,
     ValidationError,
 )
+from wtforms.widgets import CheckboxInput, ListWidget
 
+from .passwords import LENGTH_MESSAGE, MAX_LENGTH, MIN_LENGTH, WeakPassword, check_password
 from .timeutil import local_now, timezone_names
-from .validation import CONTROL_CHARS_MESSAGE, has_control_chars, time_window_error
+from .validation import CONTROL_CHARS_MESSAGE, has_control_chars, name_error, time_window_error
 from .vocab import (
     AIDS,
     BAD_DAY_REASONS,
@@ -57,6 +61,13 @@ def no_control_chars(_form: FlaskForm, field: Field) -> None:
         raise ValidationError(CONTROL_CHARS_MESSAGE)
 
 
+def visible_name(_form: FlaskForm, field: Field) -> None:
+    """A display name that shows what it is: no hidden, reversing or control characters."""
+    error = name_error(field.data or "")
+    if error:
+        raise ValidationError(error)
+
+
 def email_address(_form: FlaskForm, field: Field) -> None:
     """A well-formed email address (its domain is not looked up: we send no email yet)."""
     try:
@@ -64,6 +75,55 @@ def email_address(_form: FlaskForm, field: Field) -> None:
         validate_email(field.data or "", check_deliverability=False, test_environment=True)
     except EmailNotValidError:
         raise ValidationError("Enter an email address like name@example.com.") from None
+
+
+def new_password(form: FlaskForm, field: Field) -> None:
+    """A new password the policy accepts for the form's email (see rehab_app/passwords.py)."""
+    email = getattr(form, "policy_email", "")
+    if not email and hasattr(form, "email"):
+        email = form.email.data or ""
+    try:
+        check_password(field.data or "", email)
+    except WeakPassword as weak:
+        raise ValidationError(str(weak)) from None
+
+
+def new_password_fields(label: str = "New password") -> tuple[PasswordField, PasswordField]:
+    """A new password and its repetition, as sign-up, change and reset ask for them."""
+    password = PasswordField(
+        label,
+        validators=[
+            DataRequired("Choose a password."),
+            Length(MIN_LENGTH, MAX_LENGTH, LENGTH_MESSAGE),
+            new_password,
+        ],
+        render_kw={"autocomplete": "new-password"},
+        description=f"At least {MIN_LENGTH} characters. A few words in a row is easy to remember.",
+    )
+    confirm = PasswordField(
+        f"{label} again",
+        validators=[
+            DataRequired("Type the password again."),
+            EqualTo("password", "The two passwords are not the same."),
+        ],
+        render_kw={"autocomplete": "new-password"},
+    )
+    return password, confirm
+
+
+def email_field() -> EmailField:
+    """An email address someone gives as theirs (sign-up, asking for a reset link)."""
+    return EmailField(
+        "Email",
+        filters=[strip],
+        validators=[
+            DataRequired("Enter your email address."),
+            Length(max=254),
+            email_address,
+            no_control_chars,
+        ],
+        render_kw={"autocomplete": "email"},
+    )
 
 
 def strip(value: Any) -> Any:
@@ -83,9 +143,31 @@ def whole_number(label: str, high: int, required: bool = False, low: int = 0) ->
     )
 
 
-def scale_field(label: str, required: bool = False) -> IntegerField:
-    """A 0-10 rating."""
-    return whole_number(label, LIMITS["scale"], required=required)
+def _rating(value: Any) -> int | None:
+    """A rating as posted: nothing chosen is None; anything else must be a whole number."""
+    if value is None or value == "":
+        return None
+    return int(value)
+
+
+# WTForms' words for a radio value that is not a number, replaced by plain ones (BaseForm).
+NOT_A_RATING = "Invalid Choice: could not coerce."
+
+
+class ScaleField(RadioField):
+    """A 0-10 rating as a row of numbers to tap, with "Skip" first: a tap can be taken back."""
+
+
+def scale_field(label: str) -> ScaleField:
+    """An optional 0-10 rating (effort, pain), tapped rather than typed."""
+    high = LIMITS["scale"]
+    return ScaleField(
+        label,
+        choices=[("", "Skip"), *((str(n), str(n)) for n in range(high + 1))],
+        coerce=_rating,
+        validate_choice=False,
+        validators=[Optional(), NumberRange(0, high, f"Enter a whole number from 0 to {high}.")],
+    )
 
 
 class BaseForm(FlaskForm):
@@ -95,7 +177,9 @@ class BaseForm(FlaskForm):
         """Validate, replacing WTForms' technical parse messages."""
         ok = super().validate(extra_validators)
         for field in self:
-            if isinstance(field, IntegerField):
+            if isinstance(field, ScaleField) and NOT_A_RATING in field.errors:
+                field.errors = ["Enter a whole number, like 5."]
+            elif isinstance(field, IntegerField):
                 field.errors = [
                     "Enter a whole number, like 5." if e == "Not a valid integer value." else e
                     for e in field.errors
@@ -124,37 +208,11 @@ class SignupForm(BaseForm):
     display_name = StringField(
         "Your name",
         filters=[strip],
-        validators=[DataRequired("Enter your name."), Length(max=80), no_control_chars],
+        validators=[DataRequired("Enter your name."), Length(max=80), visible_name],
         render_kw={"autocomplete": "name"},
     )
-    email = EmailField(
-        "Email",
-        filters=[strip],
-        validators=[
-            DataRequired("Enter your email address."),
-            Length(max=254),
-            email_address,
-            no_control_chars,
-        ],
-        render_kw={"autocomplete": "email"},
-    )
-    password = PasswordField(
-        "Password",
-        validators=[
-            DataRequired("Choose a password."),
-            Length(10, 200, "Use from 10 to 200 characters."),
-        ],
-        render_kw={"autocomplete": "new-password"},
-        description="At least 10 characters. A few words in a row is easy to remember.",
-    )
-    confirm = PasswordField(
-        "Password again",
-        validators=[
-            DataRequired("Type the password again."),
-            EqualTo("password", "The two passwords are not the same."),
-        ],
-        render_kw={"autocomplete": "new-password"},
-    )
+    email = email_field()
+    password, confirm = new_password_fields("Password")
     role = RadioField(
         "I am",
         choices=[
@@ -189,6 +247,7 @@ class LoginForm(BaseForm):
         validators=[DataRequired("Enter your password."), Length(max=200)],
         render_kw={"autocomplete": "current-password"},
     )
+    remember = BooleanField("Keep me logged in on this device (not on a shared one)")
 
 
 class ConfirmPasswordForm(BaseForm):
@@ -199,6 +258,37 @@ class ConfirmPasswordForm(BaseForm):
         validators=[DataRequired("Enter your password."), Length(max=200)],
         render_kw={"autocomplete": "current-password"},
     )
+
+
+class ChangePasswordForm(BaseForm):
+    """Change one's password: the current one, then the new one twice."""
+
+    current = PasswordField(
+        "Current password",
+        validators=[DataRequired("Enter your current password."), Length(max=MAX_LENGTH)],
+        render_kw={"autocomplete": "current-password"},
+    )
+    password, confirm = new_password_fields()
+
+    def __init__(self, *args: Any, email: str = "", **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.policy_email = email
+
+
+class ForgotPasswordForm(BaseForm):
+    """Ask for a password reset link."""
+
+    email = email_field()
+
+
+class ResetPasswordForm(BaseForm):
+    """Choose a new password through a reset link."""
+
+    password, confirm = new_password_fields()
+
+    def __init__(self, *args: Any, email: str = "", **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.policy_email = email
 
 
 class ActionForm(FlaskForm):
@@ -213,6 +303,15 @@ class LinkForm(BaseForm):
         filters=[strip],
         validators=[DataRequired("Enter the code."), Length(max=20), no_control_chars],
         render_kw={"autocomplete": "off", "autocapitalize": "characters"},
+    )
+
+
+class ConfirmLinkForm(BaseForm):
+    """A patient confirms the therapist a code names: the code comes back, hidden."""
+
+    code = HiddenField(
+        validators=[DataRequired("Enter the code."), Length(max=20), no_control_chars],
+        filters=[strip],
     )
 
 
@@ -308,8 +407,11 @@ class ExerciseForm(EntryForm, DoseFields):
     def __init__(self, *args: Any, exercises: list[Any] | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.exercises = {str(e.id): e for e in exercises or []}
-        self.exercise_id.choices = [("", "My own exercise (type its name below)")] + [
-            (str(e.id), e.name) for e in exercises or []
+        # Each exercise says its therapy and the dose it records, for the phone to show only
+        # that exercise's fields and the chosen therapy's exercises (static/js/exercise_form.js).
+        self.exercise_id.choices = [("", "My own exercise (type its name below)", {})] + [
+            (str(e.id), e.name, {"data-discipline": e.discipline, "data-records": e.records})
+            for e in exercises or []
         ]
 
     def validate_name(self, field: Field) -> None:
@@ -450,3 +552,118 @@ class ProgrammeItemForm(ProgrammeEditForm):
         """Either a catalogue exercise or a custom name."""
         if not self.exercise_id.data and not field.data:
             raise ValidationError("Choose a catalogue exercise or name a custom one.")
+
+
+# ----------------------------------------------------------------------------- reminders
+
+DAY_CHOICES = [(0, "Mon"), (1, "Tue"), (2, "Wed"), (3, "Thu"), (4, "Fri"), (5, "Sat"), (6, "Sun")]
+TIME_MESSAGE = "Enter a time like 09:30."
+
+
+def time_field(label: str, description: str = "") -> TimeField:
+    """A local time of day (HH:MM), optional here: the form says when it is needed."""
+    return TimeField(label, validators=[Optional()], description=description, format="%H:%M")
+
+
+def days_field(label: str) -> SelectMultipleField:
+    """Days of the week as a row of checkboxes."""
+    return SelectMultipleField(
+        label,
+        choices=DAY_CHOICES,
+        coerce=int,
+        widget=ListWidget(prefix_label=False),
+        option_widget=CheckboxInput(),
+    )
+
+
+class ReminderForm(BaseForm):
+    """What to be reminded of and when, in the person's own time; quiet hours; a pause."""
+
+    paused = BooleanField("Pause all reminders (for a relapse, a holiday or a bad spell)")
+    programme_on = BooleanField("Remind me to do my exercises")
+    programme_time = time_field("At")
+    programme_days = days_field("On these days")
+    fatigue_on = BooleanField("Ask me how my fatigue is")
+    fatigue_time = time_field("At")
+    fatigue_time2 = time_field("And again at (optional)", "Leave empty for once a day.")
+    fatigue_days = days_field("On these days")
+    walking_on = BooleanField("Ask me once a week how walking went")
+    walking_time = time_field("At")
+    walking_day = RadioField(
+        "On",
+        choices=[
+            (d, name)
+            for d, name in enumerate(
+                ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+            )
+        ],
+        coerce=int,
+        validators=[InputRequired("Choose a day.")],
+    )
+    quiet_from = time_field("Quiet from", "No reminder comes between these times.")
+    quiet_until = time_field("Until")
+    show_details = BooleanField(
+        "Show what a reminder is about on the lock screen (anyone near your phone can read it)"
+    )
+
+    def validate(self, extra_validators: Any = None) -> bool:
+        """Check each reminder that is on, and the quiet hours, with a message at the field."""
+        super().validate(extra_validators)
+        for f in (
+            self.programme_time,
+            self.fatigue_time,
+            self.fatigue_time2,
+            self.walking_time,
+            self.quiet_from,
+            self.quiet_until,
+        ):
+            f.errors = [
+                TIME_MESSAGE if "time" in e.lower() and "valid" in e.lower() else e
+                for e in f.errors
+            ]
+        self._needs_time(self.programme_on, self.programme_time)
+        self._needs_time(self.fatigue_on, self.fatigue_time)
+        self._needs_time(self.walking_on, self.walking_time)
+        for on, days in (
+            (self.programme_on, self.programme_days),
+            (self.fatigue_on, self.fatigue_days),
+        ):
+            if on.data and not days.data and not days.errors:
+                days.errors = ["Choose at least one day."]
+        a, b = self.fatigue_time.data, self.fatigue_time2.data
+        if a is not None and b is not None and a == b and not self.fatigue_time2.errors:
+            self.fatigue_time2.errors = ["Choose a different time, or leave this empty."]
+        self._check_quiet()
+        return not any(f.errors for f in self)
+
+    @staticmethod
+    def _needs_time(on: Field, at: Field) -> None:
+        if on.data and at.data is None and not at.errors:
+            at.errors = ["Enter the time for this reminder, like 09:30."]
+
+    def _check_quiet(self) -> None:
+        start, end = self.quiet_from, self.quiet_until
+        if start.errors or end.errors:
+            return
+        if (start.data is None) != (end.data is None):
+            missing = end if end.data is None else start
+            missing.errors = ["Enter both times of your quiet hours, or neither."]
+            return
+        if start.data is None:
+            return
+        if start.data == end.data:
+            end.errors = ["The quiet hours must end at a different time than they start."]
+            return
+        from .reminders import in_quiet_hours
+
+        q_from, q_until = start.data.strftime("%H:%M"), end.data.strftime("%H:%M")
+        words = f"This time is in your quiet hours ({q_from} to {q_until}): choose another."
+        for on, at in (
+            (self.programme_on, self.programme_time),
+            (self.fatigue_on, self.fatigue_time),
+            (self.fatigue_on, self.fatigue_time2),
+            (self.walking_on, self.walking_time),
+        ):
+            if on.data and at.data is not None and not at.errors:
+                if in_quiet_hours(at.data.strftime("%H:%M"), q_from, q_until):
+                    at.errors = [words]

@@ -5,9 +5,10 @@ from __future__ import annotations
 import re
 import secrets
 from collections.abc import Sequence
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import Any, cast
 
-from sqlalchemy import select
+from sqlalchemy import CursorResult, exists, select, update
 from sqlalchemy.orm import Session
 
 from .models import CareLink, LinkCode, User, utcnow
@@ -16,6 +17,14 @@ from .models import CareLink, LinkCode, User, utcnow
 ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 CODE_LENGTH = 8
 CODE_DAYS = 7
+NOT_VALID = "That code is not valid. Codes work once and for 7 days: ask for a new one."
+
+
+class LinkCodeError(ValueError):
+    """A code that links no one: unknown, used, expired, or of a therapist not approved."""
+
+    def __init__(self) -> None:
+        super().__init__(NOT_VALID)
 
 
 def normalise_code(text: str) -> str:
@@ -39,18 +48,58 @@ def make_code(session: Session, therapist: User) -> LinkCode:
     return code
 
 
-def redeem_code(session: Session, patient: User, typed: str) -> CareLink | str:
-    """Link the patient to the code's therapist; return the link or a message saying why not."""
-    code = session.scalars(
-        select(LinkCode).where(LinkCode.code == normalise_code(typed)).with_for_update()
-    ).first()
-    if code is None or code.used_at is not None or code.expires_at < utcnow():
-        return "That code is not valid. Codes work once and for 7 days: ask for a new one."
-    code.used_at = utcnow()
-    existing = active_link(session, code.therapist_id, patient.id)
+def _usable(code: str, now: datetime) -> list[Any]:
+    """The conditions of a code that may still be redeemed: unused, unexpired, approved."""
+    approved = (
+        exists()
+        .where(
+            User.id == LinkCode.therapist_id,
+            User.role == "therapist",
+            User.approved_at.is_not(None),  # as approval.is_approved: no unvouched therapist
+        )
+        .correlate_except(User)
+    )
+    return [LinkCode.code == code, LinkCode.used_at.is_(None), LinkCode.expires_at > now, approved]
+
+
+def code_therapist(session: Session, typed: str) -> User:
+    """The therapist a code would link, for the patient to see before consenting."""
+    therapist = session.scalar(
+        select(User)
+        .join(LinkCode, LinkCode.therapist_id == User.id)
+        .where(*_usable(normalise_code(typed), utcnow()))
+    )
+    if therapist is None:
+        raise LinkCodeError
+    return therapist
+
+
+def redeem_code(session: Session, patient_id: int, typed: str) -> CareLink:
+    """Link the patient to the code's therapist, using the code up; LinkCodeError if it cannot.
+
+    One UPDATE takes the code, and only while it is unused and valid: of any number of
+    redemptions at once, on SQLite or PostgreSQL, exactly one changes the row (rowcount 1)
+    and the others find it used. Nothing is read first that another request could change.
+    """
+    code = normalise_code(typed)
+    now = utcnow()
+    taken = cast(
+        CursorResult[Any],
+        session.execute(
+            update(LinkCode)
+            .where(*_usable(code, now))
+            .values(used_at=now)
+            .execution_options(synchronize_session=False)
+        ),
+    )
+    if taken.rowcount != 1:
+        raise LinkCodeError
+    therapist_id = session.scalar(select(LinkCode.therapist_id).where(LinkCode.code == code))
+    assert therapist_id is not None  # the row just updated
+    existing = active_link(session, therapist_id, patient_id)
     if existing is not None:
         return existing
-    link = CareLink(therapist_id=code.therapist_id, patient_id=patient.id)
+    link = CareLink(therapist_id=therapist_id, patient_id=patient_id)
     session.add(link)
     return link
 

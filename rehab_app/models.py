@@ -15,8 +15,10 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     String,
     Text,
+    UniqueConstraint,
     event,
     func,
     insert,
@@ -39,6 +41,11 @@ from .vocab import DOSE_FIELDS, LIMITS
 # The largest integer id (PostgreSQL's INTEGER); a larger one cannot name a row.
 MAX_ID = 2**31 - 1
 
+# SQLite reuses the highest rowid after a delete unless the table says AUTOINCREMENT; an id
+# that names a person or a grant must never come back for someone else (PostgreSQL's
+# sequences never go back anyway).
+NEVER_REUSE_IDS = {"sqlite_autoincrement": True}
+
 
 def utcnow() -> datetime:
     """Return the current time in UTC, without tzinfo (as stored)."""
@@ -57,6 +64,7 @@ class User(UserMixin, db.Model):
     __table_args__ = (
         CheckConstraint("role IN ('patient', 'therapist')", name="role"),
         Index("uq_users_email_lower", text("lower(email)"), unique=True),
+        NEVER_REUSE_IDS,
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -67,6 +75,10 @@ class User(UserMixin, db.Model):
     role: Mapped[str] = mapped_column(String(16))
     timezone: Mapped[str] = mapped_column(String(64), default="Europe/London")
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    # Set when the person follows the link in the sign-up email; until then no login.
+    email_confirmed_at: Mapped[datetime | None] = mapped_column(DateTime)
+    # Therapists only: set when someone vouches for them (`flask approve-therapist`).
+    approved_at: Mapped[datetime | None] = mapped_column(DateTime)
 
     entries: Mapped[list[Entry]] = relationship(
         back_populates="user", cascade="all, delete-orphan", passive_deletes=True
@@ -77,11 +89,28 @@ class User(UserMixin, db.Model):
         """True for a therapist account."""
         return self.role == "therapist"
 
+    @property
+    def session_token(self) -> str | None:
+        """The token of the login this object was loaded for (see sessions.py), if any."""
+        return self.__dict__.get("_session_token")
+
+    @session_token.setter
+    def session_token(self, token: str | None) -> None:
+        self.__dict__["_session_token"] = token
+
+    def get_id(self) -> str:
+        """The login's session token: Flask-Login keeps it, never the account id, in cookies."""
+        token = self.session_token
+        if not token:
+            raise RuntimeError("log in through sessions.start(), which gives the login a token")
+        return token
+
 
 class LinkCode(db.Model):
     """A short one-time code a therapist hands to a patient to ask for a care link."""
 
     __tablename__ = "link_codes"
+    __table_args__ = (NEVER_REUSE_IDS,)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(16), unique=True)
@@ -95,7 +124,7 @@ class CareLink(db.Model):
     """A patient's consent for a therapist to see their log, until revoked."""
 
     __tablename__ = "care_links"
-    __table_args__ = (Index("ix_care_links_pair", "therapist_id", "patient_id"),)
+    __table_args__ = (Index("ix_care_links_pair", "therapist_id", "patient_id"), NEVER_REUSE_IDS)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     therapist_id: Mapped[int] = mapped_column(
@@ -140,6 +169,7 @@ class ProgrammeItem(db.Model):
         CheckConstraint("days_per_week BETWEEN 1 AND 7", name="days_per_week"),
         CheckConstraint("end_date IS NULL OR end_date >= start_date", name="dates"),
         Index("ix_programme_items_patient_change_seq", "patient_id", "change_seq"),
+        NEVER_REUSE_IDS,
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -167,6 +197,9 @@ class ProgrammeItem(db.Model):
     change_seq: Mapped[int] = mapped_column(BigInteger, default=0, server_default=text("0"))
 
     exercise: Mapped[Exercise | None] = relationship()
+    # None once the prescribing therapist's account is deleted: the item stays the patient's.
+    therapist: Mapped[User | None] = relationship(foreign_keys=[therapist_id])
+    patient: Mapped[User] = relationship(foreign_keys=[patient_id])
 
     @property
     def name(self) -> str:
@@ -302,6 +335,65 @@ class LoginAttempt(db.Model):
     at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, server_default=func.now())
 
 
+class UserSession(db.Model):
+    """One login on one device: the cookie carries a random token, the table only its hash.
+
+    Logging out deletes the row, so a copied cookie stops working at once; "Log out
+    everywhere", a password change and account deletion delete all of a person's rows.
+    """
+
+    __tablename__ = "user_sessions"
+    __table_args__ = (Index("ix_user_sessions_user_id", "user_id"), NEVER_REUSE_IDS)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    remember: Mapped[bool] = mapped_column(Boolean, default=False)
+    device: Mapped[str] = mapped_column(String(120), default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class EmailToken(db.Model):
+    """A single-use, short-lived link sent by email (confirm a sign-up, reset a password).
+
+    Only the token's hash is stored: a copy of the database does not open anyone's account.
+    """
+
+    __tablename__ = "email_tokens"
+    __table_args__ = (
+        CheckConstraint("purpose IN ('confirm', 'reset')", name="purpose"),
+        Index("ix_email_tokens_user_id", "user_id"),
+        NEVER_REUSE_IDS,
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    purpose: Mapped[str] = mapped_column(String(16))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(DateTime)
+    used_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+
+class Passkey(db.Model):
+    """A WebAuthn credential (a passkey) a person can log in with instead of a password."""
+
+    __tablename__ = "passkeys"
+    __table_args__ = (Index("ix_passkeys_user_id", "user_id"), NEVER_REUSE_IDS)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    credential_id: Mapped[bytes] = mapped_column(LargeBinary(1023), unique=True)
+    public_key: Mapped[bytes] = mapped_column(LargeBinary)
+    sign_count: Mapped[int] = mapped_column(BigInteger, default=0)
+    transports: Mapped[str] = mapped_column(String(200), default="")
+    name: Mapped[str] = mapped_column(String(80))
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    last_used_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+
 class SyncClient(db.Model):
     """An installed app (one browser on one device) that syncs one user's log."""
 
@@ -313,6 +405,35 @@ class SyncClient(db.Model):
     # The client's mutations are applied strictly in order: this is the last one applied.
     last_mutation_id: Mapped[int] = mapped_column(BigInteger, default=0)
     last_seen_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class SyncOutcome(db.Model):
+    """What the server decided for one change a phone sent, so that a retry gets that answer.
+
+    Kept per person by the change's own id (made on the phone, the same under any client id
+    after a re-registration) and by client and mutation id (for changes sent without one). A
+    retry of a rejected change is answered with its rejection, never a silent "duplicate", and
+    a change already applied is never applied again (docs/sync.md, "Outcomes").
+    """
+
+    __tablename__ = "sync_outcomes"
+    __table_args__ = (
+        Index("ix_sync_outcomes_user_change", "user_id", "change_id", unique=True),
+        Index("ix_sync_outcomes_client_mutation", "client_id", "mutation_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    # No foreign key: an outcome outlives the client that sent it (a re-registered phone
+    # sends the same change again under its new client id).
+    client_id: Mapped[str] = mapped_column(String(36))
+    mutation_id: Mapped[int] = mapped_column(BigInteger)
+    change_id: Mapped[str | None] = mapped_column(String(36))
+    op: Mapped[str] = mapped_column(String(10))
+    # SHA-256 of the change as sent: the same id with other content is refused, not answered.
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    result: Mapped[str] = mapped_column(Text)  # the answer as JSON, without its mutation id
+    decided_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
 
 class ChangeCounter(db.Model):
@@ -412,3 +533,117 @@ def refuse_bulk_access_event_changes(state: ORMExecuteState) -> None:
         m.class_ is AccessEvent for m in state.all_mappers
     ):
         raise AppendOnlyError("access events cannot be changed or deleted")
+
+
+class ReminderSettings(db.Model):
+    """What a person wants to be reminded of, when (their local times) and when not.
+
+    One row per person, made when they first save the reminders page. Times are local
+    wall-clock times ("HH:MM"); days are a bit mask, Monday = 1, Sunday = 64.
+    """
+
+    __tablename__ = "reminder_settings"
+
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    paused: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Off unless the person asks: a locked phone shows a notification's text to anyone.
+    show_details: Mapped[bool] = mapped_column(Boolean, default=False)
+    quiet_from: Mapped[str | None] = mapped_column(String(5))
+    quiet_until: Mapped[str | None] = mapped_column(String(5))
+    programme_on: Mapped[bool] = mapped_column(Boolean, default=False)
+    programme_time: Mapped[str] = mapped_column(String(5), default="10:00")
+    programme_days: Mapped[int] = mapped_column(Integer, default=127)
+    fatigue_on: Mapped[bool] = mapped_column(Boolean, default=False)
+    # One or two times a day, comma-separated ("09:00,15:00").
+    fatigue_times: Mapped[str] = mapped_column(String(11), default="15:00")
+    fatigue_days: Mapped[int] = mapped_column(Integer, default=127)
+    walking_on: Mapped[bool] = mapped_column(Boolean, default=False)
+    walking_time: Mapped[str] = mapped_column(String(5), default="18:00")
+    walking_day: Mapped[int] = mapped_column(Integer, default=6)  # 0 Monday ... 6 Sunday
+    updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
+
+
+class ReminderSend(db.Model):
+    """One reminder for one person, slot and local day: the row is claimed before sending.
+
+    The unique constraint is the once-only rule: whichever sender inserts the row first
+    sends; every other sender's INSERT does nothing (ON CONFLICT DO NOTHING), on SQLite and
+    PostgreSQL alike, however many `flask reminders send-due` run at once.
+    """
+
+    __tablename__ = "reminder_sends"
+    __table_args__ = (
+        UniqueConstraint("user_id", "kind", "slot", "local_date", name="uq_reminder_sends_slot"),
+        Index("ix_reminder_sends_status_next", "status", "next_try_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(16))
+    slot: Mapped[str] = mapped_column(String(5))  # the local time it was set for, "HH:MM"
+    local_date: Mapped[date] = mapped_column(Date)
+    claimed_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    # claimed -> sent | skipped | no_device | retry -> sent | failed
+    status: Mapped[str] = mapped_column(String(16), default="claimed")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_try_at: Mapped[datetime | None] = mapped_column(DateTime)
+    delivered: Mapped[int] = mapped_column(Integer, default=0)  # devices that accepted it
+
+
+class PushSubscription(db.Model):
+    """One device's Web Push subscription, tied to the login it was made in.
+
+    Logging that device out deletes the login row and, with it (ON DELETE CASCADE), the
+    subscription: a shared phone stops getting the reminders of whoever logged out.
+    """
+
+    __tablename__ = "push_subscriptions"
+    __table_args__ = (Index("ix_push_subscriptions_user_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    login_id: Mapped[int] = mapped_column(
+        ForeignKey("user_sessions.id", ondelete="CASCADE"), index=True
+    )
+    endpoint: Mapped[str] = mapped_column(String(2048), unique=True)
+    p256dh: Mapped[str] = mapped_column(String(128))
+    auth: Mapped[str] = mapped_column(String(64))
+    device: Mapped[str] = mapped_column(String(120), default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    last_sent_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+
+class CalendarFeed(db.Model):
+    """A person's private calendar feed: the URL's long random token, stored only hashed.
+
+    Resetting it makes a new token (the old URL stops working); revoking deletes the row.
+    """
+
+    __tablename__ = "calendar_feeds"
+
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class CaseloadSummary(db.Model):
+    """A person's caseload row and trend review as last computed (rehab_app/caseload.py).
+
+    Reading two years of entries and reviewing every trend of everyone on each caseload load
+    took seconds at a few hundred people; the row is kept here with the state it was computed
+    from (`source`: the local day, time zone, latest entry change and programme change), and
+    recomputed only when that state moved on: once a day, and after the person's data changed.
+    """
+
+    __tablename__ = "caseload_summaries"
+
+    patient_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    source: Mapped[str] = mapped_column(String(200))
+    summary: Mapped[str] = mapped_column(Text)  # JSON, caseload.summary_to_json()
+    computed_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)

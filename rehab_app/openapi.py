@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from .sync import (
+    COMMON_FIELDS,
     KIND_FIELDS,
     MAX_CURSOR,
     MAX_MUTATION_ID,
@@ -12,6 +13,7 @@ from .sync import (
     MAX_PULL_LIMIT,
     NUMBER_LIMITS,
     OPS,
+    READ_ONLY,
 )
 from .vocab import (
     AIDS,
@@ -52,6 +54,21 @@ def _entry_field_schemas() -> dict[str, Any]:
     return fields
 
 
+def _kind_schema(kind: str, fields: dict[str, Any]) -> dict[str, Any]:
+    """The fields an entry of one kind may carry in a mutation, and no others."""
+    names = ("id", "kind", *COMMON_FIELDS, *KIND_FIELDS[kind])
+    properties = {name: fields[name] for name in names}
+    properties["kind"] = {"const": kind}
+    for name in READ_ONLY:
+        properties[name] = {"description": "read-only, ignored"}
+    return {
+        "type": "object",
+        "required": ["id"],
+        "properties": properties,
+        "additionalProperties": False,
+    }
+
+
 def _ref(name: str) -> dict[str, str]:
     return {"$ref": f"#/components/schemas/{name}"}
 
@@ -66,6 +83,7 @@ def _errors(*statuses: int) -> dict[str, Any]:
         401: "Not logged in (or the session expired): log in again; keep the outbox",
         403: "Logged in as a therapist",
         404: "Not one of this person's registered clients",
+        409: "The Rehab-Account header names another account than the session's: nothing done",
         413: f"More than {MAX_MUTATIONS} mutations or more than 1 MB: split the batch",
     }
     return {str(s): _json(_ref("Error"), words[s]) for s in statuses}
@@ -81,13 +99,13 @@ def openapi_document() -> dict[str, Any]:
             "properties": {"error": {"type": "string"}, "message": {"type": "string"}},
         },
         "EntryFields": {
-            "type": "object",
-            "required": ["id"],
             "description": "A create carries kind, occurred_at and the kind's required fields; "
-            "an update carries only the fields that changed; a delete only the id.",
-            "properties": entry_fields,
-            "additionalProperties": True,
+            "an update carries only the fields that changed (of the entry's kind); a delete "
+            "and a restore only the id. Read-only fields pulled may be echoed back; they are "
+            "ignored. Any other field is refused.",
+            "anyOf": [_ref(f"EntryFields_{kind}") for kind in KIND_FIELDS],
         },
+        **{f"EntryFields_{kind}": _kind_schema(kind, entry_fields) for kind in KIND_FIELDS},
         "Mutation": {
             "type": "object",
             "required": ["id", "op", "entry"],
@@ -100,6 +118,18 @@ def openapi_document() -> dict[str, Any]:
                 },
                 "op": {"type": "string", "enum": list(OPS)},
                 "entry": _ref("EntryFields"),
+                "change_id": {
+                    "type": "string",
+                    "format": "uuid",
+                    "description": "The change's own id, made on the phone and kept across "
+                    "renumbering and re-registration: a change is applied once per person, "
+                    "and a change sent again is answered with the outcome it had",
+                },
+                "undoes": {
+                    "type": "string",
+                    "format": "uuid",
+                    "description": "restore only: the change_id of the delete it undoes",
+                },
             },
         },
         "PushRequest": {
@@ -128,6 +158,11 @@ def openapi_document() -> dict[str, Any]:
                 "code": {"type": "string"},
                 "message": {"type": "string"},
                 "field": {"type": ["string", "null"]},
+                "repeated": {
+                    "type": "boolean",
+                    "description": "The outcome this change had when it was first decided, "
+                    "given again: nothing was done this time",
+                },
             },
         },
         "PushResponse": {
@@ -179,6 +214,17 @@ def openapi_document() -> dict[str, Any]:
         "schema": {"type": "string"},
         "description": "The session's CSRF token (from a page, or from the last pull).",
     }
+    account_header = {
+        "name": "Rehab-Account",
+        "in": "header",
+        "required": False,
+        "schema": {"type": "string"},
+        "description": (
+            "The account key of the person whose outbox this is (from the page's "
+            "data-account). Another account's key: 409 wrong_account, nothing is done. Every "
+            "answer to a logged-in patient carries the session's key in the same header."
+        ),
+    }
     return {
         "openapi": "3.1.0",
         "info": {
@@ -196,24 +242,24 @@ def openapi_document() -> dict[str, Any]:
             "/api/v1/clients": {
                 "post": {
                     "summary": "Register an installed app",
-                    "parameters": [csrf_header],
+                    "parameters": [csrf_header, account_header],
                     "responses": {
                         "201": _json(_ref("Client"), "Registered"),
-                        **_errors(400, 401, 403),
+                        **_errors(400, 401, 403, 409),
                     },
                 }
             },
             "/api/v1/sync/push": {
                 "post": {
                     "summary": "Apply a batch of mutations exactly once, in order",
-                    "parameters": [csrf_header],
+                    "parameters": [csrf_header, account_header],
                     "requestBody": {
                         "required": True,
                         "content": {"application/json": {"schema": _ref("PushRequest")}},
                     },
                     "responses": {
                         "200": _json(_ref("PushResponse"), "One result per mutation"),
-                        **_errors(400, 401, 403, 404, 413),
+                        **_errors(400, 401, 403, 404, 409, 413),
                     },
                 }
             },
@@ -221,6 +267,7 @@ def openapi_document() -> dict[str, Any]:
                 "get": {
                     "summary": "The changes after a cursor, a page at a time",
                     "parameters": [
+                        account_header,
                         {
                             "name": "client_id",
                             "in": "query",
@@ -250,7 +297,20 @@ def openapi_document() -> dict[str, Any]:
                     ],
                     "responses": {
                         "200": _json(_ref("PullResponse"), "A page of changes"),
-                        **_errors(400, 401, 403, 404),
+                        **_errors(400, 401, 403, 409),
+                        "404": _json(
+                            {
+                                "type": "object",
+                                "required": ["error", "message", "csrf_token"],
+                                "properties": {
+                                    "error": {"const": "unknown_client"},
+                                    "message": {"type": "string"},
+                                    "csrf_token": {"type": "string"},
+                                },
+                            },
+                            "Not one of this person's clients: register again, with the "
+                            "session's CSRF token answered here",
+                        ),
                     },
                 }
             },

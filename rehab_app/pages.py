@@ -23,10 +23,15 @@ def index() -> Response:
 
 @bp.route("/healthz")
 def health() -> tuple[Response, int]:
-    """For the load balancer: the app answers and the database is reachable."""
+    """For the load balancer: the app answers and the database can be written.
+
+    A real write (the change counter set to itself) inside a transaction that is rolled back:
+    a read-only file or database, a full disk or a dead connection answers 503, not 200.
+    """
     try:
-        db.session.execute(text("SELECT 1"))
+        db.session.execute(text("UPDATE change_counter SET value = value WHERE id = 1"))
     except Exception:  # any database failure means "not healthy"
         db.session.rollback()
-        return jsonify(status="database unreachable"), 503
+        return jsonify(status="database cannot be written"), 503
+    db.session.rollback()
     return jsonify(status="ok"), 200

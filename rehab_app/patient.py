@@ -5,22 +5,33 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Any
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from sqlalchemy import select
 from werkzeug.wrappers import Response
 
+from . import charts, dashboard, progress
 from . import entries as log
 from .access import me, patient_required
 from .extensions import db
 from .forms import ENTRY_FORMS, ActionForm, EntryForm, ExerciseForm
-from .models import MAX_ID, Entry, ProgrammeItem, new_id
+from .models import MAX_ID, Entry, ProgrammeItem, new_id, utcnow
 from .sync import programme_change
 from .timeutil import local_now, to_local
 from .validation import normal_uuid
-from .vocab import AIDS, BAD_DAY_REASONS, ENTRY_KINDS
+from .vocab import AIDS, BAD_DAY_REASONS, DOSE_FIELDS, ENTRY_KINDS
 
 bp = Blueprint("patient", __name__)
 
-HISTORY_DAYS = 30
+HISTORY_DAYS = 7  # History shows a week, Monday to Sunday, at a time
 # What "last values" carries over into a new form, per kind.
 CARRY_OVER = {
     "exercise": (*ExerciseForm.columns, "exercise_id"),
@@ -49,7 +60,8 @@ def today() -> str:
     day = log.today_for(user)
     items = log.active_programme(db.session, user.id, day)
     progress = log.programme_progress(db.session, user.id, items, day)
-    items.sort(key=lambda i: progress[i.id][0])  # still to do first
+    # Items keep their place when done: one that moved away would slide the next one under
+    # the finger, and a second tap would mark a different exercise done.
     last_mobility = log.last_entry(db.session, user.id, "mobility")
     mobility_form = _entry_form("mobility")
     _prefill(mobility_form, last_mobility)
@@ -62,6 +74,7 @@ def today() -> str:
         todays=log.entries_between(db.session, user.id, day, day),
         mobility_form=mobility_form,
         last_mobility=last_mobility,
+        carried_walk=carried_walk(last_mobility),
         action=ActionForm(),
         new_id=new_id,
         # What the offline app needs to log an item as done (as the sync feed carries it).
@@ -90,7 +103,7 @@ def item_done(item_id: int) -> Response:
 @patient_required
 def quick_log(kind: str) -> Response | tuple[str, int]:
     """The quick actions of Today: fatigue buttons, walking entry, bad-day reasons."""
-    if kind not in ("fatigue", "mobility", "bad_day"):
+    if kind not in ("fatigue", "mobility", "bad_day", "exercise"):
         abort(404)
     user = me()
     form = _entry_form(kind)
@@ -114,13 +127,55 @@ def _saved_message(kind: str, form: EntryForm) -> str:
         return f"Saved: a hard day ({BAD_DAY_REASONS[form.reason.data].lower()})."  # type: ignore[attr-defined]
     if kind == "mobility":
         return f"Saved: walking with {AIDS[form.aid.data].lower()}."  # type: ignore[attr-defined]
+    if kind == "exercise":
+        chosen = form.chosen_exercise()  # type: ignore[attr-defined]
+        return f"Saved: {chosen.name if chosen else form.name.data}."  # type: ignore[attr-defined]
     return "Saved."
+
+
+# How many exercises done before "Same as last time" offers, the most recent first.
+AGAIN_COUNT = 4
+
+
+def done_before(user_id: int) -> list[Entry]:
+    """The person's latest entry of each of their most recent exercises, for one-tap repeats."""
+    latest = db.session.scalars(
+        select(Entry)
+        .where(Entry.user_id == user_id, Entry.kind == "exercise", Entry.deleted_at.is_(None))
+        .order_by(Entry.occurred_at.desc())
+        .limit(50)
+    )
+    seen: set[tuple[int | None, str]] = set()
+    again: list[Entry] = []
+    for entry in latest:
+        key = (entry.exercise_id, "" if entry.exercise_id else (entry.name or "").casefold())
+        if key not in seen:
+            seen.add(key)
+            again.append(entry)
+        if len(again) == AGAIN_COUNT:
+            break
+    return again
+
+
+# How far and how long describe one walk together: carried as a pair, or not at all (a
+# walk logged by its distance alone must not take the last walk's minutes with it).
+WALK_AMOUNTS = ("distance_m", "minutes")
+
+
+def carried_walk(last: Entry | None) -> tuple[int, int] | None:
+    """The last walk's distance and minutes, when both were logged (carried as a pair)."""
+    if last is None or last.distance_m is None or last.minutes is None:
+        return None
+    return last.distance_m, last.minutes
 
 
 def _prefill(form: EntryForm, last: Entry | None) -> None:
     if last is None:
         return
-    for column in CARRY_OVER[form.kind]:
+    columns = CARRY_OVER[form.kind]
+    if form.kind == "mobility" and carried_walk(last) is None:
+        columns = tuple(c for c in columns if c not in WALK_AMOUNTS)
+    for column in columns:
         value = getattr(last, column)
         getattr(form, column).data = (
             ""
@@ -154,7 +209,16 @@ def new_entry(kind: str) -> Response | tuple[str, int] | str:
         _prefill_from_item(form, request.args.get("item", ""))
     form.occurred_at.data = local_now(user.timezone)
     form.entry_id.data = new_id()
-    return render_template(f"patient/log_{kind}.html", form=form, kind=kind, entry=None)
+    again = done_before(user.id) if kind == "exercise" and not request.args.get("item") else []
+    return render_template(
+        f"patient/log_{kind}.html",
+        form=form,
+        kind=kind,
+        entry=None,
+        again=again,
+        dose_fields=DOSE_FIELDS,
+        new_id=new_id,
+    )
 
 
 def _own_item_id(raw: str | None) -> int | None:
@@ -202,7 +266,7 @@ def edit_entry(entry_id: str) -> Response | tuple[str, int] | str:
         log.update_entry(entry, fields, form.occurred_at.data, user.timezone)
         db.session.commit()
         flash("Changes saved.", "success")
-        return redirect(url_for("patient.history", _anchor=f"entry-{entry.id}"))
+        return redirect(back_to(entry))
     if request.method == "POST":
         return _bad_request(template, form=form, kind=kind, entry=entry)
     form.occurred_at.data = to_local(entry.occurred_at, user.timezone)
@@ -224,7 +288,7 @@ def delete_entry(entry_id: str) -> Response:
         log.delete_entry(entry)
         db.session.commit()
     flash("Entry deleted.", "info")
-    return redirect(url_for("patient.history", undo=entry.id))
+    return redirect(back_to(entry, undo=entry.id))
 
 
 @bp.route("/entries/<entry_id>/restore", methods=["POST"])
@@ -233,33 +297,75 @@ def restore_entry(entry_id: str) -> Response:
     """Bring back an entry deleted by mistake."""
     entry = _own_entry_or_404(entry_id)
     if entry.deleted_at is not None:
+        days = current_app.config["TOMBSTONE_DAYS"]
+        if not log.can_restore(entry, utcnow(), days):
+            # Its content is wiped, or soon will be: nothing is left to bring back.
+            flash(f"This entry was deleted more than {days} days ago and cannot come back.", "info")
+            return redirect(url_for("patient.history"))
         log.restore_entry(entry)
         db.session.commit()
     flash("Entry brought back.", "success")
-    return redirect(url_for("patient.history", _anchor=f"entry-{entry.id}"))
+    return redirect(back_to(entry))
 
 
 @bp.route("/history")
 @patient_required
 def history() -> str:
-    """Everything logged, newest first, a month at a time."""
+    """Everything logged, newest first, a week at a time; all kinds or one."""
     user = me()
-    last = _parse_day(request.args.get("until")) or log.today_for(user)
-    first = last - timedelta(days=HISTORY_DAYS - 1)
+    today = log.today_for(user)
+    day = _parse_day(request.args.get("until")) or today
+    first = day - timedelta(days=day.weekday())  # the Monday of that week
+    last = first + timedelta(days=HISTORY_DAYS - 1)
+    kind = request.args.get("kind")
+    kind = kind if kind in ENTRY_KINDS else None
     days: dict[date, list[Entry]] = {}
     for entry in log.entries_between(db.session, user.id, first, last):
-        days.setdefault(entry.local_date, []).append(entry)
+        if kind is None or entry.kind == kind:
+            days.setdefault(entry.local_date, []).append(entry)
     undo = log.get_own_entry(db.session, user, request.args.get("undo", ""))
     return render_template(
         "patient/history.html",
         days=days,
         first=first,
         last=last,
+        kind=kind,
         older=first - timedelta(days=1),
-        newer=last + timedelta(days=HISTORY_DAYS) if last < log.today_for(user) else None,
+        newer=last + timedelta(days=1) if last < today else None,
         undo=undo if undo is not None and undo.deleted_at is not None else None,
         action=ActionForm(),
         kinds=ENTRY_KINDS,
+    )
+
+
+# The periods a person can look back over on My progress.
+PROGRESS_RANGES = {key: charts.RANGES[key] for key in ("4w", "3m")}
+
+
+@bp.route("/progress")
+@patient_required
+def my_progress() -> str:
+    """The person's own charts and this week in plain words (nothing diagnostic)."""
+    user = me()
+    today = log.today_for(user)
+    range_key = request.args.get("range")
+    range_key = range_key if range_key in PROGRESS_RANGES else "4w"
+    period, loaded = dashboard.load_entries(db.session, user.id, range_key, today, extra_days=14)
+    programme = log.active_programme(db.session, user.id, today)
+    return render_template(
+        "patient/progress.html",
+        week=progress.this_week(loaded, today),
+        charts=dashboard.patient_charts(loaded, programme, period, user.timezone),
+        ranges=PROGRESS_RANGES,
+        current=range_key,
+        period=period,
+    )
+
+
+def back_to(entry: Entry, **args: str) -> str:
+    """History where the entry is: its week, scrolled to it."""
+    return url_for(
+        "patient.history", until=entry.local_date.isoformat(), _anchor=f"entry-{entry.id}", **args
     )
 
 

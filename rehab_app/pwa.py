@@ -8,10 +8,13 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from flask import Blueprint, Response, current_app, render_template, url_for
+from flask import Blueprint, Response, current_app, g, render_template, request, url_for
+from flask_login import current_user
 from rjsmin import jsmin
+from werkzeug.wrappers import Response as BaseResponse
 
 from .extensions import assets
+from .sessions import account_key
 
 bp = Blueprint("pwa", __name__)
 
@@ -21,7 +24,10 @@ THEME_COLOUR = "#0b5cad"
 BACKGROUND_COLOUR = "#ffffff"
 # The patient pages the worker keeps for offline use (fetched with the person's session).
 OFFLINE_PAGES = ("/today", "/history", "/log/exercise", "/log/fatigue", "/log/mobility")
-OFFLINE_PAGES += ("/log/bad_day",)
+OFFLINE_PAGES += ("/log/bad_day", "/progress")
+# Every answer to a logged-in patient names whose it is, so that the phone keeps each person's
+# outbox, copy and pages apart and never sends one person's entries with another's session.
+ACCOUNT_HEADER = "Rehab-Account"
 ICONS = (
     ("img/icon-192.png", "192x192", "image/png", "any"),
     ("img/icon-512.png", "512x512", "image/png", "any"),
@@ -147,3 +153,49 @@ def service_worker() -> Response:
 def offline() -> str:
     """What the app shows for a page it has not kept, when there is no connection."""
     return render_template("pwa/offline.html")
+
+
+def current_account_key() -> str | None:
+    """The opaque account key of the logged-in patient, or None (named once per request)."""
+    if "account_key" not in g:
+        if current_user.is_authenticated and current_user.role == "patient":
+            g.account_key = account_key(current_app.config["SECRET_KEY"], current_user.id)
+        else:
+            g.account_key = None
+    key: str | None = g.account_key
+    return key
+
+
+@bp.app_context_processor
+def account_key_for_pages() -> dict[str, str | None]:
+    """Pages say whose they are (<body data-account>): the app opens that person's store."""
+    return {"account_key": current_account_key()}
+
+
+@bp.after_app_request
+def name_the_account(response: Response) -> Response:
+    """Pages and API answers for a patient carry the account key in a header.
+
+    Only the key the page or the API named while it was made: after the view the request's
+    transaction is over, and reading `current_user` here could load or refresh it, starting a
+    new one (on SQLite, a POST's `BEGIN IMMEDIATE` then held the write lock until the end of
+    the request, and the next request's write met "database is locked").
+    """
+    key = g.get("account_key")
+    if key:
+        response.headers[ACCOUNT_HEADER] = key
+    return response
+
+
+def clear_site_data(response: BaseResponse) -> BaseResponse:
+    """Ask the browser to forget this site's data on the phone (log out, account deleted).
+
+    Always the HTTP cache. "storage" (IndexedDB, the kept pages, the service worker) only when
+    the page's app said that no outbox on this phone holds anything: a person's unsynced
+    entries stay until they log in again (docs/sync.md, "One person per phone").
+    """
+    if request.form.get("outbox_empty") == "1":
+        response.headers["Clear-Site-Data"] = '"cache", "storage"'
+    else:
+        response.headers["Clear-Site-Data"] = '"cache"'
+    return response

@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from . import charts, dashboard, exports, fhir
 from . import entries as log
-from .access import me, therapist_required
+from .access import me, own_site_only, therapist_required
 from .extensions import db
 from .models import Entry, ProgrammeItem, User, utcnow
 from .therapist import looked_at
@@ -43,6 +43,7 @@ def _oldest_first(patient: User) -> list[Entry]:
 
 @bp.route("/<int:patient_id>/export.csv")
 @therapist_required
+@own_site_only
 def export_csv(patient_id: int) -> Response:
     """Download all of a linked patient's entries as a spreadsheet (CSV)."""
     patient = looked_at(patient_id, "export_csv")
@@ -53,6 +54,7 @@ def export_csv(patient_id: int) -> Response:
 
 @bp.route("/<int:patient_id>/export.fhir.json")
 @therapist_required
+@own_site_only
 def export_fhir(patient_id: int) -> Response:
     """Download a linked patient's fatigue, exercise and walking-aid entries as a FHIR Bundle."""
     patient = looked_at(patient_id, "export_fhir")
@@ -68,6 +70,7 @@ def export_fhir(patient_id: int) -> Response:
 
 @bp.route("/<int:patient_id>/summary")
 @therapist_required
+@own_site_only
 def summary(patient_id: int) -> str:
     """A printable summary of a linked patient's last three months, for an appointment."""
     patient = looked_at(patient_id, "print_summary")

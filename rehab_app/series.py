@@ -15,6 +15,9 @@ from .trends import ExerciseSample, PatientSeries
 
 # The dose fields that say "how much" of one exercise, in order of preference: one unit per
 # exercise, since an exercise is always recorded in the same fields (its catalogue `records`).
+# A fatigue context or bad-day reason that worsens symptoms for a while (DOMAIN.md): such days
+# are left out of the trends.
+TRYING_CONTEXTS = frozenset({"heat", "infection"})
 AMOUNT_FIELDS = ("reps", "hold_seconds", "minutes", "distance_m", "phonation_seconds")
 
 
@@ -39,6 +42,8 @@ class LoggedEntry(Protocol):
     def near_falls(self) -> int | None: ...
     @property
     def reason(self) -> str | None: ...
+    @property
+    def context(self) -> str | None: ...
     @property
     def exercise_id(self) -> int | None: ...
     @property
@@ -76,6 +81,7 @@ class LogRow(NamedTuple):
     phonation_seconds: int | None
     effort: int | None
     programme_item_id: int | None
+    context: str | None
 
 
 # Select these, in this order, and make each row a LogRow with LogRow._make(row).
@@ -99,10 +105,13 @@ def patient_series(entries: Iterable[LoggedEntry]) -> PatientSeries:
     falls: dict[date, int] = {}
     exercises: list[ExerciseSample] = []
     relapses: set[date] = set()
+    heat_or_infection: set[date] = set()
     for e in entries:
         day = e.local_date
         if e.kind == "fatigue" and e.fatigue is not None:
             fatigue.setdefault(day, []).append(float(e.fatigue))
+            if e.context in TRYING_CONTEXTS:
+                heat_or_infection.add(day)
         elif e.kind == "mobility":
             if e.aid:
                 aids.setdefault(day, []).append(e.aid)
@@ -117,6 +126,8 @@ def patient_series(entries: Iterable[LoggedEntry]) -> PatientSeries:
                 exercises.append(ExerciseSample(day, key, amount, e.effort))
         elif e.kind == "bad_day" and e.reason == "relapse":
             relapses.add(day)
+        elif e.kind == "bad_day" and e.reason in TRYING_CONTEXTS:
+            heat_or_infection.add(day)
     return PatientSeries(
         fatigue=fatigue,
         aids=aids,
@@ -124,4 +135,5 @@ def patient_series(entries: Iterable[LoggedEntry]) -> PatientSeries:
         falls=falls,
         exercises=exercises,
         relapses=sorted(relapses),
+        heat_or_infection_days=frozenset(heat_or_infection),
     )

@@ -7,16 +7,20 @@ neither is. See docs/sync.md for the protocol and its conflict rules.
 
 from __future__ import annotations
 
+import hashlib
+import json
+import logging
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
+from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.orm import Session
 
-from .entries import delete_entry
+from .entries import can_restore, delete_entry, restore_entry
 from .models import (
     ENTRY_CLASSES,
     ChangeCounter,
@@ -24,11 +28,20 @@ from .models import (
     Exercise,
     ProgrammeItem,
     SyncClient,
+    SyncOutcome,
     User,
     utcnow,
 )
 from .timeutil import to_local
-from .validation import CONTROL_CHARS_MESSAGE, has_control_chars, time_window_error
+from .validation import (
+    BROKEN_TEXT_MESSAGE,
+    CONTROL_CHARS_MESSAGE,
+    PAST_MESSAGE,
+    has_control_chars,
+    has_lone_surrogates,
+    normal_uuid,
+    time_window_error,
+)
 from .vocab import (
     AIDS,
     BAD_DAY_REASONS,
@@ -41,7 +54,10 @@ from .vocab import (
     SETTINGS,
 )
 
+logger = logging.getLogger(__name__)
+
 MAX_MUTATIONS = 500
+MAX_CLIENTS = 20  # installed apps kept per person (phones, tablets, browsers)
 MAX_PULL_LIMIT = 500
 DEFAULT_PULL_LIMIT = 100
 MAX_MUTATION_ID = 2**62  # a BIGINT with room to spare
@@ -83,7 +99,8 @@ REQUIRED: dict[str, tuple[str, ...]] = {
 }
 # Fields a client may send back as it pulled them; the server keeps its own values.
 READ_ONLY = ("local_date", "created_at", "updated_at", "deleted_at", "change_seq", "type")
-OPS = ("create", "update", "delete")
+OPS = ("create", "update", "delete", "restore")
+DEFAULT_TOMBSTONE_DAYS = 30  # the TOMBSTONE_DAYS setting: how long a delete can be undone
 
 
 class UnknownClient(LookupError):
@@ -113,10 +130,23 @@ class Rejection(Exception):
 
 
 def register_client(session: Session, user: User) -> SyncClient:
-    """Register a new installed app for the user; it starts at mutation id 0."""
+    """Register a new installed app for the user; it starts at mutation id 0.
+
+    A person keeps at most MAX_CLIENTS; the ones seen longest ago are forgotten. Such an app,
+    if it comes back, is answered `unknown_client` and registers again; its changes keep their
+    change ids, so nothing is applied twice.
+    """
     client = SyncClient(id=str(uuid.uuid4()), user_id=user.id, last_mutation_id=0)
     session.add(client)
     session.flush()
+    keep = select(SyncClient.id).where(SyncClient.user_id == user.id)
+    keep = keep.order_by(SyncClient.last_seen_at.desc(), SyncClient.created_at.desc())
+    kept = set(session.scalars(keep.limit(MAX_CLIENTS)).all()) | {client.id}
+    session.execute(
+        delete(SyncClient)
+        .where(SyncClient.user_id == user.id, SyncClient.id.not_in(kept))
+        .execution_options(synchronize_session=False)
+    )
     return client
 
 
@@ -155,42 +185,166 @@ def _lock_client(session: Session, user: User, client_id: object) -> SyncClient:
 
 
 def apply_mutations(
-    session: Session, user: User, client_id: object, mutations: Sequence[dict[str, Any]]
+    session: Session,
+    user: User,
+    client_id: object,
+    mutations: Sequence[dict[str, Any]],
+    tombstone_days: int = DEFAULT_TOMBSTONE_DAYS,
 ) -> list[dict[str, Any]]:
-    """Apply a batch of one client's mutations exactly once and in mutation id order.
+    """Apply a batch of one client's mutations in mutation id order, each change once.
 
-    Each mutation is answered: "applied"; "duplicate" (its id was applied before: no
-    effect); "gap" (an earlier id is missing: not applied, send again after it);
-    "rejected" (invalid: not applied, but it counts as done so it blocks nothing);
-    "deleted" (the entry was deleted: an update or create does not bring it back).
-    Mutation ids must be integers (the API checks the shape). The caller commits.
+    Each mutation is answered: "applied"; "rejected" (invalid, or the server could not decide
+    it: not applied, but it counts as done so it blocks nothing); "deleted" (the entry was
+    deleted: an update or create does not bring it back); "gap" (an earlier id is missing:
+    not applied, send again after it); "duplicate" only for a mutation id this client used
+    before the server remembered outcomes. A mutation decided before (the same change id for
+    this person, or the same client and mutation id) is answered with the outcome it had, and
+    not applied again. Mutation ids must be integers (the API checks the shape). The caller
+    commits.
     """
     client = _lock_client(session, user, client_id)
+    if any(isinstance(m.get("change_id"), str) for m in mutations):
+        # Changes are once per person, whatever client sends them: two clients of one person
+        # deciding the same change wait for each other (SQLite's write lock does it already).
+        session.execute(select(User.id).where(User.id == user.id).with_for_update())
     results = []
+    in_batch: dict[int, tuple[str, dict[str, Any]]] = {}
     for mutation in sorted(mutations, key=lambda m: m["id"]):
         mutation_id = mutation["id"]
-        if mutation_id <= client.last_mutation_id:
-            results.append({"mutation_id": mutation_id, "status": "duplicate"})
+        fingerprint = _fingerprint(mutation)
+        if mutation_id in in_batch:
+            # The same id twice in one push: the same change gets the same answer.
+            earlier_fingerprint, earlier = in_batch[mutation_id]
+            if fingerprint == earlier_fingerprint:
+                results.append(earlier)
+            else:
+                results.append(ID_REUSED.result(mutation_id))
             continue
-        if mutation_id != client.last_mutation_id + 1:
-            results.append({"mutation_id": mutation_id, "status": "gap"})
-            continue
-        try:
-            result = _apply_one(session, user, mutation)
-        except Rejection as rejection:
-            result = rejection.result(mutation_id)
-        else:
-            result = {"mutation_id": mutation_id, **result}
-        client.last_mutation_id = mutation_id
+        result = _decide(session, user, client, mutation, fingerprint, tombstone_days)
+        if result["status"] != "gap":
+            in_batch[mutation_id] = (fingerprint, result)
         results.append(result)
     session.flush()
     return results
 
 
-def _apply_one(session: Session, user: User, mutation: dict[str, Any]) -> dict[str, Any]:
+ID_REUSED = Rejection(
+    "id_reused", "This change's id was already used for another change. Nothing was done.", "id"
+)
+UNDECIDABLE_MESSAGE = "The server could not take this change. Fix it or discard it."
+
+
+def _decide(
+    session: Session,
+    user: User,
+    client: SyncClient,
+    mutation: dict[str, Any],
+    fingerprint: str,
+    tombstone_days: int,
+) -> dict[str, Any]:
+    """One mutation's answer: remembered, a gap, or decided now (and remembered)."""
+    mutation_id = mutation["id"]
+    raw_change_id = mutation.get("change_id")
+    change_id = None
+    if isinstance(raw_change_id, str) and _is_uuid(raw_change_id):
+        change_id = normal_uuid(raw_change_id)
+    remembered = _remembered(session, user, client, mutation_id, change_id)
+    if remembered is not None:
+        if remembered.fingerprint != fingerprint:
+            result = ID_REUSED.result(mutation_id)
+        else:
+            # The answer it had, marked as given before: nothing was done this time.
+            result = {"mutation_id": mutation_id, **json.loads(remembered.result), "repeated": True}
+        if mutation_id == client.last_mutation_id + 1:
+            client.last_mutation_id = mutation_id
+        return result
+    if mutation_id <= client.last_mutation_id:
+        if change_id is None:
+            # Decided before outcomes were remembered (or sent without a change id).
+            return {"mutation_id": mutation_id, "status": "duplicate"}
+        # A new change in the place of one already decided (an undone delete, a change set
+        # aside): its own id says it was never decided, so it is decided now.
+    elif mutation_id != client.last_mutation_id + 1:
+        return {"mutation_id": mutation_id, "status": "gap"}
+    if raw_change_id is not None and change_id is None:
+        result = Rejection("bad_change_id", "The change id must be a UUID.", "change_id").result(
+            mutation_id
+        )
+    else:
+        result = _decide_now(session, user, mutation, tombstone_days)
+    session.add(
+        SyncOutcome(
+            user_id=user.id,
+            client_id=client.id,
+            mutation_id=mutation_id,
+            change_id=change_id,
+            op=str(mutation.get("op"))[:10],
+            fingerprint=fingerprint,
+            result=json.dumps({k: v for k, v in result.items() if k != "mutation_id"}),
+        )
+    )
+    client.last_mutation_id = max(client.last_mutation_id, mutation_id)
+    return result
+
+
+def _remembered(
+    session: Session, user: User, client: SyncClient, mutation_id: int, change_id: str | None
+) -> SyncOutcome | None:
+    if change_id is not None:
+        return session.scalar(
+            select(SyncOutcome).where(
+                SyncOutcome.user_id == user.id, SyncOutcome.change_id == change_id
+            )
+        )
+    if mutation_id > client.last_mutation_id:
+        return None
+    return session.scalar(
+        select(SyncOutcome)
+        .where(SyncOutcome.client_id == client.id, SyncOutcome.mutation_id == mutation_id)
+        .order_by(SyncOutcome.id.desc())
+        .limit(1)
+    )
+
+
+def _decide_now(
+    session: Session, user: User, mutation: dict[str, Any], tombstone_days: int
+) -> dict[str, Any]:
+    """Apply one mutation, all of it or nothing; whatever it cannot decide is a rejection."""
+    mutation_id = mutation["id"]
+    try:
+        with session.begin_nested():
+            return {
+                "mutation_id": mutation_id,
+                **_apply_one(session, user, mutation, tombstone_days),
+            }
+    except Rejection as rejection:
+        return rejection.result(mutation_id)
+    except (OperationalError, InterfaceError):
+        raise  # the database is busy or away: the whole request again, or a clear 503
+    except Exception as error:  # one change's content must never fail a push
+        # The type only: the message may quote the person's note.
+        logger.warning("A change could not be decided: %s", type(error).__name__)
+        return Rejection("undecidable", UNDECIDABLE_MESSAGE).result(mutation_id)
+
+
+def _fingerprint(mutation: dict[str, Any]) -> str:
+    """The change as sent, hashed: its op, its entry and what it undoes."""
+    wire = {k: mutation.get(k) for k in ("op", "entry", "undoes")}
+    try:
+        text = json.dumps(wire, sort_keys=True, ensure_ascii=True, default=str)
+    except (ValueError, TypeError, RecursionError):
+        text = repr(wire)[:100_000]
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def _apply_one(
+    session: Session, user: User, mutation: dict[str, Any], tombstone_days: int
+) -> dict[str, Any]:
     op = mutation.get("op")
     if op not in OPS:
-        raise Rejection("bad_op", "A change must be a create, an update or a delete.", "op")
+        raise Rejection(
+            "bad_op", "A change must be a create, an update, a delete or a restore.", "op"
+        )
     data = mutation.get("entry")
     if not isinstance(data, dict):
         raise Rejection("bad_entry", "The change carries no entry.", "entry")
@@ -222,6 +376,8 @@ def _apply_one(session: Session, user: User, mutation: dict[str, Any]) -> dict[s
 
     if existing is None:
         raise Rejection("not_found", "This entry is not on the server.", "id")
+    if op == "restore":
+        return _restore(session, user, existing, mutation.get("undoes"), tombstone_days)
     if existing.deleted_at is not None:
         # No resurrection: an edit made offline does not bring back a deleted entry.
         return {"status": "deleted", "entry_id": entry_id}
@@ -232,6 +388,35 @@ def _apply_one(session: Session, user: User, mutation: dict[str, Any]) -> dict[s
     _set_fields(existing, fields, user)
     existing.updated_at = utcnow()
     return {"status": "applied", "entry_id": entry_id}
+
+
+def _restore(
+    session: Session, user: User, entry: Entry, undoes: object, tombstone_days: int
+) -> dict[str, Any]:
+    """Undo the delete this person sent as change `undoes`, if that delete was applied.
+
+    An entry deleted by another change (on another phone, or a delete refused here) stays
+    deleted; one that is not deleted needs nothing.
+    """
+    if entry.deleted_at is None:
+        return {"status": "applied", "entry_id": entry.id}
+    undone_id = normal_uuid(undoes) if isinstance(undoes, str) else None
+    undone = None
+    if undone_id is not None:
+        undone = session.scalar(
+            select(SyncOutcome).where(
+                SyncOutcome.user_id == user.id, SyncOutcome.change_id == undone_id
+            )
+        )
+    if (
+        undone is not None
+        and undone.op == "delete"
+        and json.loads(undone.result) == {"status": "applied", "entry_id": entry.id}
+        and can_restore(entry, utcnow(), tombstone_days)
+    ):
+        restore_entry(entry)
+        return {"status": "applied", "entry_id": entry.id}
+    return {"status": "deleted", "entry_id": entry.id}
 
 
 def _set_fields(entry: Entry, fields: dict[str, Any], user: User) -> None:
@@ -336,6 +521,8 @@ def _clean_value(name: str, value: Any) -> Any:
             raise Rejection("invalid", "Say true or false.", name)
         return value
     if name in NUMBER_LIMITS or name in ("exercise_id", "programme_item_id"):
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)  # JSON has one number type: 7.0 is 7, as for mutation ids
         high = NUMBER_LIMITS.get(name, 2**31 - 1)
         low = 0 if name in NUMBER_LIMITS else 1
         if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
@@ -345,6 +532,8 @@ def _clean_value(name: str, value: Any) -> Any:
         raise Rejection("invalid", "Enter text.", name)
     if has_control_chars(value):
         raise Rejection("invalid", CONTROL_CHARS_MESSAGE, name)
+    if has_lone_surrogates(value):
+        raise Rejection("invalid", BROKEN_TEXT_MESSAGE, name)
     value = value.strip()
     if name in CHOICES:
         if value not in CHOICES[name]:
@@ -371,7 +560,10 @@ def _parse_time(value: Any) -> datetime:
         raise Rejection("invalid", "Enter a date and time.", "occurred_at") from None
     if parsed.tzinfo is None:
         raise Rejection("invalid", "Give the time in UTC, ending in Z.", "occurred_at")
-    return parsed.astimezone(UTC).replace(tzinfo=None)
+    try:
+        return parsed.astimezone(UTC).replace(tzinfo=None)
+    except OverflowError:  # 0001-01-01T00:00:00+14:00 is before the year 1 in UTC
+        raise Rejection("invalid", PAST_MESSAGE, "occurred_at") from None
 
 
 def _is_uuid(value: str) -> bool:

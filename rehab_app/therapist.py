@@ -5,15 +5,15 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 from werkzeug.wrappers import Response
 
-from . import audit, charts, dashboard, links
+from . import audit, charts, dashboard, links, reminders
 from . import caseload as cl
 from . import entries as log
-from .access import me, therapist_required
+from .access import me, own_site_only, therapist_required
 from .extensions import db
 from .forms import ActionForm, ProgrammeEditForm, ProgrammeItemForm
 from .models import DOSE_COLUMNS, ProgrammeItem, User, utcnow
@@ -44,14 +44,27 @@ def looked_at(patient_id: int, what: str) -> User:
     return patient
 
 
-@bp.route("")
+SEARCH_KEY = "caseload_q"
+
+
+@bp.route("", methods=["GET", "POST"])
 @therapist_required
-def caseload() -> str:
-    """Every linked patient in one table: adherence, fatigue, walking, falls, worth reviewing."""
+@own_site_only
+def caseload() -> str | Response:
+    """Every linked patient in one table: adherence, fatigue, walking, falls, worth reviewing.
+
+    A search is a name or an email: it is posted (never in the address, where access logs,
+    proxies and the browser's history would keep it), kept in the signed session cookie, and
+    the page is shown again at an address that holds only the sort order. An old address with
+    ?q= is moved the same way.
+    """
     therapist = me()
-    args = request.args
-    query = cl.clean_query(args.get("q"))
+    args = request.form if request.method == "POST" else request.args
     sort, direction = cl.parse_sort(args.get("sort"), args.get("dir"), args.get("order"))
+    if request.method == "POST" or "q" in args:
+        session[SEARCH_KEY] = "" if args.get("everyone") else cl.clean_query(args.get("q"))
+        return redirect(url_for("therapist.caseload", sort=sort, dir=direction))
+    query = cl.clean_query(session.get(SEARCH_KEY))
     patients = cl.linked_patients(db.session, therapist.id, query)
     rows = cl.sort_rows(cl.load_caseload(db.session, patients), sort, direction)
     audit.record_caseload_views(db.session, therapist, patients)
@@ -114,6 +127,7 @@ def _patient_page(patient: User, form: ProgrammeItemForm, status: int = 200) -> 
             today=today,
             kinds=ENTRY_KINDS,
             days=RECENT_DAYS,
+            reminders_on=reminders.reminders_on(db.session, patient.id),
         ),
         status,
     )
@@ -121,6 +135,7 @@ def _patient_page(patient: User, form: ProgrammeItemForm, status: int = 200) -> 
 
 @bp.route("/patients/<int:patient_id>")
 @therapist_required
+@own_site_only
 def patient(patient_id: int) -> tuple[str, int]:
     """A linked patient's programme and recent entries."""
     person = linked_patient_or_404(patient_id)

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import math
 from bisect import bisect_left, bisect_right
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from itertools import pairwise
@@ -26,6 +26,12 @@ from .vocab import AID_LEVEL
 DAYS_PER_YEAR = 365.25
 # The day of a relapse and the 30 days after it are left out: changes then may recover.
 RELAPSE_EXCLUSION_DAYS = 30
+# A jump in fatigue that looks like a relapse nobody logged (unlogged_relapses): the mean of a
+# week at least SPIKE_POINTS above that of the SPIKE_BEFORE_DAYS before it, and beyond
+# SPIKE_SPREAD robust standard deviations of the person's own week-to-weeks jumps.
+SPIKE_POINTS = 1.5
+SPIKE_SPREAD = 4.0
+SPIKE_BEFORE_DAYS = 56
 # The level before a window is read from up to a year of data before it.
 BASELINE_DAYS = 365
 # The baseline is the reference level only with at least this many weeks of data in it;
@@ -37,6 +43,10 @@ MIN_WEEKS_PER_PART = 2
 MIN_RESIDUAL_DF = 20
 # The day-to-day correlation is estimated from the data, and capped.
 MAX_LAG1_CORRELATION = 0.9
+# The noise model (AR(1) plus white noise) is fitted to the residuals' autocovariances at
+# lags of 1 to this many days; its AR coefficient is kept at or under MAX_PHI.
+NOISE_MAX_LAG = 14
+MAX_PHI = 0.97
 # The level of a period leaves out its lowest and highest tenth of days (rates excepted).
 TRIM = 0.1
 # For counts such as falls, the rise from the reference period to the last half of the window
@@ -47,6 +57,8 @@ MAX_COUNT_P = 0.01
 MIN_SESSIONS_PER_EXERCISE = 8
 # "Similar effort": within this many points of the person's usual effort for that exercise.
 EFFORT_TOLERANCE = 1
+# "The usual dose": within this share of the usual amount of that exercise.
+USUAL_DOSE = 0.15
 
 
 class Window(NamedTuple):
@@ -93,6 +105,10 @@ class PatientSeries:
     falls: Mapping[date, int] = field(default_factory=dict)  # falls + near-falls, logged days
     exercises: Sequence[ExerciseSample] = ()
     relapses: Sequence[date] = ()
+    # Days tagged "heat" or "infection": symptoms worse for a while, not a slow change.
+    heat_or_infection_days: Collection[date] = frozenset()
+    # Self-timed 7.6 m walk: seconds (mean of the two timings) by day, when the person does it.
+    walk_seconds: Mapping[date, float] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -154,8 +170,38 @@ MEASURES: dict[str, Measure] = {
         Measure(
             "capacity", "Capacity at similar effort", "% of usual", "% of usual a year", -1, 10
         ),
+        Measure("effort", "Effort at the usual dose", "points", "points a year", +1, 0.5),
+        Measure("walk_time", "Timed 7.6 m walk", "s", "s a year", +1, 0.1, relative=True),
     )
 }
+
+
+@dataclass(frozen=True)
+class NoiseModel:
+    """Day-to-day noise as AR(1) plus white noise (ARMA(1,1)), as fitted to a fit's residuals.
+
+    Covariance of two days k > 0 apart: ar_variance x phi^k; of a day with itself: variance.
+    Daily medians of ratings rounded to whole points are exactly this: a slowly wandering
+    level (AR(1)) read through rounding and day-to-day scatter (white). A lag-1 correlation
+    alone (pure AR(1)) mistakes the scatter for a fast decay and makes the slope look surer
+    than it is.
+    """
+
+    variance: float
+    ar_variance: float
+    phi: float
+
+    @property
+    def lag1(self) -> float:
+        """The lag-1 correlation the model implies."""
+        return self.ar_variance * self.phi / self.variance if self.variance > 0 else 0.0
+
+    def slope_variance(self, days: Sequence[int], weights: Sequence[float]) -> float:
+        """Variance of sum(w_i x value_i) under this noise, gaps and all."""
+        white = self.variance - self.ar_variance
+        return self.ar_variance * ar1_sum(days, weights, self.phi) + white * sum(
+            w * w for w in weights
+        )
 
 
 @dataclass(frozen=True)
@@ -169,6 +215,7 @@ class TrendFit:
     # Each day's value less its stretch's level and its weekday effect: one common scale
     # across relapses, about zero before the hinge and about slope x days after it.
     adjusted: tuple[float, ...]
+    noise: NoiseModel | None = None
 
 
 @dataclass(frozen=True)
@@ -200,9 +247,13 @@ class WindowAssessment:
 
     @property
     def flagged(self) -> bool:
-        """Significant the worse way and sustained: worth reviewing."""
+        """Worth reviewing when this is the only measure looked at (see review())."""
+        return self.passes(self.window.max_p)
+
+    def passes(self, max_p: float) -> bool:
+        """Significant the worse way at `max_p`, sustained and (counts) beyond chance."""
         chance_count = self.count_p_value is not None and self.count_p_value >= MAX_COUNT_P
-        return self.p_value < self.window.max_p and self.sustained and not chance_count
+        return self.p_value < max_p and self.sustained and not chance_count
 
 
 def excluded_days(relapses: Iterable[date], days: int = RELAPSE_EXCLUSION_DAYS) -> set[date]:
@@ -230,21 +281,31 @@ def daily_values(series: PatientSeries, measure: str, today: date) -> dict[date,
         return {d: float(v) for d, v in series.falls.items() if d <= today}
     if measure == "capacity":
         return capacity_at_similar_effort(series.exercises, today)
+    if measure == "effort":
+        return effort_at_usual_dose(series.exercises, today)
+    if measure == "walk_time":
+        return {d: float(v) for d, v in series.walk_seconds.items() if d <= today and v > 0}
     raise KeyError(measure)
+
+
+def repeated_exercises(
+    sessions: Sequence[ExerciseSample], today: date
+) -> list[list[ExerciseSample]]:
+    """Sessions up to today with an amount, by exercise, for each exercise done repeatedly
+    enough (MIN_SESSIONS_PER_EXERCISE) to have a "usual"."""
+    by_exercise: dict[str, list[ExerciseSample]] = {}
+    for s in sessions:
+        if s.day <= today and s.amount > 0:
+            by_exercise.setdefault(s.exercise, []).append(s)
+    return [v for v in by_exercise.values() if len(v) >= MIN_SESSIONS_PER_EXERCISE]
 
 
 def capacity_at_similar_effort(
     sessions: Sequence[ExerciseSample], today: date
 ) -> dict[date, float]:
     """Per day, the median amount done as % of usual, over sessions at the usual effort ±1."""
-    by_exercise: dict[str, list[ExerciseSample]] = {}
-    for s in sessions:
-        if s.day <= today and s.amount > 0:
-            by_exercise.setdefault(s.exercise, []).append(s)
     per_day: dict[date, list[float]] = {}
-    for samples in by_exercise.values():
-        if len(samples) < MIN_SESSIONS_PER_EXERCISE:
-            continue  # not done repeatedly enough to have a "usual"
+    for samples in repeated_exercises(sessions, today):
         usual_effort = median(s.effort for s in samples)
         similar = [s for s in samples if abs(s.effort - usual_effort) <= EFFORT_TOLERANCE]
         if len(similar) < MIN_SESSIONS_PER_EXERCISE:
@@ -253,6 +314,24 @@ def capacity_at_similar_effort(
         for s in similar:
             per_day.setdefault(s.day, []).append(100 * s.amount / usual_amount)
     return {d: median(v) for d, v in per_day.items()}
+
+
+def effort_at_usual_dose(sessions: Sequence[ExerciseSample], today: date) -> dict[date, float]:
+    """Per day, the mean effort above usual, over sessions within USUAL_DOSE of the usual amount.
+
+    The mirror of capacity at similar effort: a decline often shows first as the same dose
+    feeling harder, and those sessions are the ones capacity leaves out.
+    """
+    per_day: dict[date, list[float]] = {}
+    for samples in repeated_exercises(sessions, today):
+        usual_amount = median(s.amount for s in samples)
+        at_dose = [s for s in samples if abs(s.amount / usual_amount - 1) <= USUAL_DOSE]
+        if len(at_dose) < MIN_SESSIONS_PER_EXERCISE:
+            continue
+        usual_effort = median(s.effort for s in at_dose)
+        for s in at_dose:
+            per_day.setdefault(s.day, []).append(s.effort - usual_effort)
+    return {d: _mean(v) for d, v in per_day.items()}
 
 
 def fit_trend(
@@ -327,18 +406,18 @@ def fit_trend(
     slope, slope_weight = coef[slope_col], slope_row[slope_col]
     adjusted = [y - offset[c] for c, y in zip(cells, values, strict=True)]
     residuals = [a - slope * x for a, x in zip(adjusted, xs, strict=True)]
-    variance = sum(r * r for r in residuals) / (n - size)
-    if variance <= 1e-12:
+    if sum(r * r for r in residuals) / (n - size) <= 1e-12:
         return None  # no day-to-day variation: nothing to weigh a slope against
-    rho = lag1_correlation(days, residuals)
+    noise = noise_model(days, residuals, n - size)
     weights = [weight[c] + slope_weight * x for c, x in zip(cells, xs, strict=True)]
-    se = math.sqrt(variance * ar1_sum(days, weights, rho))
+    se = math.sqrt(noise.slope_variance(days, weights))
     return TrendFit(
         slope_per_day=slope,
         se_per_day=se,
         z=slope / se,
-        lag1_correlation=rho,
+        lag1_correlation=noise.lag1,
         adjusted=tuple(adjusted),
+        noise=noise,
     )
 
 
@@ -375,6 +454,53 @@ def lag1_correlation(days: Sequence[int], residuals: Sequence[float]) -> float:
         return 0.0
     # A negative estimate counts as none: it could only narrow the variance.
     return min(max(num / math.sqrt(left * right), 0.0), MAX_LAG1_CORRELATION)
+
+
+def autocovariances(
+    days: Sequence[int], residuals: Sequence[float], max_lag: int
+) -> list[tuple[float, int]]:
+    """Mean product of residuals k calendar days apart, and how many pairs, for k = 0..max_lag."""
+    first = days[0]
+    by_day: list[float | None] = [None] * (days[-1] - first + 1)
+    for d, r in zip(days, residuals, strict=True):
+        by_day[d - first] = r
+    out = []
+    for k in range(max_lag + 1):
+        pairs = zip(by_day[: max(0, len(by_day) - k)], by_day[k:], strict=True)
+        products = [a * b for a, b in pairs if a is not None and b is not None]
+        out.append((sum(products) / len(products) if products else 0.0, len(products)))
+    return out
+
+
+def noise_model(days: Sequence[int], residuals: Sequence[float], df: int) -> NoiseModel:
+    """AR(1) plus white noise fitted to residuals' autocovariances at lags 1..NOISE_MAX_LAG.
+
+    phi is chosen on a grid of 0.01 (coarse, then fine around the best) and the AR part's
+    variance by least squares for each, weighting each lag by its number of pairs. Residuals of
+    a fit sit a little closer to zero than the noise itself, so every autocovariance is scaled
+    by n / df, as the variance is.
+    """
+    inflate = len(residuals) / df
+    acov = autocovariances(days, residuals, NOISE_MAX_LAG)
+    variance = acov[0][0] * inflate
+    lags = [(k, c * inflate, float(pairs)) for k, (c, pairs) in enumerate(acov) if k and pairs]
+
+    def fitted(step: int) -> tuple[float, NoiseModel]:
+        phi = step / 100
+        num = den = 0.0
+        for k, c, pairs in lags:
+            power = phi**k
+            num += pairs * c * power
+            den += pairs * power * power
+        ar = min(num / den, variance) if den > 0 and num > 0 else 0.0
+        loss = sum(pairs * (c - ar * phi**k) ** 2 for k, c, pairs in lags)
+        return loss, NoiseModel(variance, ar, phi if ar else 0.0)
+
+    top = round(MAX_PHI * 100)
+    loss, best = min((fitted(step) for step in range(0, top + 1, 5)), key=lambda f: f[0])
+    centre = round(best.phi * 100)
+    fine = range(max(0, centre - 4), min(top, centre + 4) + 1)
+    return min([(loss, best), *(fitted(step) for step in fine)], key=lambda f: f[0])[1]
 
 
 def ar1_sum(days: Sequence[int], weights: Sequence[float], rho: float) -> float:
@@ -506,24 +632,101 @@ def review(
     today: date,
     measures: Iterable[str] | None = None,
 ) -> list[Signal]:
-    """Slow-change signals worth reviewing on `today`, at most one per measure."""
-    relapses = sorted(r for r in series.relapses if r <= today)
+    """Slow-change signals worth reviewing on `today`, at most one per measure.
+
+    One decision per person and review: each window's p-value limit (WINDOWS) is the budget for
+    all the measures with enough data together, shared out by Holm's step-down rule.
+    """
+    logged = sorted(r for r in series.relapses if r <= today)
+    set_aside = set(series.heat_or_infection_days)
+    fatigue = {
+        d: v for d, v in daily_values(series, "fatigue", today).items() if d not in set_aside
+    }
+    relapses = sorted(logged + unlogged_relapses(fatigue, logged))
     relapse_days = [r.toordinal() for r in relapses]
-    left_out = excluded_days(relapses)
+    left_out = excluded_days(relapses) | set_aside
     end = today.toordinal()
-    signals: list[Signal] = []
+    by_window: dict[int, list[tuple[Measure, WindowAssessment]]] = {m: [] for m in WINDOWS}
     for key in measures if measures is not None else MEASURES:
         measure = MEASURES[key]
         daily = daily_values(series, key, today)
         points = sorted((d.toordinal(), v) for d, v in daily.items() if d not in left_out)
         if not points:
             continue
-        assessed = (_assess(points, relapse_days, measure, end, m) for m in WINDOWS)
-        flagged = [a for a in assessed if a is not None and a.flagged]
-        if flagged:
-            # Where both windows show it, the clearer one gives the numbers.
-            signals.append(_signal(measure, min(flagged, key=lambda a: a.p_value)))
-    return signals
+        for months in WINDOWS:
+            assessed = _assess(points, relapse_days, measure, end, months)
+            if assessed is not None:
+                by_window[months].append((measure, assessed))
+    best: dict[str, tuple[Measure, WindowAssessment]] = {}
+    for months, candidates in by_window.items():
+        for measure, a in holm(candidates, WINDOWS[months].max_p):
+            if a.passes(1.0) and (
+                measure.key not in best or a.p_value < best[measure.key][1].p_value
+            ):
+                # Where both windows show it, the clearer one gives the numbers.
+                best[measure.key] = (measure, a)
+    return [_signal(measure, a) for measure, a in best.values()]
+
+
+def unlogged_relapses(fatigue: Mapping[date, float], logged: Sequence[date]) -> list[date]:
+    """Days that look like a relapse nobody logged: fatigue jumps well above its recent level.
+
+    A jump is the mean of a day and the 6 after it (at least 3 logged) less the mean of the 8
+    weeks before (at least 20 logged). It counts when it is at least SPIKE_POINTS and beyond
+    SPIKE_SPREAD robust standard deviations of the person's own jumps, and no relapse is logged
+    within RELAPSE_EXCLUSION_DAYS of it (a relapse logged late is still the same relapse).
+    Such days are then treated as relapses: a stretch of their own and the 30 days left out.
+    """
+    if len(fatigue) < 60:
+        return []
+    first = min(fatigue).toordinal()
+    span = max(fatigue).toordinal() - first + 1
+    total = [0.0] * (span + 1)
+    count = [0] * (span + 1)
+    for d, v in fatigue.items():
+        total[d.toordinal() - first + 1] += v
+        count[d.toordinal() - first + 1] += 1
+    for k in range(span):
+        total[k + 1] += total[k]
+        count[k + 1] += count[k]
+
+    def mean(lo: int, hi: int, least: int) -> float | None:
+        lo, hi = max(lo, 0), min(hi, span)
+        n = count[hi] - count[lo] if hi > lo else 0
+        return (total[hi] - total[lo]) / n if n >= least else None
+
+    jumps: list[tuple[int, float]] = []
+    for k in range(SPIKE_BEFORE_DAYS, span):
+        after, before = mean(k, k + 7, 3), mean(k - SPIKE_BEFORE_DAYS, k, 20)
+        if after is not None and before is not None:
+            jumps.append((k, after - before))
+    if len(jumps) < 30:
+        return []
+    centre = median(j for _, j in jumps)
+    spread = 1.4826 * median(abs(j - centre) for _, j in jumps)
+    limit = max(SPIKE_POINTS, centre + SPIKE_SPREAD * spread)
+    logged_days = [r.toordinal() - first for r in logged]
+    found: list[int] = []
+    for k, j in jumps:
+        if j < limit or (found and k - found[-1] < 60):
+            continue
+        if any(abs(k - r) <= RELAPSE_EXCLUSION_DAYS for r in logged_days):
+            continue
+        found.append(k)
+    return [date.fromordinal(first + k) for k in found]
+
+
+def holm(
+    found: Sequence[tuple[Measure, WindowAssessment]], alpha: float
+) -> list[tuple[Measure, WindowAssessment]]:
+    """The assessments whose p-values pass Holm's step-down rule at family-wise level alpha."""
+    ordered = sorted(found, key=lambda f: f[1].p_value)
+    passed = []
+    for k, (measure, a) in enumerate(ordered):
+        if a.p_value >= alpha / (len(ordered) - k):
+            break
+        passed.append((measure, a))
+    return passed
 
 
 def _signal(measure: Measure, found: WindowAssessment) -> Signal:

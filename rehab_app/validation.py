@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 import uuid
 from datetime import datetime, timedelta
 
@@ -10,9 +11,13 @@ CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 MAX_PAST = timedelta(days=5 * 366)
 MAX_FUTURE = timedelta(hours=1)
 
+# A lone half of a UTF-16 pair ("\ud800" in JSON): no database can store it as UTF-8.
+LONE_SURROGATES = re.compile(r"[\ud800-\udfff]")
+
 CONTROL_CHARS_MESSAGE = "Please remove the invisible control characters."
 FUTURE_MESSAGE = "That is in the future. Enter when it happened."
 PAST_MESSAGE = "Enter a date within the last five years."
+BROKEN_TEXT_MESSAGE = "This text has a broken character that cannot be stored. Type it again."
 
 
 def normal_uuid(text: object) -> str | None:
@@ -26,6 +31,50 @@ def normal_uuid(text: object) -> str | None:
 def has_control_chars(value: object) -> bool:
     """True for text holding invisible control characters (PostgreSQL cannot store NUL)."""
     return isinstance(value, str) and CONTROL_CHARS.search(value) is not None
+
+
+def has_lone_surrogates(value: object) -> bool:
+    """True for text holding half of a UTF-16 pair, which cannot be stored (JSON allows it)."""
+    return isinstance(value, str) and LONE_SURROGATES.search(value) is not None
+
+
+# Characters that change how a name looks without being seen: bidi controls turn "Dr Ann"
+# around or hide part of it, zero-width ones make two names that look the same differ.
+BIDI_CONTROLS = frozenset(
+    [*map(chr, range(0x202A, 0x202F)), *map(chr, range(0x2066, 0x206A)), "\u200e", "\u200f"]
+) | {"\u061c"}
+ZERO_WIDTH = frozenset(["\u200b", "\u200c", "\u200d", "\u2060", "\ufeff"])
+# Letters that draw nothing (Hangul fillers, the braille blank): a name of them looks empty.
+BLANK_LETTERS = frozenset(["\u115f", "\u1160", "\u3164", "\uffa0", "\u2800"])
+# Unicode categories never wanted in a name: control, format, unassigned, private use,
+# surrogates, line and paragraph separators.
+REFUSED_CATEGORIES = frozenset(["Cc", "Cf", "Cn", "Co", "Cs", "Zl", "Zp"])
+
+NAME_INVISIBLE_MESSAGE = (
+    "Your name has hidden or control characters in it (such as direction or zero-width marks). "
+    "Please type it again using letters, spaces and punctuation only."
+)
+NAME_EMPTY_MESSAGE = "Enter a name people can read: at least one letter or number."
+
+
+def name_error(name: str) -> str | None:
+    """Why a display name is refused (hidden or control characters, nothing visible), or None.
+
+    A therapist's name is what a patient reads before sharing their health data: it must
+    look like what it is, so nothing in it may hide, reverse or impersonate.
+    """
+    for char in name:
+        if (
+            char in BIDI_CONTROLS
+            or char in ZERO_WIDTH
+            or unicodedata.category(char) in REFUSED_CATEGORIES
+        ):
+            return NAME_INVISIBLE_MESSAGE
+    if not any(
+        unicodedata.category(char)[0] in "LNPS" and char not in BLANK_LETTERS for char in name
+    ):
+        return NAME_EMPTY_MESSAGE
+    return None
 
 
 def time_window_error(when: datetime, now: datetime) -> str | None:

@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import os
 import re
+import socket
+import time
 from collections.abc import Iterator
+from email import message_from_bytes
+from email.message import Message
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +21,7 @@ from config import TestConfig
 from rehab_app import create_app
 from rehab_app.catalogue import seed_rows
 from rehab_app.extensions import db
-from rehab_app.models import CareLink, ChangeCounter, Exercise, User
+from rehab_app.models import CareLink, ChangeCounter, Exercise, User, utcnow
 
 PASSWORD = "correct horse battery"
 _HASH: dict[str, str] = {}
@@ -119,6 +123,75 @@ def app(db_url: str) -> Iterator[Flask]:
         db.engine.dispose()
 
 
+class Mailbox:
+    """What a real SMTP server on loopback (aiosmtpd) received, in order."""
+
+    def __init__(self) -> None:
+        self.messages: list[Message] = []
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        """aiosmtpd's hook: keep each message as it arrived."""
+        self.messages.append(message_from_bytes(envelope.content))
+        return "250 Message accepted for delivery"
+
+    def to(self, address: str) -> list[Message]:
+        """The messages sent to one address."""
+        return [m for m in self.messages if m["To"] == address]
+
+    def wait_for(self, address: str, count: int = 1, timeout: float = 5.0) -> list[Message]:
+        """Wait until `count` messages reached the address (mail leaves on a thread)."""
+        deadline = time.monotonic() + timeout
+        while len(self.to(address)) < count and time.monotonic() < deadline:
+            time.sleep(0.02)
+        found = self.to(address)
+        assert len(found) >= count, f"{len(found)} of {count} emails reached {address}"
+        return found
+
+    @staticmethod
+    def body(message: Message) -> str:
+        """A plain-text message's body."""
+        payload = message.get_payload(decode=True)
+        assert isinstance(payload, bytes)
+        return payload.decode(message.get_content_charset() or "utf-8")
+
+    def link(self, message: Message) -> str:
+        """The one link in a message."""
+        links = re.findall(r"https?://\S+", self.body(message))
+        assert links, self.body(message)
+        return links[0]
+
+
+def free_port() -> int:
+    """A TCP port nothing listens on now."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="session")
+def smtp_server() -> Iterator[tuple[Mailbox, int]]:
+    """A real SMTP server on a free loopback port for the whole run, and what it received."""
+    from aiosmtpd.controller import Controller
+
+    mailbox = Mailbox()
+    controller = Controller(mailbox, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    try:
+        yield mailbox, controller.port
+    finally:
+        controller.stop()
+
+
+@pytest.fixture
+def mailbox(app: Flask, smtp_server: tuple[Mailbox, int]) -> Iterator[Mailbox]:
+    """The app sends its mail to the loopback SMTP server; the messages of this test only."""
+    box, port = smtp_server
+    box.messages.clear()
+    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=port, MAIL_USE_TLS=False)
+    yield box
+    box.messages.clear()
+
+
 @pytest.fixture
 def client(app: Flask) -> CsrfClient:
     """A browser-like client."""
@@ -145,6 +218,8 @@ def make_user(
         role=role,
         timezone=timezone,
         password_hash=password_hash(),
+        email_confirmed_at=utcnow(),
+        approved_at=utcnow() if role == "therapist" else None,
     )
     db.session.add(user)
     db.session.commit()

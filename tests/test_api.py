@@ -67,8 +67,11 @@ def test_another_persons_client_is_not_found(client: CsrfClient, people: People)
     login(client, people.patient)
     body = {"client_id": theirs, "mutations": [fatigue(1, str(uuid.uuid4()))]}
     assert_json_error(post(client, "/api/v1/sync/push", body), 404, "unknown_client")
-    assert_json_error(client.get(f"/api/v1/sync/pull?client_id={theirs}"), 404)
-    assert_json_error(client.get("/api/v1/sync/pull?client_id=nonsense"), 404)
+    # The same answer for theirs and for nonsense; a pull's answers the session's own token.
+    answers = [client.get(f"/api/v1/sync/pull?client_id={c}") for c in (theirs, "nonsense")]
+    assert [a.status_code for a in answers] == [404, 404]
+    assert [set(a.get_json()) for a in answers] == [{"error", "message", "csrf_token"}] * 2
+    assert answers[0].get_json()["message"] == answers[1].get_json()["message"]
 
 
 def test_more_than_500_mutations_is_413(patient_client: CsrfClient) -> None:
@@ -135,7 +138,8 @@ def test_push_then_pull_on_another_device(app: Any, people: People) -> None:
         (2, "applied", False),
     ]
     assert pushed["last_mutation_id"] == 2
-    assert post(phone, "/api/v1/sync/push", body).get_json()["results"][0]["status"] == "duplicate"
+    again = post(phone, "/api/v1/sync/push", body).get_json()["results"]  # the answer was lost
+    assert [(r["status"], r["repeated"]) for r in again] == [("applied", True)] * 2
 
     page = tablet.get(f"/api/v1/sync/pull?client_id={tablet_id}&cursor=0&limit=50").get_json()
     [change] = page["changes"]
@@ -164,3 +168,48 @@ def test_a_web_edit_shows_up_in_pull(patient_client: CsrfClient) -> None:
         f"/api/v1/sync/pull?client_id={client_id}&cursor={page['cursor']}"
     ).get_json()
     assert set(page["changes"][0]) == {"type", "id", "kind", "deleted_at", "change_seq"}
+
+
+def test_a_body_nested_1000_deep_is_400_and_blocks_nothing(patient_client: CsrfClient) -> None:
+    client_id = register(patient_client)
+    for body in ("[" * 1000 + "]" * 1000, '{"client_id": "x", "mutations": ' + "[" * 1000):
+        response = patient_client.post(
+            "/api/v1/sync/push",
+            data=body,
+            content_type="application/json",
+            headers={"X-CSRFToken": patient_client.csrf_token()},
+        )
+        assert_json_error(response, 400, "bad_json")
+    # The next push of the same client goes through.
+    body = {"client_id": client_id, "mutations": [fatigue(1, str(uuid.uuid4()))]}
+    assert post(patient_client, "/api/v1/sync/push", body).get_json()["last_mutation_id"] == 1
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "words"),
+    [
+        ("occurred_at", "0001-01-01T00:00:00+14:00", "Enter a date"),
+        ("occurred_at", "9999-12-31T23:59:59-14:00", "Enter a date"),
+        ("note", "tired \ud800 today", "cannot be stored"),
+    ],
+)
+def test_a_crafted_value_is_rejected_and_blocks_nothing(
+    patient_client: CsrfClient, field: str, value: str, words: str
+) -> None:
+    client_id = register(patient_client)
+    crafted, after = fatigue(1, str(uuid.uuid4())), fatigue(2, str(uuid.uuid4()), 3)
+    crafted["entry"][field] = value
+    body = json.dumps({"client_id": client_id, "mutations": [crafted, after]})
+    response = patient_client.post(
+        "/api/v1/sync/push",
+        data=body,  # json.dumps writes the lone surrogate as the escape \ud800
+        content_type="application/json",
+        headers={"X-CSRFToken": patient_client.csrf_token()},
+    )
+    assert response.status_code == 200, response.get_data(as_text=True)[:300]
+    first, second = response.get_json()["results"]
+    assert (first["status"], first["field"]) == ("rejected", field)
+    assert words in first["message"]
+    assert second["status"] == "applied"
+    page = patient_client.get(f"/api/v1/sync/pull?client_id={client_id}").get_json()
+    assert [c["fatigue"] for c in page["changes"]] == [3]

@@ -29,14 +29,16 @@ from config import TestConfig
 from rehab_app import create_app, sync
 from rehab_app.extensions import db
 from rehab_app.models import ProgrammeItem
+from rehab_app.openapi import openapi_document
 from rehab_app.sync import MAX_MUTATION_ID
 from tests.conftest import CsrfClient, People, login
 from tests.test_api import fatigue, post, register
 
 # A request that breaks the document is refused with one of these, never accepted: 413 is
-# the documented answer to more than 500 mutations (the schema's maxItems).
+# the documented answer to more than 500 mutations (the schema's maxItems), 409 to a
+# Rehab-Account header that is not the session's (checked before the body).
 CONFIG = schemathesis.Config.from_dict(
-    {"checks": {"negative_data_rejection": {"expected-statuses": [400, 401, 403, 404, 413]}}}
+    {"checks": {"negative_data_rejection": {"expected-statuses": [400, 401, 403, 404, 409, 413]}}}
 )
 # The document as the app serves it. Serving it needs no database, so an app of its own
 # serves it at import time; every request then goes to the test's own app (`app=`).
@@ -298,7 +300,13 @@ def test_every_push_result_matches_the_schema(pushed: tuple[str, Push]) -> None:
     ]
     assert [r.get("created") for r in answer["results"][:2]] == [True, False]
     assert answer["results"][2]["field"] == "fatigue"
-    assert push([fatigue(1, first)])["results"][0]["status"] == "duplicate"
+    # Sent again as it was: the outcome it had; another change under the same id: refused.
+    [again, rejected_again] = push(
+        [with_entry(fatigue(1, first), by_carer=None), fatigue(3, second, value=11)]
+    )["results"]
+    assert (again["status"], again["repeated"]) == ("applied", True)
+    assert (rejected_again["status"], rejected_again["field"]) == ("rejected", "fatigue")
+    assert push([fatigue(1, first)])["results"][0]["code"] == "id_reused"
 
 
 def test_every_kind_of_change_pulled_matches_the_schema(
@@ -390,3 +398,30 @@ def test_the_invalid_mutation_check_can_fail(
     case = schema[PUSH]["POST"].Case(body=body)
     with pytest.raises(AssertionError):
         invalid_mutations_are_not_applied(None, schemathesis.Response.from_any(response), case)
+
+
+def test_entry_fields_are_declared_per_kind() -> None:
+    """OpenAPI says which fields each kind may carry: a field of another kind fits no schema."""
+    document = openapi_document()
+    schemas = document["components"]["schemas"]
+    entry_schemas = [v for k, v in schemas.items() if k.startswith("EntryFields_")]
+    assert len(entry_schemas) == len(sync.KIND_FIELDS)
+    assert all(s["additionalProperties"] is False for s in entry_schemas)
+    validator = jsonschema_rs.Draft202012Validator(
+        {"$ref": "#/components/schemas/EntryFields", "components": document["components"]}
+    )
+    entry_id = str(uuid.uuid4())
+    fits = [
+        {"id": entry_id, "kind": "fatigue", "fatigue": 3, "context": "heat"},
+        {"id": entry_id, "kind": "mobility", "aid": "frame", "setting": "indoors", "falls": 0},
+        {"id": entry_id, "note": "an update of any kind's common field"},
+        {"id": entry_id, "fatigue": 4, "local_date": "2026-03-01"},  # read-only echoed back
+        {"id": entry_id},  # a delete or a restore
+    ]
+    refused = [
+        {"id": entry_id, "kind": "mobility", "fatigue": 3},
+        {"id": entry_id, "kind": "fatigue", "fatigue": 3, "colour": "red"},
+        {"id": entry_id, "kind": "bad_day", "reason": "heat", "aid": "frame"},
+    ]
+    assert [validator.is_valid(e) for e in fits] == [True] * len(fits)
+    assert [validator.is_valid(e) for e in refused] == [False] * len(refused)

@@ -83,7 +83,7 @@ def test_the_caseload_records_each_patient_once_a_day(app: Flask, people: People
     # Only those shown are recorded: a search for one patient records that one.
     db.session.execute(delete(AccessEvent.__table__))
     db.session.commit()
-    assert pt.get("/therapist?q=Sam").status_code == 200
+    assert pt.get("/therapist?q=Sam", follow_redirects=True).status_code == 200
     assert events() == [(people.therapist.id, "Lin Linked", second.id, "caseload")]
 
 
@@ -128,7 +128,34 @@ def test_the_account_page_lists_the_latest_and_says_how_many_in_all(
     db.session.commit()
     text = section(as_user(app, people.patient).get("/account").get_data(as_text=True), "access-h")
     assert f"These are the latest {audit.SHOWN} of {audit.SHOWN + 3}" in text
-    assert text.count("Lin Linked opened your page") == audit.SHOWN
+    # The same look repeated on one day is one line, with how many times.
+    assert text.count("Lin Linked opened your page") == 1
+    assert f"({audit.SHOWN} times, from " in text
+
+
+def test_reloads_are_one_line_a_day_and_other_looks_stay_apart(app: Flask, people: People) -> None:
+    """Ten reloads in two minutes listed ten lines and buried the rest of the record."""
+    start = datetime(2026, 1, 15, 9, 0)
+    looks = [(start + timedelta(seconds=12 * i), "patient_page") for i in range(10)]
+    looks += [(start + timedelta(minutes=5), "export_csv")]
+    looks += [(start + timedelta(days=1, minutes=1), "patient_page")]
+    for at, what in looks:
+        db.session.add(
+            AccessEvent(
+                at=at,
+                therapist_id=people.therapist.id,
+                therapist_name="Lin Linked",
+                patient_id=people.patient.id,
+                what=what,
+            )
+        )
+    db.session.commit()
+    text = section(as_user(app, people.patient).get("/account").get_data(as_text=True), "access-h")
+    assert text.count("Lin Linked opened your page") == 2
+    assert "Lin Linked opened your page (programme, entries and charts) (10 times, from 09:00)" in (
+        text
+    )
+    assert text.count("downloaded your entries as a spreadsheet") == 1
 
 
 def test_the_json_export_holds_the_whole_record(app: Flask, people: People) -> None:
@@ -208,3 +235,71 @@ def test_a_deleted_therapist_is_still_named(app: Flask, people: People) -> None:
     db.session.commit()
     assert events() == [(None, "Lin Linked", people.patient.id, "patient_page")]
     assert db.session.scalar(select(func.count()).select_from(AccessEvent)) == 1
+
+
+# ----------------------------------------------------------------------------- links from elsewhere
+
+AUDITED_GETS = [p for m, p, _w in VIEWS if m == "GET"] + ["/therapist"]
+
+
+@pytest.mark.parametrize("started_by", ["cross-site", "same-site", "Cross-Site"])
+@pytest.mark.parametrize("path", AUDITED_GETS)
+def test_a_link_from_another_site_adds_nothing_to_the_record(
+    app: Flask, people: People, path: str, started_by: str
+) -> None:
+    pt = as_user(app, people.therapist)
+
+    response = pt.get(
+        path.format(patient=people.patient.id), headers={"Sec-Fetch-Site": started_by}
+    )
+
+    assert response.status_code == 403
+    page = response.get_data(as_text=True)
+    assert "Opened from another site" in page
+    assert people.patient.display_name not in page
+    assert events() == []
+
+
+@pytest.mark.parametrize("started_by", ["same-origin", "none", None])
+@pytest.mark.parametrize("path", AUDITED_GETS)
+def test_the_apps_own_links_bookmarks_and_old_browsers_still_work(
+    app: Flask, people: People, path: str, started_by: str | None
+) -> None:
+    pt = as_user(app, people.therapist)
+    headers = {"Sec-Fetch-Site": started_by} if started_by else {}
+
+    response = pt.get(path.format(patient=people.patient.id), headers=headers)
+
+    assert response.status_code == 200
+    assert [what for *_rest, what in events()] in (
+        [w for _m, p, w in VIEWS if p == path],
+        ["caseload"],
+    )
+
+
+def test_every_therapist_page_refuses_a_cross_site_look(app: Flask, people: People) -> None:
+    """Any GET under /therapist, today's or a future one, adds no row when another site asks."""
+    pt = as_user(app, people.therapist)
+    rules = [
+        r.rule
+        for r in app.url_map.iter_rules()
+        if r.rule.startswith("/therapist") and "GET" in (r.methods or ())
+    ]
+    assert len(rules) >= len(AUDITED_GETS)
+    for rule in rules:
+        path = rule.replace("<int:patient_id>", str(people.patient.id))
+        if "<" in path:
+            continue  # a programme item's page: no look at a patient's data is recorded there
+        pt.get(path, headers={"Sec-Fetch-Site": "cross-site"})
+    assert events() == []
+
+
+def test_the_refusal_offers_the_same_page_from_here(app: Flask, people: People) -> None:
+    pt = as_user(app, people.therapist)
+    path = f"/therapist/patients/{people.patient.id}?range=12w"
+
+    page = pt.get(path, headers={"Sec-Fetch-Site": "cross-site"}).get_data(as_text=True)
+
+    assert f'href="{path}"' in page
+    assert pt.get(path, headers={"Sec-Fetch-Site": "same-origin"}).status_code == 200
+    assert [what for *_rest, what in events()] == ["patient_page"]

@@ -10,6 +10,7 @@ import re
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -17,10 +18,23 @@ import pytest
 from flask import Flask
 from sqlalchemy import func, select
 
+from rehab_app import calendar_feed, links, sessions, sync
 from rehab_app import entries as log
-from rehab_app import links, sync
 from rehab_app.extensions import db
-from rehab_app.models import CareLink, Entry, LinkCode, ProgrammeItem, SyncClient, User
+from rehab_app.models import (
+    CalendarFeed,
+    CareLink,
+    EmailToken,
+    Entry,
+    LinkCode,
+    Passkey,
+    ProgrammeItem,
+    PushSubscription,
+    ReminderSettings,
+    SyncClient,
+    User,
+    UserSession,
+)
 from rehab_app.timeutil import local_now, local_today
 from tests.conftest import PASSWORD, CsrfClient, People, link, login
 
@@ -35,6 +49,7 @@ ACTORS = (ANON, OWNER, OTHER, LINKED, UNLINKED)
 PATIENTS = (OWNER, OTHER)
 THERAPISTS = (LINKED, UNLINKED)
 
+NEW_PASSWORD = "a quiet walk by the river"
 # Words only the owner and their linked therapist may ever see. No apostrophes: Jinja escapes them.
 OWNER_NAME = "Olive Owner"
 ENTRY_NOTE = "OLIVE-PRIVATE-NOTE tremor worse after the heat"
@@ -65,6 +80,11 @@ def therapists(linked: int, unlinked: int) -> dict[str, int]:
     return {ANON: 302, OWNER: 403, OTHER: 403, LINKED: linked, UNLINKED: unlinked}
 
 
+def members(status: int) -> dict[str, int]:
+    """A page for anyone with an account, patient or therapist, about their own account."""
+    return {ANON: 302, **dict.fromkeys(PATIENTS + THERAPISTS, status)}
+
+
 def api(owner: int, other: int) -> dict[str, int]:
     """A sync API route: JSON 401 for anonymous visitors (never a redirect), 403 for therapists."""
     return {ANON: 401, OWNER: owner, OTHER: other, LINKED: 403, UNLINKED: 403}
@@ -76,7 +96,16 @@ EXPECTED: dict[tuple[str, str], dict[str, int]] = {
     ("/", "GET"): everyone(302),
     ("/healthz", "GET"): everyone(200),
     ("/signup", "GET"): logged_out(200),
-    ("/signup", "POST"): everyone(302),
+    # Everyone who signs up reads "Check your email"; logged-in people are sent home.
+    ("/signup", "POST"): {ANON: 200, **dict.fromkeys(PATIENTS + THERAPISTS, 302)},
+    ("/signup/confirm/<token>", "GET"): everyone(302),
+    ("/signup/resend", "POST"): everyone(302),
+    ("/password/forgot", "GET"): logged_out(200),
+    ("/password/forgot", "POST"): {ANON: 200, **dict.fromkeys(PATIENTS + THERAPISTS, 302)},
+    # A reset link moves its token into the session; without a standing one the page says so.
+    ("/password/reset/<token>", "GET"): everyone(302),
+    ("/password/reset", "GET"): everyone(400),
+    ("/password/reset", "POST"): everyone(400),
     ("/login", "GET"): logged_out(200),
     ("/login", "POST"): everyone(302),
     ("/logout", "POST"): everyone(302),
@@ -90,7 +119,9 @@ EXPECTED: dict[tuple[str, str], dict[str, int]] = {
     ("/entries/<entry_id>/delete", "POST"): patients(owner=302, other=404),
     ("/entries/<entry_id>/restore", "POST"): patients(owner=302, other=404),
     ("/history", "GET"): patients(owner=200, other=200),
+    ("/progress", "GET"): patients(owner=200, other=200),
     ("/therapist", "GET"): therapists(linked=200, unlinked=200),
+    ("/therapist", "POST"): therapists(linked=302, unlinked=302),
     ("/therapist/link-codes", "POST"): therapists(linked=201, unlinked=201),
     ("/therapist/patients/<int:patient_id>", "GET"): therapists(linked=200, unlinked=404),
     # A linked patient's exports and printable summary (rehab_app/reports.py).
@@ -107,13 +138,57 @@ EXPECTED: dict[tuple[str, str], dict[str, int]] = {
     ("/therapist/programme/<int:item_id>/stop", "POST"): therapists(linked=302, unlinked=404),
     ("/therapist/programme/<int:item_id>/edit", "GET"): therapists(linked=200, unlinked=404),
     ("/therapist/programme/<int:item_id>/edit", "POST"): therapists(linked=302, unlinked=404),
-    ("/account", "GET"): patients(owner=200, other=200),
-    ("/account/links", "POST"): patients(owner=302, other=302),
+    ("/account", "GET"): members(200),
+    ("/account/security", "GET"): members(200),
+    ("/account/password", "GET"): members(200),
+    ("/account/password", "POST"): members(302),
+    # The owner's other login (see make_world): anyone else gets the 404 of an unknown one.
+    ("/account/security/logins/<int:login_id>/end", "POST"): {
+        ANON: 302,
+        OWNER: 302,
+        OTHER: 404,
+        LINKED: 404,
+        UNLINKED: 404,
+    },
+    ("/account/security/logins/end-others", "POST"): members(302),
+    # Checking a code shows whose it is (200); only the confirmation links (302).
+    ("/account/links", "POST"): patients(owner=200, other=200),
+    ("/account/links/confirm", "POST"): patients(owner=302, other=302),
     ("/account/links/<int:link_id>/revoke", "POST"): patients(owner=302, other=404),
-    ("/account/export.json", "GET"): patients(owner=200, other=200),
-    ("/account/export.csv", "GET"): patients(owner=200, other=200),
-    ("/account/delete", "GET"): patients(owner=200, other=200),
-    ("/account/delete", "POST"): patients(owner=302, other=302),
+    # Reminders are for patients; each saves their own settings.
+    ("/account/reminders", "GET"): patients(owner=200, other=200),
+    ("/account/reminders", "POST"): patients(owner=302, other=302),
+    # A device's push subscription (JSON): 401 rather than a login page; the owner's device
+    # (see make_world) is not another person's to remove.
+    ("/account/reminders/devices", "POST"): api(owner=201, other=201),
+    ("/account/reminders/devices", "DELETE"): api(owner=204, other=404),
+    # The calendar address is shown once when made; stopping it stops only one's own.
+    ("/account/reminders/calendar", "POST"): patients(owner=200, other=200),
+    ("/account/reminders/calendar/revoke", "POST"): patients(owner=302, other=302),
+    # A calendar app fetches the feed with no login: only the secret address opens it.
+    ("/calendar/<token>.ics", "GET"): everyone(404),
+    ("/account/export.json", "GET"): members(200),
+    ("/account/export.csv", "GET"): members(200),
+    ("/account/delete", "GET"): members(200),
+    ("/account/delete", "POST"): members(302),
+    # Passkeys: for patients and therapists alike; the JSON steps answer JSON, never a page.
+    ("/account/passkeys", "GET"): members(200),
+    ("/account/passkeys/<int:passkey_id>/remove", "POST"): {
+        ANON: 302,
+        OWNER: 302,
+        **dict.fromkeys((OTHER, *THERAPISTS), 404),
+    },
+    ("/account/passkeys/register/options", "POST"): {
+        ANON: 401,
+        **dict.fromkeys(PATIENTS + THERAPISTS, 200),
+    },
+    # An empty body is no credential: refused, whoever sends it.
+    ("/account/passkeys/register", "POST"): {
+        ANON: 401,
+        **dict.fromkeys(PATIENTS + THERAPISTS, 400),
+    },
+    ("/login/passkey/options", "POST"): everyone(200),
+    ("/login/passkey", "POST"): everyone(400),
     ("/api/v1/openapi.json", "GET"): everyone(200),
     # The installable app: the same for everyone, no personal data.
     ("/manifest.webmanifest", "GET"): everyone(200),
@@ -125,10 +200,24 @@ EXPECTED: dict[tuple[str, str], dict[str, int]] = {
     ("/api/v1/sync/pull", "GET"): api(owner=200, other=404),
 }
 # Routes that take JSON with the CSRF token in the X-CSRFToken header, not a form.
-JSON_ROUTES = {("/api/v1/clients", "POST"), ("/api/v1/sync/push", "POST")}
+JSON_ROUTES = {
+    ("/account/reminders/devices", "POST"),
+    ("/account/reminders/devices", "DELETE"),
+    ("/api/v1/clients", "POST"),
+    ("/api/v1/sync/push", "POST"),
+    ("/account/passkeys/register/options", "POST"),
+    ("/account/passkeys/register", "POST"),
+    ("/login/passkey/options", "POST"),
+    ("/login/passkey", "POST"),
+}
 
 # Where an anonymous 302 leads when it is not to the login page: these log someone in.
-ANON_REDIRECTS = {("/signup", "POST"): "/today", ("/login", "POST"): "/today"}
+ANON_REDIRECTS = {
+    ("/login", "POST"): "/today",
+    ("/password/reset/<token>", "GET"): "/password/reset",
+}
+# Anonymous redirects to the login page that are not a page asking to log in (no ?next=).
+NO_NEXT = {"/", "/logout", "/signup/confirm/<token>", "/signup/resend"}
 # The only writes after which a logged-in person is sent to the login page: they end the session.
 LEAVING = {("/logout", "POST"), ("/account/delete", "POST")}
 
@@ -146,6 +235,9 @@ class World:
     owner_id: int
     other_id: int
     client_id: str  # the owner's registered sync client
+    login_id: int  # the owner's login on another device
+    passkey_id: int  # one of the owner's passkeys
+    endpoint: str  # the push endpoint of the owner's other device
 
     def user(self, actor: str) -> User | None:
         """The account an actor logs in as."""
@@ -191,6 +283,20 @@ def make_world(people: People) -> World:
     db.session.add(item)
     code = links.make_code(db.session, people.other_therapist)
     client = sync.register_client(db.session, owner)
+    sessions.start(db.session, owner, remember=True, lifetime=timedelta(days=1), device="A phone")
+    passkey = Passkey(user_id=owner.id, credential_id=b"owner-key", public_key=b"k", name="Phone")
+    db.session.add(passkey)
+    db.session.commit()
+    other_login = db.session.scalars(
+        select(UserSession).where(UserSession.user_id == owner.id)
+    ).one()
+    calendar_feed.new_feed(db.session, owner.id)
+    endpoint = "https://push.example.test/owner-phone"
+    db.session.add(
+        PushSubscription(
+            user_id=owner.id, login_id=other_login.id, endpoint=endpoint, p256dh="p", auth="a"
+        )
+    )
     db.session.commit()
     care_link = links.active_link(db.session, people.therapist.id, owner.id)
     assert care_link is not None
@@ -204,6 +310,9 @@ def make_world(people: People) -> World:
         owner.id,
         people.other_patient.id,
         client.id,
+        other_login.id,
+        passkey.id,
+        endpoint,
     )
 
 
@@ -222,6 +331,9 @@ def url(rule: str, world: World) -> str:
         "item_id": world.item_id,
         "patient_id": world.people.patient.id,
         "link_id": world.link_id,
+        "login_id": world.login_id,
+        "token": "not-a-real-token",
+        "passkey_id": world.passkey_id,
     }
     path = re.sub(r"<(?:[^:<>]+:)?([^<>]+)>", lambda m: str(values[m.group(1)]), rule)
     if rule == "/api/v1/sync/pull":
@@ -269,13 +381,34 @@ def form(rule: str, method: str, world: World) -> dict[str, str]:
             "note": "changed by someone",
         },
         ("/account/links", "POST"): {"code": links.format_code(world.code)},
+        ("/account/links/confirm", "POST"): {"code": world.code},
         ("/account/delete", "POST"): {"password": PASSWORD},
+        ("/account/reminders", "POST"): {
+            "fatigue_on": "y",
+            "fatigue_time": "15:00",
+            "fatigue_days": "2",
+            "walking_day": "6",
+        },
+        ("/password/forgot", "POST"): {"email": world.people.patient.email},
+        ("/password/reset", "POST"): {"password": NEW_PASSWORD, "confirm": NEW_PASSWORD},
+        ("/account/password", "POST"): {
+            "current": PASSWORD,
+            "password": NEW_PASSWORD,
+            "confirm": NEW_PASSWORD,
+        },
     }
     return forms.get((rule, method), {})
 
 
-def json_body(rule: str, world: World) -> dict[str, object]:
+def json_body(rule: str, world: World, method: str = "POST") -> dict[str, object]:
     """A valid JSON body for an API route."""
+    if rule == "/account/reminders/devices":
+        if method == "DELETE":
+            return {"endpoint": world.endpoint}
+        return {
+            "endpoint": "https://push.example.test/new-device",
+            "keys": {"p256dh": "BA" + "A" * 85, "auth": "A" * 22},
+        }
     if rule == "/api/v1/sync/push":
         edit = {"id": world.entry_id, "fatigue": 9, "note": "changed by someone"}
         return {
@@ -346,7 +479,7 @@ PROBES: dict[tuple[str, str], tuple[Probe, tuple[str, ...]]] = {
         ),
         (LINKED,),
     ),
-    ("/account/links", "POST"): (
+    ("/account/links/confirm", "POST"): (
         lambda w: (
             _one(select(LinkCode.used_at).where(LinkCode.code == w.code)),
             _count(CareLink),
@@ -371,16 +504,79 @@ PROBES: dict[tuple[str, str], tuple[Probe, tuple[str, ...]]] = {
         ),
         (OWNER,),
     ),
+    ("/account/passkeys/<int:passkey_id>/remove", "POST"): (
+        lambda w: _count(Passkey, Passkey.user_id == w.owner_id),
+        (OWNER,),
+    ),
+    ("/account/passkeys/register", "POST"): (lambda w: _count(Passkey), ()),
+    ("/login/passkey", "POST"): (
+        lambda w: tuple(db.session.execute(select(Passkey.sign_count, Passkey.last_used_at))),
+        (),
+    ),
     ("/account/delete", "POST"): (
-        lambda w: (
-            _count(User, User.id == w.owner_id),
-            _count(User, User.id == w.other_id),
+        lambda w: tuple(_count(User, User.email == f"{who}@example.test") for who in EVERYONE),
+        PATIENTS + THERAPISTS,
+    ),
+    ("/account/security/logins/<int:login_id>/end", "POST"): (
+        lambda w: _count(UserSession, UserSession.id == w.login_id),
+        (OWNER,),
+    ),
+    ("/account/security/logins/end-others", "POST"): (
+        lambda w: _count(UserSession, UserSession.id == w.login_id),
+        (OWNER,),
+    ),
+    ("/account/reminders", "POST"): (
+        lambda w: tuple(
+            _count(ReminderSettings, ReminderSettings.user_id == u)
+            for u in (w.owner_id, w.other_id)
         ),
         PATIENTS,
     ),
+    ("/account/reminders/devices", "POST"): (
+        lambda w: tuple(
+            _count(PushSubscription, PushSubscription.user_id == u)
+            for u in (w.owner_id, w.other_id)
+        ),
+        PATIENTS,
+    ),
+    ("/account/reminders/calendar", "POST"): (
+        lambda w: tuple(
+            db.session.scalar(select(CalendarFeed.token_hash).where(CalendarFeed.user_id == u))
+            for u in (w.owner_id, w.other_id)
+        ),
+        PATIENTS,
+    ),
+    ("/account/reminders/calendar/revoke", "POST"): (
+        lambda w: _count(CalendarFeed, CalendarFeed.user_id == w.owner_id),
+        (OWNER,),
+    ),
+    ("/account/reminders/devices", "DELETE"): (
+        lambda w: _count(PushSubscription, PushSubscription.endpoint == w.endpoint),
+        (OWNER,),
+    ),
+    ("/signup/resend", "POST"): (lambda w: _count(EmailToken), ()),
+    ("/password/forgot", "POST"): (lambda w: _count(EmailToken), (ANON,)),
+    ("/password/reset", "POST"): (lambda w: _password_hashes(), ()),
+    ("/account/password", "POST"): (lambda w: _password_hashes(), PATIENTS + THERAPISTS),
 }
-# Posts that store nothing of anyone's (a failed login would, but these are valid).
-STORE_NOTHING = {("/login", "POST"), ("/logout", "POST")}
+
+
+def _password_hashes() -> tuple[str, ...]:
+    return tuple(db.session.scalars(select(User.password_hash).order_by(User.id)))
+
+
+# The email names of the cast (tests.conftest.People).
+EVERYONE = ("owner", "other", "linked", "unlinked")
+# Posts that store nothing of anyone's (a failed login would, but these are valid; a caseload
+# search is kept in the signed session cookie only).
+STORE_NOTHING = {
+    ("/login", "POST"),
+    ("/logout", "POST"),
+    ("/account/links", "POST"),
+    ("/therapist", "POST"),
+    ("/account/passkeys/register/options", "POST"),  # a challenge in the session, no row
+    ("/login/passkey/options", "POST"),
+}
 
 
 def snapshot(probe: Probe, world: World) -> object:
@@ -426,7 +622,7 @@ def test_matrix_names_every_route_and_nothing_else(app: Flask) -> None:
 
 def test_every_write_says_what_it_may_change() -> None:
     """Each POST route has a probe (or stores nothing), so unauthorized writes are caught."""
-    posts = {key for key in EXPECTED if key[1] == "POST"}
+    posts = {key for key in EXPECTED if key[1] in ("POST", "DELETE")}
     assert posts == set(PROBES) | STORE_NOTHING
 
 
@@ -449,7 +645,8 @@ def test_authorization_matrix(
         response = client.get(path)
     elif (rule, method) in JSON_ROUTES:
         headers = {"X-CSRFToken": client.csrf_token()}
-        response = client.post(path, json=json_body(rule, world), headers=headers)
+        send = client.delete if method == "DELETE" else client.post
+        response = send(path, json=json_body(rule, world, method), headers=headers)
     else:
         response = client.post(path, data=form(rule, method, world))
 
@@ -460,7 +657,7 @@ def test_authorization_matrix(
         target = urlsplit(response.headers["Location"])
         if actor == ANON:
             assert target.path == ANON_REDIRECTS.get((rule, method), "/login")
-            if target.path == "/login" and rule not in ("/", "/logout"):
+            if target.path == "/login" and rule not in NO_NEXT:
                 assert parse_qs(target.query)["next"] == [path]
         elif (rule, method) not in LEAVING:  # never bounced back to log in
             assert target.path != "/login"
@@ -560,7 +757,8 @@ def test_a_new_link_code_brings_the_therapist_back(app: Flask, world: World) -> 
         select(LinkCode.code).where(LinkCode.therapist_id == people.therapist.id)
     ).one()
     assert links.format_code(code) in made.get_data(as_text=True)
-    assert owner.post("/account/links", data={"code": code}).status_code == 302
+    assert owner.post("/account/links", data={"code": code}).status_code == 200
+    assert owner.post("/account/links/confirm", data={"code": code}).status_code == 302
     assert therapist.get(page).status_code == 200
 
 
@@ -590,6 +788,15 @@ FOREIGN = [
     (OTHER, "POST", "/entries/{deleted}/restore", "/entries/{none}/restore"),
     (OTHER, "POST", "/today/items/{item}/done", "/today/items/999999/done"),
     (OTHER, "POST", "/account/links/{link}/revoke", "/account/links/999999/revoke"),
+    *(
+        (
+            actor,
+            "POST",
+            "/account/security/logins/{login}/end",
+            "/account/security/logins/999999/end",
+        )
+        for actor in (OTHER, LINKED)
+    ),
     (UNLINKED, "GET", "/therapist/patients/{owner}", "/therapist/patients/999999"),
     (
         UNLINKED,
@@ -633,6 +840,7 @@ def test_ids_that_are_not_yours_are_not_found(
         "deleted": world.deleted_entry_id,
         "item": world.item_id,
         "link": world.link_id,
+        "login": world.login_id,
         "owner": p.patient.id,
         "other": p.other_patient.id,
         "linked": p.therapist.id,

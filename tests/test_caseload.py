@@ -196,11 +196,16 @@ def sessions(days: range) -> list[LogRow]:
             ],
         ),
         (sessions(range(1, 42)), []),  # kept up
-        (sessions(range(1, 42, 2)), []),  # steady at half
+        # Steady at half: no drop, but seldom done (it read "Nothing flagged").
+        (
+            sessions(range(1, 42, 2)),
+            ["Exercise programme done seldom: 52% in the last 28 days (14 of 27 sessions)"],
+        ),
+        ([s for s in sessions(range(1, 42)) if s.local_date.day % 4], []),  # steady at 3 in 4
         # The last 2 weeks were bad days: nothing missed, nothing flagged.
         (sessions(range(14, 42)) + [row("bad_day", d, reason="relapse") for d in range(14)], None),
     ],
-    ids=["dropped", "kept-up", "steady", "bad-days"],
+    ids=["dropped", "kept-up", "steady-low", "steady-high", "bad-days"],
 )
 def test_a_drop_in_adherence(rows: list[LogRow], expected: list[str] | None) -> None:
     found = texts(summary(rows, [daily_item()]))

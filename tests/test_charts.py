@@ -256,7 +256,7 @@ def test_x_labels_never_overlap() -> None:
                 assert right <= left, (key, size.name, spans)
 
 
-def test_exercise_minutes_stack_by_discipline_with_patterns() -> None:
+def test_exercise_sessions_stack_by_discipline_with_patterns() -> None:
     p = period()
     sessions = [
         SessionMinutes(day(0), "physio", 20),
@@ -282,16 +282,43 @@ def test_exercise_minutes_stack_by_discipline_with_patterns() -> None:
     assert len(root.findall(f".//{SVG}rect[@class='c-bar c-stroke-physio c-fill-physio']")) == 1
     stripes = root.findall(f".//{SVG}path[@class='c-hatch-ot']")
     dots = root.findall(f".//{SVG}path[@class='c-hatch-slt']")
-    assert len(stripes) == len(dots) == 1
+    assert len(stripes) == 1 and len(dots) == 2  # SLT in two weeks, one without minutes
     assert stripes[0].get("d", "").count("l") >= 3 and dots[0].get("d", "").count("h0.01") >= 2
     assert [i.label for i in chart.legend] == [
         "Physiotherapy",
         "Occupational therapy",
         "Speech and language therapy",
     ]
-    assert "45" in texts(chart.svgs["wide"])  # the week's total, written on its bar
-    assert chart.table.rows[0] == (f"23{DASH}29 Mar 2026", "30", "15", "0", "45", "4")
+    assert "4" in texts(chart.svgs["wide"])  # the week's sessions, written on its bar
+    assert chart.table.rows[0] == (
+        f"23{DASH}29 Mar 2026",
+        "2 (30 min)",
+        "1 (15 min)",
+        "1 (no minutes)",
+        "4",
+        "45",
+    )
     assert "1 session had no minutes logged" in chart.summary
+
+
+def test_sessions_without_minutes_still_show_by_therapy() -> None:
+    """OT and SLT work logged as reps or tasks made no bar in a minutes chart: it counts now."""
+    p = period()
+    sessions = [SessionMinutes(day(i), "ot", None) for i in range(3)] + [
+        SessionMinutes(day(i), "slt", None) for i in range(2)
+    ]
+    chart = charts.exercise_chart(sessions, p, [])
+    root = parse(chart.svgs["wide"])
+    assert len(root.findall(f".//{SVG}path[@class='c-hatch-ot']")) == 1
+    assert len(root.findall(f".//{SVG}path[@class='c-hatch-slt']")) == 1
+    assert [i.label for i in chart.legend] == [
+        "Occupational therapy",
+        "Speech and language therapy",
+    ]
+    assert "5 exercise sessions logged" in chart.summary
+    assert "(occupational therapy 3, speech and language therapy 2)" in chart.summary
+    assert "5 sessions had no minutes logged" in chart.summary
+    assert chart.table.rows[0][1:] == ("3 (no minutes)", "2 (no minutes)", "5", "0")
 
 
 def test_aid_days_keep_the_most_support_per_setting_and_count_falls() -> None:
@@ -316,7 +343,7 @@ def test_aid_days_keep_the_most_support_per_setting_and_count_falls() -> None:
     assert len(root.findall(f".//{SVG}g[@class='c-nearfall']/{SVG}path")) == 2
     assert len(root.findall(f".//{SVG}g[@class='c-indoors']/{SVG}rect")) == 1
     assert len(root.findall(f".//{SVG}g[@class='c-outdoors']/{SVG}circle")) == 2
-    assert {"Falls", "Near-falls", "Wheelchair", "Two-sided", "One-sided", "No aid"} <= set(
+    assert {"Falls", "Near-falls", "Frame", "Two sticks", "One stick", "No aid"} <= set(
         texts(chart.svgs["wide"])
     )
     assert "3 falls and 3 near-falls logged in this period." in chart.summary
@@ -327,6 +354,23 @@ def test_aid_days_keep_the_most_support_per_setting_and_count_falls() -> None:
         "1",
         "2",
     )
+
+
+def test_the_move_from_two_sticks_to_a_frame_is_a_step_on_the_aid_chart() -> None:
+    """Two sticks and a frame shared one "two-sided" row: the move to a frame never showed."""
+    p = period()
+    uses = [AidUse(day(i), "two_sticks", "outdoors") for i in range(10, 20)] + [
+        AidUse(day(i), "frame", "outdoors") for i in range(10)
+    ]
+    root = parse(charts.aid_chart(uses, p, []).svgs["wide"])
+    heights = {c.get("cy") for c in root.findall(f".//{SVG}g[@class='c-outdoors']/{SVG}circle")}
+    assert len(heights) == 2
+    labels = texts(charts.aid_chart(uses, p, []).svgs["wide"])
+    assert labels.index("Frame") < labels.index("Two sticks") < labels.index("No aid")
+    # A wheelchair used adds its rung above the frame.
+    chair = charts.aid_chart([*uses, AidUse(day(0), "manual_wheelchair", "indoors")], p, [])
+    assert "Wheelchair" in texts(chair.svgs["wide"])
+    assert "Wheelchair" not in labels
 
 
 def test_adherence_summary_and_rows() -> None:

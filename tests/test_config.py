@@ -104,3 +104,63 @@ def test_assets_are_served_one_by_one_in_debug(db_url: str) -> None:
     page = app.test_client().get("/login").get_data(as_text=True)
     assert "/static/css/app.css" in page
     assert "/static/js/app.js" in page
+
+
+def test_database_errors_are_logged_without_the_values_sent(
+    app: Flask, client, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A failing statement is logged, but never the email, hash or note it carried."""
+    secret = "scrypt:131072:8:1$SALTSALT$0123456789abcdef"
+
+    @app.route("/failing-statement")
+    def failing_statement() -> str:
+        db.session.execute(
+            text("SELECT * FROM no_such_table WHERE email = :email AND hash = :hash"),
+            {"email": "olive.owner@example.test", "hash": secret},
+        )
+        return "unreachable"
+
+    with caplog.at_level("ERROR"):
+        response = client.get("/failing-statement")
+    assert response.status_code == 500
+    assert "no_such_table" in caplog.text  # the error itself is logged...
+    assert "olive.owner" not in caplog.text  # ...without the values
+    assert "SALTSALT" not in caplog.text
+
+
+def read_only_url(db_url: str) -> str:
+    """The suite's database, opened so that nothing can be written to it."""
+    if db_url.startswith("sqlite"):
+        return f"sqlite:///file:{db_url.removeprefix('sqlite:///')}?mode=ro&uri=true"
+    return f"{db_url}?options=-c%20default_transaction_read_only%3Don"
+
+
+def test_a_read_only_database_fails_the_health_check_and_logins_say_so(
+    app: Flask, db_url: str
+) -> None:
+    """Read-only: /healthz answers 503, and a login is a clear 503 page, not a 500."""
+    from tests.conftest import PASSWORD, CsrfClient, make_user
+
+    user = make_user("patient", "olive.owner@example.test")
+    read_only = create_app(config.TestConfig, SQLALCHEMY_DATABASE_URI=read_only_url(db_url))
+    read_only.test_client_class = CsrfClient
+    client = read_only.test_client()
+    try:
+        health = client.get("/healthz")
+        assert health.status_code == 503
+        assert health.get_json()["status"] == "database cannot be written"
+        response = client.post("/login", data={"email": user.email, "password": PASSWORD})
+        assert response.status_code == 503
+        assert "cannot save anything just now" in response.get_data(as_text=True)
+        assert response.headers["Retry-After"] == "30"
+    finally:
+        with read_only.app_context():
+            db.engine.dispose()
+
+
+def test_the_health_check_writes_nothing(client) -> None:
+    from rehab_app.models import ChangeCounter
+
+    assert client.get("/healthz").status_code == 200
+    counter = db.session.get(ChangeCounter, 1)
+    assert counter is not None and counter.value == 0

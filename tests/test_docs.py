@@ -41,3 +41,14 @@ def test_every_runtime_dependency_is_explained() -> None:
     readme = README.lower()
     missing = [p for p in packages if p.lower() not in readme]
     assert missing == []
+
+
+def test_the_readme_states_the_scrypt_cost_the_config_uses() -> None:
+    from config import Config
+
+    method, n, r, p = Config.PASSWORD_HASH_METHOD.split(":")
+    assert method == "scrypt"
+    exponent = int(n).bit_length() - 1
+    assert 2**exponent == int(n)
+    stated = re.findall(r"scrypt \(N=2\^(\d+), r=(\d+), p=(\d+)", README)
+    assert stated == [(str(exponent), r, p)]

@@ -11,12 +11,26 @@ import pytest
 from flask import Flask
 from sqlalchemy import func, select
 
-from rehab_app import links
+from rehab_app import links, sync
 from rehab_app.exports import ENTRY_COLUMNS
 from rehab_app.extensions import db
-from rehab_app.models import CareLink, Entry, LinkCode, ProgrammeItem, User, utcnow
+from rehab_app.models import (
+    CareLink,
+    Entry,
+    LinkCode,
+    LoginAttempt,
+    ProgrammeItem,
+    User,
+    UserSession,
+    utcnow,
+)
 from tests.conftest import PASSWORD, CsrfClient, People, link, login
 from tests.test_patient import add_entry, add_item, visible
+
+ANDROID = (
+    "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 "
+    "(KHTML, like Gecko) Chrome/131.0 Mobile Safari/537.36"
+)
 
 
 @dataclass
@@ -31,7 +45,8 @@ class Log:
 def log(people: People) -> Log:
     """A log of every kind for the owner, one deleted entry, and entries of someone else."""
     owner = people.patient
-    add_item(owner, slug="sit-to-stand", sets=2, reps=10)
+    prescribed = add_item(owner, slug="sit-to-stand", sets=2, reps=10)
+    prescribed.therapist_id = people.therapist.id
     entries = [
         add_entry(
             owner,
@@ -80,6 +95,10 @@ def test_exports_download_as_files(
     assert response.headers["Content-Disposition"] == f'attachment; filename="{filename}"'
     body = response.get_data(as_text=True)
     assert "Otto" not in body and "other@example.test" not in body
+
+
+def test_the_spreadsheet_leaves_deleted_entries_out(patient_client: CsrfClient, log: Log) -> None:
+    body = patient_client.get("/account/export.csv").get_data(as_text=True)
     assert "Deleted by mistake" not in body
 
 
@@ -90,9 +109,13 @@ def test_json_export_holds_everything_of_mine(patient_client: CsrfClient, log: L
     assert document["account"]["display_name"] == "Olive Owner"
     assert document["account"]["timezone"] == "Europe/London"
     by_id = {e["id"]: e for e in document["entries"]}
-    assert set(by_id) == log.live
-    assert log.deleted not in by_id
-    by_kind = {e["kind"]: e for e in document["entries"]}
+    # Deleted entries are still held (until wiped), so the export has them, marked deleted.
+    assert set(by_id) == log.live | {log.deleted}
+    assert by_id[log.deleted]["deleted"] is True
+    assert by_id[log.deleted]["deleted_at_utc"].endswith("Z")
+    assert by_id[log.deleted]["note"] == "Deleted by mistake"
+    assert not any(by_id[i]["deleted"] for i in log.live)
+    by_kind = {e["kind"]: e for e in document["entries"] if not e["deleted"]}
     assert by_kind["exercise"]["name"] == "Garden steps"
     assert (by_kind["exercise"]["reps"], by_kind["exercise"]["effort"]) == (8, 6)
     assert by_kind["exercise"]["note"] == "Windy"
@@ -102,12 +125,36 @@ def test_json_export_holds_everything_of_mine(patient_client: CsrfClient, log: L
     assert by_kind["mobility"]["falls"] == 1
     assert by_kind["bad_day"]["reason"] == "relapse"
     for entry in document["entries"]:
-        assert set(entry) == set(ENTRY_COLUMNS)
+        assert set(entry) == {*ENTRY_COLUMNS, "deleted", "deleted_at_utc"}
         assert entry["occurred_at_utc"].endswith("Z")
-    assert [(i["name"], i["dose"]) for i in document["programme"]] == [
-        ("Sit to stand", {"sets": 2, "reps": 10})
+    assert [(i["name"], i["dose"], i["prescribed_by"]) for i in document["programme"]] == [
+        ("Sit to stand", {"sets": 2, "reps": 10}, "Lin Linked")
     ]
     assert [c["therapist"] for c in document["care_links"]] == ["Lin Linked"]
+
+
+def test_json_export_holds_my_devices_and_who_looked(
+    app: Flask, patient_client: CsrfClient, people: People, log: Log
+) -> None:
+    phone = app.test_client()
+    phone.environ_base["HTTP_USER_AGENT"] = ANDROID
+    login(phone, people.patient)
+    client_id = sync.register_client(db.session, people.patient).id
+    db.session.commit()
+    therapist = app.test_client()
+    login(therapist, people.therapist)
+    assert therapist.get(f"/therapist/patients/{people.patient.id}").status_code == 200
+
+    document = json.loads(patient_client.get("/account/export.json").get_data(as_text=True))
+    devices = document["devices"]
+    assert len(devices["logins"]) == 2
+    assert "Chrome on Android" in [d["device"] for d in devices["logins"]]
+    assert all(d["started_at_utc"].endswith("Z") for d in devices["logins"])
+    assert [c["id"] for c in devices["sync_clients"]] == [client_id]
+    assert "token" not in json.dumps(devices)
+    assert [(a["therapist"], a["what"]) for a in document["access_record"]] == [
+        ("Lin Linked", "patient_page")
+    ]
 
 
 def test_csv_export_has_a_header_and_a_row_per_entry(patient_client: CsrfClient, log: Log) -> None:
@@ -205,3 +252,92 @@ def test_account_deletion_removes_me_and_keeps_the_therapist(
     page = visible(therapist.get("/therapist").get_data(as_text=True))
     assert "Otto Other" in page and "Olive Owner" not in page
     assert therapist.get(f"/therapist/patients/{owner_id}").status_code == 404
+
+
+# ----------------------------------------------------------------------------- therapists
+
+
+def test_a_therapist_has_an_account_page(therapist_client: CsrfClient) -> None:
+    response = therapist_client.get("/account")
+    assert response.status_code == 200
+    page = visible(response.get_data(as_text=True))
+    assert "Download everything (JSON)" in page
+    assert "Delete my account" in page
+    assert "Security and devices" in page
+
+
+def test_a_therapists_export_holds_their_links_prescriptions_and_looks(
+    app: Flask, therapist_client: CsrfClient, people: People, log: Log
+) -> None:
+    assert therapist_client.get(f"/therapist/patients/{people.patient.id}").status_code == 200
+    response = therapist_client.get("/account/export.json")
+    assert response.status_code == 200
+    document = json.loads(response.get_data(as_text=True))
+    assert document["account"]["email"] == "linked@example.test"
+    assert document["account"]["role"] == "therapist"
+    assert [c["patient"] for c in document["care_links"]] == ["Olive Owner"]
+    assert [(i["patient"], i["name"], i["dose"]) for i in document["prescribed"]] == [
+        ("Olive Owner", "Sit to stand", {"sets": 2, "reps": 10})
+    ]
+    assert [a["patient"] for a in document["access_record"]] == ["Olive Owner"]
+    assert len(document["devices"]["logins"]) == 1
+    body = response.get_data(as_text=True)
+    # Nothing a patient logged, and nothing of a patient who never linked them.
+    assert "Windy" not in body and "Otto" not in body
+
+    text = therapist_client.get("/account/export.csv").get_data(as_text=True)
+    (row,) = csv.DictReader(io.StringIO(text))
+    assert (row["patient"], row["name"], row["sets"], row["reps"]) == (
+        "Olive Owner",
+        "Sit to stand",
+        "2",
+        "10",
+    )
+
+
+def test_deleting_a_therapist_keeps_the_patients_programme(
+    app: Flask, therapist_client: CsrfClient, people: People, log: Log
+) -> None:
+    therapist_id, owner_id = people.therapist.id, people.patient.id
+    assert therapist_client.get(f"/therapist/patients/{owner_id}").status_code == 200
+    links.make_code(db.session, people.therapist)
+    db.session.commit()
+    owner_before = counts(owner_id)
+    response = therapist_client.post("/account/delete", data={"password": PASSWORD})
+    assert response.status_code == 302
+    assert db.session.get(User, therapist_id) is None
+    # The patient keeps their log and programme; only the link is gone.
+    assert counts(owner_id) == {**owner_before, "links": 0}
+    assert therapist_client.get("/therapist").status_code == 302
+
+    owner = app.test_client()
+    login(owner, people.patient)
+    document = json.loads(owner.get("/account/export.json").get_data(as_text=True))
+    assert [(i["name"], i["prescribed_by"]) for i in document["programme"]] == [
+        ("Sit to stand", "a deleted account")
+    ]
+    # The access record still says who looked, by the name they had.
+    assert [a["therapist"] for a in document["access_record"]] == ["Lin Linked"]
+    assert "Sit to stand" in visible(owner.get("/today").get_data(as_text=True))
+
+
+def test_deleting_an_account_ends_every_login_and_its_attempt_counts(
+    app: Flask, patient_client: CsrfClient, people: People
+) -> None:
+    owner_id = people.patient.id
+    other_device = app.test_client()
+    login(other_device, people.patient)
+    patient_client.post("/login", data={"email": "owner@example.test", "password": "wrong one"})
+    patient_client.post("/account/delete", data={"password": "not it"})
+    assert _count(LoginAttempt, LoginAttempt.key.contains(f":{owner_id}:")) > 0
+    assert _count(UserSession, UserSession.user_id == owner_id) == 2
+
+    assert patient_client.post("/account/delete", data={"password": PASSWORD}).status_code == 302
+    assert _count(UserSession, UserSession.user_id == owner_id) == 0
+    assert _count(LoginAttempt, LoginAttempt.key.contains(f":{owner_id}:")) == 0
+    assert other_device.get("/today").status_code == 302
+
+
+def _count(model: type, *where: object) -> int:
+    db.session.rollback()
+    return db.session.scalar(select(func.count()).select_from(model).where(*where)) or 0  # type: ignore[arg-type]

@@ -27,8 +27,17 @@ TABLES = {
     "entries",
     "login_attempts",
     "sync_clients",
+    "sync_outcomes",
     "change_counter",
     "access_events",
+    "user_sessions",
+    "email_tokens",
+    "passkeys",
+    "reminder_settings",
+    "reminder_sends",
+    "push_subscriptions",
+    "calendar_feeds",
+    "caseload_summaries",
 }
 
 
@@ -102,6 +111,65 @@ def test_email_is_unique_whatever_its_case(scratch_url: str) -> None:
         db.session.commit()
         with pytest.raises(Exception, match=r"(?i)unique|duplicate"):
             db.session.execute(insert, {"e": "A@Example.TEST"})
+            db.session.commit()
+        db.session.rollback()
+        db.session.remove()
+        db.engine.dispose()
+
+
+def test_0005_keeps_every_row_and_stops_id_reuse(scratch_url: str) -> None:
+    """Rebuilding tables for AUTOINCREMENT must not cascade into entries, links or programmes."""
+    app = create_app(TestConfig, SQLALCHEMY_DATABASE_URI=scratch_url)
+    with app.app_context():
+        upgrade(revision="0004")
+        run = db.session.execute
+        add_user = text(
+            "INSERT INTO users (email, password_hash, display_name, role, timezone, created_at)"
+            " VALUES (:e, 'x', 'n', :r, 'UTC', CURRENT_TIMESTAMP)"
+        )
+        ids = {}
+        for name, role in (("pat", "patient"), ("ther", "therapist"), ("last", "patient")):
+            run(add_user, {"e": f"{name}@example.test", "r": role})
+            ids[name] = run(
+                text("SELECT id FROM users WHERE email = :e"), {"e": f"{name}@example.test"}
+            ).scalar_one()
+        run(
+            text(
+                "INSERT INTO care_links (therapist_id, patient_id, created_at)"
+                " VALUES (:t, :p, CURRENT_TIMESTAMP)"
+            ),
+            {"t": ids["ther"], "p": ids["pat"]},
+        )
+        run(
+            text(
+                "INSERT INTO entries (id, user_id, kind, occurred_at, local_date, created_at,"
+                " updated_at, by_carer, fatigue, change_seq) VALUES ('e1', :p, 'fatigue',"
+                " CURRENT_TIMESTAMP, CURRENT_DATE, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP,"
+                " false, 6, 1)"
+            ),
+            {"p": ids["pat"]},
+        )
+        db.session.commit()
+
+        upgrade()
+
+        def count(table: str) -> int:
+            return int(run(text(f"SELECT count(*) FROM {table}")).scalar_one())  # noqa: S608
+
+        assert (count("users"), count("care_links"), count("entries")) == (3, 1, 1)
+        confirmed = run(text("SELECT count(*) FROM users WHERE email_confirmed_at IS NOT NULL"))
+        assert confirmed.scalar() == 3, "people who had accounts can still log in"
+        approved = run(text("SELECT role FROM users WHERE approved_at IS NOT NULL")).scalars()
+        assert list(approved) == ["therapist"]
+
+        # The highest id goes; the next sign-up must not get it (SQLite reused it before).
+        run(text("DELETE FROM users WHERE id = :i"), {"i": ids["last"]})
+        run(add_user, {"e": "new@example.test", "r": "patient"})
+        new_id = run(text("SELECT id FROM users WHERE email = 'new@example.test'")).scalar()
+        db.session.commit()
+        assert new_id > ids["last"], "a deleted account's id was handed to the next sign-up"
+        with pytest.raises(Exception, match=r"(?i)unique|duplicate"):
+            run(add_user, {"e": "PAT@example.test", "r": "patient"})
             db.session.commit()
         db.session.rollback()
         db.session.remove()

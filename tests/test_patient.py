@@ -68,8 +68,8 @@ class _Forms(HTMLParser):
         if tag == "input" and name:
             kind = a.get("type") or "text"
             if kind in ("radio", "checkbox"):
-                if "checked" in a:
-                    values[name] = a.get("value") or "on"
+                if "checked" in a:  # a browser sends "on" only when there is no value at all
+                    values[name] = a["value"] or "" if "value" in a else "on"
             elif kind not in ("submit", "button"):
                 values[name] = a.get("value") or ""
         elif tag == "select" and name:
@@ -167,6 +167,28 @@ def now_field(tz: str = TZ) -> str:
 
 
 # ----------------------------------------------------------------------------- Today
+
+
+@pytest.mark.parametrize(
+    ("logged", "shown"),
+    [({"distance_m": 200}, ("", "")), ({"minutes": 36}, ("", ""))],
+    ids=["distance only", "minutes only"],
+)
+def test_a_walk_s_distance_and_minutes_are_carried_together_or_not_at_all(
+    patient_client: CsrfClient, people: People, logged: dict[str, int], shown: tuple[str, str]
+) -> None:
+    add_entry(people.patient, "mobility", days_ago=1, aid="frame", setting="indoors", **logged)
+    page = patient_client.get("/today").get_data(as_text=True)
+    assert "Filled in from your last entry. Change" in section(page, "walk-h")
+    form = form_values(page, "/today/mobility")
+    assert (form["aid"], form["setting"]) == ("frame", "indoors")
+    assert (form["distance_m"], form["minutes"]) == shown
+
+    # A 200 m walk logged now is stored as 200 m, without the last walk's 36 minutes.
+    form["distance_m"] = "200"
+    patient_client.post("/today/mobility", data=form)
+    newest = max(live_entries(people.patient), key=lambda e: e.occurred_at)
+    assert (newest.distance_m, newest.minutes) == (200, None)
 
 
 @pytest.mark.parametrize(
@@ -340,7 +362,7 @@ def test_quick_walking_form_is_filled_in_from_the_last_walk(
         near_falls=2,
     )
     page = patient_client.get("/today").get_data(as_text=True)
-    assert "Filled in from your last entry." in section(page, "walk-h")
+    assert "Filled in from your last entry, 350 metres in 12 minutes." in section(page, "walk-h")
     form = form_values(page, "/today/mobility")
     assert (form["aid"], form["setting"], form["distance_m"], form["minutes"]) == (
         "two_sticks",
@@ -375,8 +397,8 @@ def test_quick_walking_form_is_filled_in_from_the_last_walk(
         ),
         (
             "mobility",
-            {"aid": "frame", "setting": "outdoors", "distance_m": 120, "falls": 1},
-            {"aid": "frame", "setting": "outdoors", "distance_m": "120"},
+            {"aid": "frame", "setting": "outdoors", "distance_m": 120, "minutes": 9, "falls": 1},
+            {"aid": "frame", "setting": "outdoors", "distance_m": "120", "minutes": "9"},
             {"falls": ""},
         ),
     ],
@@ -498,7 +520,7 @@ def test_each_kind_logged_by_its_form_shows_in_history(
     assert entry.kind == kind
     assert {name: getattr(entry, name) for name in stored} == stored
     assert entry.local_date == when.date()
-    page = patient_client.get("/history").get_data(as_text=True)
+    page = patient_client.get(f"/history?until={when.date()}").get_data(as_text=True)
     text = entry_text(page, entry.id)
     assert text is not None
     for words in [*shown, when.strftime("%H:%M"), "Logged from the test"]:
@@ -532,7 +554,8 @@ def test_edit_changes_the_entry(
 ) -> None:
     entry = add_entry(people.patient, kind, days_ago=1, **before)
     entry_id = entry.id
-    assert old_text in entry_text(patient_client.get("/history").get_data(as_text=True), entry_id)
+    week = f"/history?until={entry.local_date}"
+    assert old_text in entry_text(patient_client.get(week).get_data(as_text=True), entry_id)
 
     form = form_values(patient_client.get(f"/entries/{entry_id}/edit").get_data(as_text=True))
     assert {name: form[name] for name in before} == {k: str(v) for k, v in before.items()}
@@ -601,7 +624,8 @@ def test_delete_leaves_a_tombstone_and_restore_brings_it_back(
     assert "Deleted: Wall press-ups." in visible(page)
     assert "Undo delete" in visible(page)
     assert entry_text(page, entry_id) is None
-    assert entry_text(patient_client.get("/history").get_data(as_text=True), entry_id) is None
+    week = f"/history?until={entry.local_date}"
+    assert entry_text(patient_client.get(week).get_data(as_text=True), entry_id) is None
     today = patient_client.get("/today").get_data(as_text=True)
     assert "Done today" not in today
     assert "Nothing yet today." in section(today, "logged-h")
@@ -621,35 +645,69 @@ def test_delete_leaves_a_tombstone_and_restore_brings_it_back(
     assert entry.deleted_at is None
 
 
-def test_history_pages_by_month(patient_client: CsrfClient, people: People) -> None:
-    for days_ago in (0, 20, 45, 70):
-        add_entry(people.patient, "fatigue", days_ago=days_ago, fatigue=3, note=f"note {days_ago}")
+def test_history_pages_by_week(patient_client: CsrfClient, people: People) -> None:
     today = local_today(TZ)
+    monday = today - timedelta(days=today.weekday())
+    for days_ago in (0, 8, 15):
+        add_entry(people.patient, "fatigue", days_ago=days_ago, fatigue=3, note=f"note {days_ago}")
 
     page = patient_client.get("/history").get_data(as_text=True)
     text = visible(page)
-    assert "note 0" in text and "note 20" in text
-    assert "note 45" not in text and "note 70" not in text
-    assert f"From {long_date(today - timedelta(days=29))} to {long_date(today)}." in text
-    older = today - timedelta(days=30)
-    assert f'href="/history?until={older.isoformat()}">Older' in page
-    assert ">Newer<" not in page  # nothing after today
+    assert "note 0" in text and "note 8" not in text and "note 15" not in text
+    sunday = monday + timedelta(days=6)
+    assert f"From {long_date(monday)} to {long_date(sunday)}." in text
+    before = monday - timedelta(days=1)
+    assert f'href="/history?until={before.isoformat()}">Week before' in page
+    assert ">Week after<" not in page  # nothing after this week
 
-    page = patient_client.get(f"/history?until={older.isoformat()}").get_data(as_text=True)
+    page = patient_client.get(f"/history?until={before.isoformat()}").get_data(as_text=True)
     text = visible(page)
-    assert "note 45" in text
-    assert "note 0" not in text and "note 20" not in text and "note 70" not in text
-    assert f'href="/history?until={today.isoformat()}">Newer' in page
+    assert f"From {long_date(monday - timedelta(days=7))} to {long_date(before)}." in text
+    assert "note 0" not in text
+    assert ("note 8" in text) == (today - timedelta(days=8) >= monday - timedelta(days=7))
+    assert f'href="/history?until={monday.isoformat()}">Week after' in page
 
-    page = patient_client.get(f"/history?until={(today - timedelta(days=60)).isoformat()}")
-    text = visible(page.get_data(as_text=True))
-    assert "note 70" in text and "note 45" not in text
+    # Any day of a week opens that whole week.
+    page = patient_client.get(f"/history?until={(today - timedelta(days=15)).isoformat()}")
+    assert "note 15" in visible(page.get_data(as_text=True))
 
 
-def test_a_month_with_nothing_says_so(patient_client: CsrfClient, people: People) -> None:
+def test_history_shows_one_kind_when_asked(patient_client: CsrfClient, people: People) -> None:
+    add_entry(people.patient, "fatigue", fatigue=3)
+    add_entry(people.patient, "bad_day", reason="heat")
+    page = patient_client.get("/history?kind=fatigue").get_data(as_text=True)
+    text = visible(days_shown(page))
+    assert "Fatigue 3 out of 10" in text and "Bad day" not in text
+    assert re.search(r'kind=fatigue"\s+aria-current="page">Fatigue<', page)
+    # Paging keeps the filter; an unknown kind shows everything.
+    assert re.search(r'href="/history\?until=[0-9-]+&amp;kind=fatigue">Week before', page)
+    text = visible(days_shown(patient_client.get("/history?kind=nonsense").get_data(as_text=True)))
+    assert "Fatigue 3 out of 10" in text and "Bad day" in text
+
+
+def days_shown(page: str) -> str:
+    """History's list of days, without the filter's words or the offline app's vocabulary."""
+    start = page.index('id="history-days"')
+    return page[start : page.index('id="history-empty"', start)]
+
+
+def test_a_change_returns_to_the_week_and_the_entry(
+    patient_client: CsrfClient, people: People
+) -> None:
+    entry = add_entry(people.patient, "fatigue", days_ago=20, fatigue=3)
+    form = form_values(patient_client.get(f"/entries/{entry.id}/edit").get_data(as_text=True))
+    form["fatigue"] = "4"
+    response = patient_client.post(f"/entries/{entry.id}/edit", data=form)
+    assert response.status_code == 302
+    assert response.location == (f"/history?until={entry.local_date.isoformat()}#entry-{entry.id}")
+    page = visible(patient_client.get(response.location).get_data(as_text=True))
+    assert "Fatigue 4 out of 10" in page
+
+
+def test_a_week_with_nothing_says_so(patient_client: CsrfClient, people: People) -> None:
     add_entry(people.patient, "fatigue", fatigue=3)
     text = visible(patient_client.get("/history?until=2020-01-31").get_data(as_text=True))
-    assert "Nothing logged in these days." in text
+    assert "Nothing logged this week." in text
     assert "Fatigue 3 out of 10" not in text
 
 
@@ -669,3 +727,46 @@ def test_entries_by_a_carer_say_so(
         text = entry_text(patient_client.get(url).get_data(as_text=True), entry.id)
         assert text is not None
         assert ("entered by a carer" in text) is by_carer
+
+
+def test_same_as_last_time_logs_an_exercise_again_in_one_tap(
+    patient_client: CsrfClient, people: People
+) -> None:
+    sit = db.session.scalar(select(Exercise).where(Exercise.slug == "sit-to-stand"))
+    assert sit is not None
+    add_entry(
+        people.patient,
+        "exercise",
+        days_ago=3,
+        discipline="physio",
+        exercise_id=sit.id,
+        name=sit.name,
+        sets=2,
+        reps=8,
+    )
+    add_entry(people.patient, "exercise", days_ago=2, discipline="ot", name="Pegs", minutes=10)
+    add_entry(
+        people.patient,
+        "exercise",
+        days_ago=1,
+        discipline="physio",
+        exercise_id=sit.id,
+        name=sit.name,
+        sets=3,
+        reps=10,
+    )
+    page = patient_client.get("/log/exercise").get_data(as_text=True)
+    again = visible(section(page, "again-h"))
+    # The latest of each exercise, most recent first.
+    assert again.index("Sit to stand, 3 × 10") < again.index("Pegs, 10 min")  # noqa: RUF001
+    assert "2 × 8" not in again  # noqa: RUF001
+
+    form = form_values(page, "/today/exercise")  # the first: sit to stand, as last time
+    response = patient_client.post("/today/exercise", data=form, follow_redirects=True)
+    assert "Saved: Sit to stand." in visible(response.get_data(as_text=True))
+    newest = max(live_entries(people.patient), key=lambda e: e.occurred_at)
+    assert (newest.exercise_id, newest.sets, newest.reps) == (sit.id, 3, 10)
+    assert newest.local_date == local_today(TZ)
+    # The same form sent twice (a double tap without JavaScript) is one entry.
+    patient_client.post("/today/exercise", data=form)
+    assert len(live_entries(people.patient)) == 4

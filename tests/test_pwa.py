@@ -126,7 +126,7 @@ def test_patient_pages_offer_every_logging_form_to_the_outbox(
         page = client.get(f"/log/{kind}").get_data(as_text=True)
         assert 'data-offline="create"' in page, kind
     assert 'id="rl-words"' in today
-    assert f'data-user="{people.patient.id}"' in today
+    assert 'data-account="' in today and f'data-account="{people.patient.id}"' not in today
 
 
 @pytest.mark.parametrize("path", ["/today", "/login"])

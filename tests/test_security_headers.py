@@ -151,7 +151,10 @@ def test_error_responses_carry_security_headers(
 
 def test_session_cookies_are_httponly_and_samesite(client: CsrfClient, people: People) -> None:
     """Scripts cannot read the login cookies, and other sites' requests do not carry them."""
-    response = client.post("/login", data={"email": people.patient.email, "password": PASSWORD})
+    # "Keep me logged in" ticked, so that the remember cookie is set too.
+    response = client.post(
+        "/login", data={"email": people.patient.email, "password": PASSWORD, "remember": "y"}
+    )
     assert response.status_code == 302
     for name in ("session", "remember_token"):
         attributes = cookie_attributes(response, name)
@@ -175,7 +178,10 @@ def test_production_sends_hsts_and_secure_cookies(production_app: Flask, people:
     """In production every response asks for HTTPS only, and cookies travel only over it."""
     client: CsrfClient = production_app.test_client()  # type: ignore[assignment]
     assert_security_headers(client.get("/login"), hsts=True)
-    response = client.post("/login", data={"email": people.patient.email, "password": PASSWORD})
+    # "Keep me logged in" ticked, so that the remember cookie is set too.
+    response = client.post(
+        "/login", data={"email": people.patient.email, "password": PASSWORD, "remember": "y"}
+    )
     assert response.status_code == 302
     assert_security_headers(response, hsts=True)
     for name in ("session", "remember_token"):

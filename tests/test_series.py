@@ -43,6 +43,19 @@ def test_each_kind_feeds_its_series() -> None:
         ExerciseSample(today, "stairs", 12.0, 6),
     ]
     assert series.relapses == [rows[9].local_date]
+    assert series.heat_or_infection_days == {rows[10].local_date}
+
+
+def test_days_tagged_heat_or_infection_are_set_aside() -> None:
+    rows = [
+        row("fatigue", 0, fatigue=7, context="heat"),
+        row("fatigue", 1, fatigue=7, context="infection"),
+        row("fatigue", 2, fatigue=5, context="poor_sleep"),
+        row("bad_day", 4, reason="infection"),
+        row("bad_day", 5, reason="pain"),
+    ]
+    series = patient_series(rows)
+    assert series.heat_or_infection_days == {r.local_date for r in rows[:2] + rows[3:4]}
 
 
 def test_an_exercise_amount_is_its_first_recorded_unit() -> None:

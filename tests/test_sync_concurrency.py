@@ -103,9 +103,11 @@ def first_push_lingers() -> Iterator[None]:
     lock = threading.Lock()
     lingered: list[bool] = []
 
-    def before_commit(_session: Session) -> None:
+    def before_commit(session: Session) -> None:
         if not (has_request_context() and request.path == PUSH):
             return
+        if session.in_nested_transaction():
+            return  # one change's savepoint, not the push's commit
         with lock:
             first = not lingered
             lingered.append(True)
@@ -148,9 +150,11 @@ def batch(entry_ids: list[str], rounds: int) -> list[dict[str, Any]]:
 
 
 def applied_ids(*answers: dict[str, Any]) -> list[int]:
-    """The mutation ids answered "applied", over all the answers."""
+    """The mutation ids applied by the push that answered (not an outcome given again)."""
     results = [r for answer in answers for r in answer["results"]]
-    return sorted(r["mutation_id"] for r in results if r["status"] == "applied")
+    return sorted(
+        r["mutation_id"] for r in results if r["status"] == "applied" and not r.get("repeated")
+    )
 
 
 def stored(user: User) -> dict[str, Entry]:
@@ -173,11 +177,12 @@ def test_a_retry_racing_its_original_applies_each_change_once_in_order(
 
     assert [status for status, _ in answers] == [200, 200], answers
     first, second = (answer for _, answer in answers)
-    # Each of the 24 mutations applied by exactly one of the two pushes, the rest duplicates.
+    # Each of the 24 mutations applied by exactly one of the two pushes; the other answers
+    # with the same outcome, given again.
     assert applied_ids(first, second) == list(range(1, 25))
     results = first["results"] + second["results"]
-    assert {r["status"] for r in results} <= {"applied", "duplicate"}
-    assert sum(r.get("created", False) for r in results) == 8
+    assert {r["status"] for r in results} == {"applied"}
+    assert sum(r.get("created", False) for r in results if not r.get("repeated")) == 8
     assert max(first["last_mutation_id"], second["last_mutation_id"]) == 24
     entries = stored(people.patient)
     assert sorted(entries) == sorted(entry_ids)
@@ -274,6 +279,8 @@ def test_without_the_client_lock_the_race_goes_wrong(
     app: Flask, people: People, counter: None, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The first test has teeth: reading the client without locking it breaks the retry race."""
+    if db.engine.dialect.name == "sqlite":
+        pytest.skip("On SQLite a push begins with BEGIN IMMEDIATE: whole pushes take turns")
     monkeypatch.setattr(sync, "_lock_client", sync.get_client)
     phone = device(app, people.patient)
     retry = device(app, people.patient, client_id=phone.client_id)

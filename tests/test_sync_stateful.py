@@ -6,7 +6,14 @@ they reach a device, and replays every "applied" answer on an oracle: the log th
 should hold. After a final sync without faults, the server must equal the oracle and
 every device must equal the server, and every entry created anywhere is there once.
 
-SYNC_EXAMPLES sets the number of examples (default 500 when CI=true, else 100).
+Issue 9's faults too: creates the server refuses (their answer may be lost: the device must
+still learn of the refusal, never a silent one), a device that registers again and renumbers
+its outbox (each change keeps its change_id: nothing may be applied twice, which the oracle
+would see as the server differing from it), and an undo of a delete whose answer was lost (a
+restore in the delete's place brings the entry back).
+
+SYNC_EXAMPLES sets the number of examples (when CI=true 1,000 on SQLite and 300 on
+PostgreSQL, else 100).
 """
 
 from __future__ import annotations
@@ -29,8 +36,7 @@ from rehab_app.extensions import db
 from rehab_app.models import Entry, User
 from tests.conftest import password_hash
 
-DEFAULT_EXAMPLES = 500 if os.environ.get("CI", "").lower() == "true" else 100
-EXAMPLES = int(os.environ.get("SYNC_EXAMPLES", DEFAULT_EXAMPLES))
+IN_CI = os.environ.get("CI", "").lower() == "true"
 DEVICES = 3
 TRACKED = (
     "kind",
@@ -88,6 +94,7 @@ class Device:
     def __init__(self, client_id: str) -> None:
         self.client_id = client_id
         self.next_mutation_id = 1
+        self.shown = set()
         self.outbox: list[dict[str, Any]] = []
         self.pulled: dict[str, dict[str, Any]] = {}
         self.cursor = 0
@@ -99,15 +106,45 @@ class Device:
             replay(view, m)
         return view
 
-    def queue(self, op: str, entry: dict[str, Any]) -> None:
-        """Make a mutation offline."""
-        self.outbox.append({"id": self.next_mutation_id, "op": op, "entry": entry})
+    shown: set[str]  # change ids whose refusal the person was shown
+
+    def queue(self, op: str, entry: dict[str, Any]) -> dict[str, Any]:
+        """Make a mutation offline, with its own change id."""
+        mutation = {
+            "id": self.next_mutation_id,
+            "op": op,
+            "entry": entry,
+            "change_id": str(uuid.uuid4()),
+        }
+        self.outbox.append(mutation)
         self.next_mutation_id += 1
+        return mutation
 
     def settle(self, results: list[dict[str, Any]]) -> None:
         """Drop from the outbox every mutation the server has settled (all but gaps)."""
+        by_id = {m["id"]: m for m in self.outbox}
+        for r in results:
+            if r["status"] == "rejected" and r["mutation_id"] in by_id:
+                self.shown.add(by_id[r["mutation_id"]]["change_id"])
         done = {r["mutation_id"] for r in results if r["status"] != "gap"}
         self.outbox = [m for m in self.outbox if m["id"] not in done]
+
+    def register_again(self, client_id: str) -> None:
+        """A new client: the outbox renumbered from 1, each change keeping its change id."""
+        self.client_id = client_id
+        for number, m in enumerate(self.outbox, start=1):
+            m["id"] = number
+        self.next_mutation_id = len(self.outbox) + 1
+        self.pulled, self.cursor = {}, 0
+
+    def undo_delete(self) -> str | None:
+        """Undo the last delete still in the outbox: a restore of it, in its place."""
+        for m in reversed(self.outbox):
+            if m["op"] == "delete":
+                m.update(op="restore", undoes=m["change_id"], change_id=str(uuid.uuid4()))
+                m["resend"] = True
+                return str(m["entry"]["id"])
+        return None
 
     def take_page(self, page: dict[str, Any]) -> None:
         """Store a pulled page; forget outbox mutations the server had already applied."""
@@ -119,7 +156,14 @@ class Device:
             else:
                 self.pulled[change["id"]] = tracked(change)
         self.cursor = page["cursor"]
-        self.outbox = [m for m in self.outbox if m["id"] > page["last_mutation_id"]]
+        kept = []
+        for m in self.outbox:
+            if m["id"] > page["last_mutation_id"] or m.get("resend"):
+                kept.append(m)
+            elif m["op"] == "create" and m["entry"]["id"] not in self.pulled:
+                # Decided, its answer lost, and not on the server: the app says so ("lost").
+                self.shown.add(m["change_id"])
+        self.outbox = kept
 
 
 def replay(view: dict[str, dict[str, Any]], mutation: dict[str, Any]) -> None:
@@ -131,7 +175,7 @@ def replay(view: dict[str, dict[str, Any]], mutation: dict[str, Any]) -> None:
     elif mutation["op"] == "update":
         if entry_id in view:
             view[entry_id].update({k: v for k, v in entry.items() if k in TRACKED})
-    else:
+    elif mutation["op"] == "delete":
         view.pop(entry_id, None)
 
 
@@ -156,6 +200,11 @@ class SyncMachine(RuleBasedStateMachine):
         self.created: set[str] = set()
         self.made = 0
         self.deleted: set[str] = set()
+        self.undone: set[str] = set()
+        self.refused: dict[str, int] = {}  # change id of a refused create -> its device
+        self.graveyard: dict[str, dict[str, Any]] = {}  # deleted entries, as they were
+        self.applied: dict[str, int] = {}  # change id -> how often the server applied it
+        self.send_change_ids = True
         self.when = datetime.now(UTC) - timedelta(hours=1)
 
     def new_id(self) -> str:
@@ -184,6 +233,28 @@ class SyncMachine(RuleBasedStateMachine):
         )
         self.created.add(entry_id)
 
+    @rule(device=st.integers(0, DEVICES - 1))
+    def create_refused(self, device: int) -> None:
+        """A create the server refuses (a note over the limit)."""
+        entry_id = self.new_id()
+        occurred = self.when.isoformat().replace("+00:00", "Z")
+        entry = {"id": entry_id, "occurred_at": occurred, "kind": "bad_day", "reason": "heat"}
+        mutation = self.devices[device].queue("create", {**entry, "note": "x" * 1005})
+        self.refused[mutation["change_id"]] = device
+
+    @rule(device=st.integers(0, DEVICES - 1))
+    def undo(self, device: int) -> None:
+        entry_id = self.devices[device].undo_delete()
+        if entry_id is not None:
+            self.undone.add(entry_id)
+
+    @rule(device=st.integers(0, DEVICES - 1))
+    def register_again(self, device: int) -> None:
+        """The server forgot the app, or the registration's answer was lost: a new client."""
+        client = sync.register_client(db.session, self.user())
+        db.session.commit()
+        self.devices[device].register_again(client.id)
+
     @rule(device=st.integers(0, DEVICES - 1), data=st.data())
     def edit(self, device: int, data: st.DataObject) -> None:
         local = self.devices[device].local()
@@ -209,15 +280,29 @@ class SyncMachine(RuleBasedStateMachine):
         self, device: Device, batch: list[dict[str, Any]], commit: bool = True
     ) -> list[dict[str, Any]]:
         """One push reaching the server; the oracle replays what it really applied."""
-        results = sync.apply_mutations(db.session, self.user(), device.client_id, batch)
+        wire = [dict(m) for m in batch]
+        if not self.send_change_ids:  # an app from before issue 9
+            for m in wire:
+                m.pop("change_id", None)
+        results = sync.apply_mutations(db.session, self.user(), device.client_id, wire)
         if not commit:  # the server died before committing: nothing happened
             db.session.rollback()
             return results
         db.session.commit()
         sent = {m["id"]: m for m in batch}
         for result in results:
-            if result["status"] == "applied":
-                replay(self.oracle, sent[result["mutation_id"]])
+            if result["status"] != "applied" or result.get("repeated"):
+                continue  # an outcome given again: nothing was done this time
+            mutation = sent[result["mutation_id"]]
+            self.applied[mutation["change_id"]] = self.applied.get(mutation["change_id"], 0) + 1
+            entry_id = mutation["entry"]["id"]
+            if mutation["op"] == "delete" and entry_id in self.oracle:
+                self.graveyard[entry_id] = self.oracle[entry_id]
+            if mutation["op"] == "restore":
+                if entry_id not in self.oracle and entry_id in self.graveyard:
+                    self.oracle[entry_id] = self.graveyard.pop(entry_id)
+                continue
+            replay(self.oracle, mutation)
         return results
 
     @rule(device=st.integers(0, DEVICES - 1), fault=st.sampled_from(FAULTS), data=st.data())
@@ -274,7 +359,7 @@ class SyncMachine(RuleBasedStateMachine):
             for _ in range(3):
                 if d.outbox:
                     d.settle(self.send(d, list(d.outbox)))
-            assert d.outbox == [], "a mutation was never settled"
+            assert d.outbox == [], "a mutation was never settled (a stuck outbox)"
         for d in self.devices:
             more = True
             while more:
@@ -292,15 +377,31 @@ class SyncMachine(RuleBasedStateMachine):
             assert d.local() == server, f"device {n} differs from the server"
         # Every entry created anywhere is on the server, once; alive unless someone deleted it.
         assert sorted(e.id for e in rows) == sorted(self.created)
-        assert set(server) == self.created - self.deleted
+        assert self.created - self.deleted <= set(server)
+        assert not (self.deleted - self.undone) & set(server)
+        twice = [c for c, n in self.applied.items() if n > 1]
+        assert not twice, f"{len(twice)} changes applied twice"
+        # No silent rejection: every refused create was shown on the device that made it.
+        silent = [c for c, n in self.refused.items() if c not in self.devices[n].shown]
+        assert not silent, f"{len(silent)} refusals never shown"
+
+
+def examples() -> int:
+    """How many schedules: SYNC_EXAMPLES, or issue 9's counts in CI, or 100."""
+    if "SYNC_EXAMPLES" in os.environ:
+        return int(os.environ["SYNC_EXAMPLES"])
+    if not IN_CI:
+        return 100
+    return 1000 if db.engine.dialect.name == "sqlite" else 300
 
 
 def test_devices_converge_through_a_faulty_network(app: Flask) -> None:
-    """Three devices, random offline edits, lost, repeated and reordered requests."""
+    """Three devices, random offline edits, lost, repeated and reordered requests, refused
+    creates, re-registrations and undone deletes: nothing lost, doubled, hidden or stuck."""
     run_state_machine_as_test(
         SyncMachine,
         settings=settings(
-            max_examples=EXAMPLES,
+            max_examples=examples(),
             stateful_step_count=15,
             deadline=None,
             suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
@@ -328,5 +429,58 @@ def test_the_oracle_can_fail(app: Flask, seed: int) -> None:
         with pytest.raises(AssertionError, match="did not do what it answered"):
             machine.check()
     finally:
+        db.session.execute(delete(User).where(User.id == machine.user_id))
+        db.session.commit()
+
+
+def test_the_check_catches_a_silent_rejection(app: Flask, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A server that answers a refused change's retry 'duplicate' (as before issue 9) is caught."""
+    real_decide = sync._decide
+
+    def forgetful(*args: Any) -> dict[str, Any]:
+        result = real_decide(*args)
+        if result.get("repeated") and result["status"] == "rejected":
+            return {"mutation_id": result["mutation_id"], "status": "duplicate"}
+        return result
+
+    monkeypatch.setattr(sync, "_decide", forgetful)
+    machine = SyncMachine()
+    try:
+        machine.create_refused(0)
+        d = machine.devices[0]
+        machine.send(d, list(d.outbox))  # the answer is lost on the way
+        machine.sync_everyone()
+        with pytest.raises(AssertionError, match="refusals never shown"):
+            machine.check()
+    finally:
+        db.session.rollback()
+        db.session.execute(delete(User).where(User.id == machine.user_id))
+        db.session.commit()
+
+
+def test_the_check_catches_a_change_applied_twice_after_a_registration(app: Flask) -> None:
+    """Changes sent without their change id (an app from before issue 9) are known per client
+    only: after a re-registration an update whose answer was lost is applied again, over a
+    newer edit from another device. The check sees it."""
+    machine = SyncMachine()
+    machine.send_change_ids = False
+    try:
+        phone, tablet = machine.devices[0], machine.devices[1]
+        entry_id = machine.new_id()
+        occurred = machine.when.isoformat().replace("+00:00", "Z")
+        entry = {"id": entry_id, "occurred_at": occurred, "kind": "fatigue", "fatigue": 1}
+        phone.queue("create", entry)
+        machine.created.add(entry_id)
+        phone.settle(machine.send(phone, list(phone.outbox)))
+        phone.queue("update", {"id": entry_id, "fatigue": 4})
+        machine.send(phone, list(phone.outbox))  # applied, the answer lost
+        tablet.queue("update", {"id": entry_id, "fatigue": 9})
+        tablet.settle(machine.send(tablet, list(tablet.outbox)))
+        machine.register_again(0)
+        machine.sync_everyone()
+        with pytest.raises(AssertionError, match=r"applied twice|did not do what it answered"):
+            machine.check()
+    finally:
+        db.session.rollback()
         db.session.execute(delete(User).where(User.id == machine.user_id))
         db.session.commit()

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import html
 import re
 from collections.abc import Callable
 from datetime import datetime, time, timedelta
+from typing import Any
 
 import pytest
 from flask import Flask
 from sqlalchemy import event, func, select
 
 from rehab_app import links, sync
-from rehab_app.caseload import COLUMNS, FIRST_DIRECTION
+from rehab_app.caseload import FIRST_DIRECTION, SHOWN_IN, TABLE_COLUMNS
 from rehab_app.extensions import db
 from rehab_app.models import (
     BadDay,
@@ -26,11 +28,21 @@ from rehab_app.models import (
     utcnow,
 )
 from rehab_app.timeutil import local_today
-from tests.conftest import CsrfClient, People, link, login, make_user
+from tests.conftest import PASSWORD, CsrfClient, People, link, login, make_user
 from tests.test_patient import TIMES, add_entry, add_item, section, visible
 
 CODE_SHOWN = re.compile(r'<p class="code"[^>]*>([^<]+)</p>')
 NOT_VALID = "That code is not valid. Codes work once and for 7 days: ask for a new one."
+
+
+def redeem(patient: CsrfClient, typed: str) -> Any:
+    """Enter a code, see whose it is, share: the confirmation's answer (or the check's on error)."""
+    checked = patient.post("/account/links", data={"code": typed})
+    if checked.status_code != 200:
+        return checked
+    hidden = re.search(r'name="code" type="hidden" value="([^"]+)"', checked.get_data(as_text=True))
+    assert hidden is not None, "no code carried to the confirmation"
+    return patient.post("/account/links/confirm", data={"code": hidden.group(1)})
 
 
 def client_for(app: Flask, user: User) -> CsrfClient:
@@ -65,8 +77,11 @@ def test_link_code_flow_end_to_end(app: Flask) -> None:
     shown = new_code(pt)
     assert re.fullmatch(r"[2-9A-HJKMNP-Z]{4}-[2-9A-HJKMNP-Z]{4}", shown)
     typed = " ".join(shown.replace("-", "").lower())  # "a b c d e f g h", as read aloud
-    response = rita.post("/account/links", data={"code": typed}, follow_redirects=True)
-    page = visible(response.get_data(as_text=True))
+    checked = visible(rita.post("/account/links", data={"code": typed}).get_data(as_text=True))
+    assert "Share my logs with Pat Physio" in checked and therapist.email in checked
+    assert "Rita Reader" not in caseload(pt)  # nothing shared before she says so
+    response = redeem(rita, typed)
+    page = visible(rita.get(response.headers["Location"]).get_data(as_text=True))
     assert "Linked. Pat Physio can now see your log." in page
     assert "Pat Physio, since" in page
 
@@ -74,7 +89,7 @@ def test_link_code_flow_end_to_end(app: Flask) -> None:
     assert pt.get(f"/therapist/patients/{patient.id}").status_code == 200
 
     # The code works once.
-    late = client_for(app, latecomer).post("/account/links", data={"code": shown})
+    late = redeem(client_for(app, latecomer), shown)
     assert late.status_code == 400
     assert NOT_VALID in visible(late.get_data(as_text=True))
     assert "Lenny Late" not in caseload(pt)
@@ -101,7 +116,7 @@ def test_a_code_may_be_typed_loosely(
 ) -> None:
     code = new_code(client_for(app, people.other_therapist))
     other = client_for(app, people.other_patient)
-    response = other.post("/account/links", data={"code": typing(code)})
+    response = redeem(other, typing(code))
     assert response.status_code == 302
     assert "Otto Other" in caseload(client_for(app, people.other_therapist))
 
@@ -119,9 +134,7 @@ def test_an_expired_or_used_code_is_refused(
     code.used_at = utcnow() if used else None
     db.session.commit()
 
-    response = client_for(app, people.other_patient).post(
-        "/account/links", data={"code": code.code}
-    )
+    response = redeem(client_for(app, people.other_patient), code.code)
     assert response.status_code == 400
     assert NOT_VALID in visible(response.get_data(as_text=True))
     assert links.active_link(db.session, people.other_therapist.id, people.other_patient.id) is None
@@ -129,9 +142,7 @@ def test_an_expired_or_used_code_is_refused(
 
 
 def test_an_unknown_code_is_refused(app: Flask, people: People) -> None:
-    response = client_for(app, people.other_patient).post(
-        "/account/links", data={"code": "ABCD-EFGH"}
-    )
+    response = redeem(client_for(app, people.other_patient), "ABCD-EFGH")
     assert response.status_code == 400
     assert NOT_VALID in visible(response.get_data(as_text=True))
     assert db.session.scalar(select(func.count()).select_from(CareLink)) == 1  # people's own
@@ -320,9 +331,9 @@ def test_the_caseload_shows_each_patients_numbers(
     page = therapist_client.get("/therapist").get_data(as_text=True)
     row = caseload_row(page, "Olive Owner")
     # Not done yet today, a bad day two days ago: 5 of 5 this week; 5 of 26 over 28 days.
-    assert "100% 5 of 5 sessions, 1 bad day" in row
+    assert "7 days: 100%" in row
     assert "19% 5 of 26 sessions, 1 bad day" in row
-    assert "6.0 out of 10 up 2.0 on the 4 weeks before" in row
+    assert "6.0 mean, out of 10 up 2.0 on the 4 weeks before" in row
     since = local_today(people.patient.timezone) - timedelta(days=5)
     assert f"frame outdoors outdoors: one stick → frame, since {since.day} {since:%b}" in row
     assert "1 fall" in row
@@ -339,8 +350,8 @@ def test_the_caseload_shows_each_patients_numbers(
 def test_a_patient_without_data_reads_plainly(therapist_client: CsrfClient, people: People) -> None:
     row = caseload_row(therapist_client.get("/therapist").get_data(as_text=True), "Olive Owner")
     assert row == (
-        "Olive Owner owner@example.test Nothing flagged Never — nothing planned "
-        "— nothing planned — too few ratings — — None"
+        "Olive Owner owner@example.test Nothing flagged — nothing planned 7 days: — "
+        "— too few ratings — None Never"
     )
 
 
@@ -358,8 +369,11 @@ def test_a_slow_change_is_flagged_with_its_numbers(
 
 
 def sorted_page(client: CsrfClient, **params: str) -> str:
-    """The caseload with query parameters."""
-    response = client.get("/therapist", query_string=params)
+    """The caseload with query parameters (a search is posted, then shown)."""
+    if "q" in params:
+        response = client.post("/therapist", data=params, follow_redirects=True)
+    else:
+        response = client.get("/therapist", query_string=params)
     assert response.status_code == 200
     return response.get_data(as_text=True)
 
@@ -396,17 +410,20 @@ def test_the_caseload_sorts_by_its_columns(
     page = sorted_page(therapist_client, sort=sort, dir=direction)
     assert row_names(page) == names
     marked = re.findall(r'<th scope="col"[^>]* aria-sort="(\w+)" class="col-(\w+)">', page)
-    assert marked == [("ascending" if direction == "asc" else "descending", sort)]
+    # A sort whose values sit in another column's cell (the 7-day programme) marks that column.
+    assert marked == [
+        ("ascending" if direction == "asc" else "descending", SHOWN_IN.get(sort, sort))
+    ]
 
 
-@pytest.mark.parametrize("column", [c.key for c in COLUMNS])
+@pytest.mark.parametrize("column", [c.key for c in TABLE_COLUMNS])
 def test_every_column_header_is_a_sort_link_that_says_what_it_does(
     therapist_client: CsrfClient, people: People, column: str
 ) -> None:
     three_patients(people)
     page = sorted_page(therapist_client, sort=column)
     links_ = re.findall(r'<a class="sort" href="([^"]+)">(.*?)</a>', page, re.S)
-    assert len(links_) == len(COLUMNS)
+    assert len(links_) == len(TABLE_COLUMNS)
     href, name = next((h, n) for h, n in links_ if f"sort={column}&" in h.replace("&amp;", "&"))
     # The current column's link sorts the other way round, and says so.
     first = FIRST_DIRECTION[column]
@@ -446,8 +463,11 @@ def test_any_query_gives_a_page(
     therapist_client: CsrfClient, people: People, params: dict[str, str]
 ) -> None:
     three_patients(people)
-    response = therapist_client.get("/therapist", query_string=params)
+    response = therapist_client.get("/therapist", query_string=params, follow_redirects=True)
     assert response.status_code == 200
+    if "q" in params:  # posted, as the form does
+        response = therapist_client.post("/therapist", data=params, follow_redirects=True)
+        assert response.status_code == 200
 
 
 @pytest.mark.parametrize(
@@ -547,6 +567,61 @@ def test_the_caseload_runs_as_many_queries_for_50_patients_as_for_5(app: Flask) 
     again = queries_for(small, "/therapist"), queries_for(large, "/therapist")
     assert again[0] == again[1], again
     assert len(caseload_rows(large.get("/therapist").get_data(as_text=True))) == 50
+
+
+def entry_reads(client: CsrfClient) -> list[Any]:
+    """The parameters of each statement of one caseload load that reads entries' contents."""
+    reads: list[Any] = []
+
+    def keep(_conn: object, _cursor: object, statement: str, params: Any, *_args: object) -> None:
+        if "entries.local_date >=" in statement:
+            reads.append(params)
+
+    event.listen(db.engine, "before_cursor_execute", keep)
+    try:
+        assert client.get("/therapist").status_code == 200
+    finally:
+        event.remove(db.engine, "before_cursor_execute", keep)
+    return reads
+
+
+def test_a_caseload_seen_before_reads_only_the_entries_of_who_changed(app: Flask) -> None:
+    """Every load read everyone's two years and reviewed every trend: now only what changed."""
+    client = caseload_of(app, 5)
+    assert len(entry_reads(client)) == 1  # the first look computes and stores every summary
+    assert entry_reads(client) == []  # nothing changed: stored summaries, no entries read
+    olive = db.session.scalars(select(User).where(User.email == "p5-2@example.test")).one()
+    add_entry(olive, "mobility", aid="frame", setting="outdoors", falls=2)
+    changed = entry_reads(client)
+    assert len(changed) == 1
+    assert olive.id in list(changed[0].values() if isinstance(changed[0], dict) else changed[0])
+    others = [
+        u.id
+        for u in db.session.scalars(select(User).where(User.email.like("p5-%@example.test")))
+        if u.id != olive.id
+    ]
+    assert not set(others) & set(
+        changed[0].values() if isinstance(changed[0], dict) else changed[0]
+    )
+    # And the page shows the new entry at once: never a summary older than the latest entry.
+    row = caseload_row(client.get("/therapist").get_data(as_text=True), "Patient 5-2")
+    assert "3 falls" in row
+    assert entry_reads(client) == []
+
+
+def test_reviews_refresh_recomputes_only_what_changed(app: Flask) -> None:
+    """The cron job computes what changed, so that the first look of the day opens at once."""
+    client = caseload_of(app, 3)
+    runner = app.test_cli_runner()
+    assert (
+        "3 people looked at, 3 summaries recomputed."
+        in runner.invoke(args=["reviews", "refresh"]).output
+    )
+    assert (
+        "3 people looked at, 0 summaries recomputed."
+        in runner.invoke(args=["reviews", "refresh"]).output
+    )
+    assert entry_reads(client) == []
 
 
 def caseload_rows(page: str) -> list[str]:
@@ -692,3 +767,199 @@ def test_a_stopped_item_is_not_changed(therapist_client: CsrfClient, people: Peo
     assert f"/therapist/programme/{item.id}/edit" not in therapist_client.get(
         f"/therapist/patients/{people.patient.id}"
     ).get_data(as_text=True)
+
+
+# ----------------------------------------------------------------------------- approval
+
+WAITING = "Your account is waiting for approval"
+
+
+def unapproved(name: str = "Nat Newcomer", email: str = "nat@example.test") -> User:
+    """A therapist who has signed up and whom no one has vouched for yet."""
+    user = make_user("therapist", email, name)
+    user.approved_at = None
+    db.session.commit()
+    return user
+
+
+def test_an_unapproved_therapist_logs_in_to_a_waiting_page(app: Flask) -> None:
+    nat = unapproved()
+    browser: CsrfClient = app.test_client()  # type: ignore[assignment]
+
+    response = browser.post("/login", data={"email": nat.email, "password": PASSWORD})
+    assert response.status_code == 302
+    landing = browser.get(response.headers["Location"])
+
+    assert landing.status_code == 403
+    page = visible(landing.get_data(as_text=True))
+    assert WAITING in page
+    assert "No one has linked you yet" not in page
+    assert "Make a link code" not in page
+
+
+def test_every_therapist_route_refuses_an_unapproved_therapist(app: Flask, people: People) -> None:
+    """Today's therapist routes and any added later: the waiting page, nothing stored or shown."""
+    nat = unapproved()
+    link(nat, people.patient)  # even a link made somehow shows nothing
+    item = ProgrammeItem(
+        patient_id=people.patient.id,
+        therapist_id=nat.id,
+        custom_name="Heel raises",
+        discipline="physio",
+        days_per_week=3,
+        start_date=local_today("Europe/London"),
+    )
+    db.session.add(item)
+    db.session.commit()
+    browser = client_for(app, nat)
+    values = {"patient_id": people.patient.id, "item_id": item.id}
+    rules = [
+        (rule.rule, method)
+        for rule in app.url_map.iter_rules()
+        if rule.rule.startswith("/therapist")
+        for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"})
+    ]
+    assert len(rules) >= 10
+    for rule, method in rules:
+        path = re.sub(r"<(?:\w+:)?(\w+)>", lambda m: str(values[m.group(1)]), rule)
+        if method == "POST":
+            response = browser.post(path, data={"sets": "9", "days_per_week": "7"})
+        else:
+            response = browser.get(path)
+        assert response.status_code == 403, (rule, method)
+        page = visible(response.get_data(as_text=True))
+        assert WAITING in page, (rule, method)
+        assert people.patient.display_name not in page
+    from rehab_app.models import AccessEvent, LinkCode
+
+    assert db.session.scalar(select(func.count()).select_from(LinkCode)) == 0
+    assert db.session.scalar(select(func.count()).select_from(AccessEvent)) == 0
+    db.session.refresh(item)
+    assert (item.sets, item.days_per_week, item.stopped_at) == (None, 3, None)
+    assert browser.post("/api/v1/clients", json={}, headers={"X-CSRFToken": "x"}).status_code in (
+        400,
+        403,
+    )
+
+
+def test_approve_therapist_lists_those_waiting_and_approves_one(
+    app: Flask, runner: Any, people: People
+) -> None:
+    nat = unapproved()
+    unapproved("Vic Waiting", "vic@example.test")
+
+    listed = runner.invoke(args=["approve-therapist", "--waiting"])
+    assert listed.exit_code == 0, listed.output
+    assert "2 therapist accounts waiting for approval." in listed.output
+    assert "nat@example.test" in listed.output and "Vic Waiting" in listed.output
+    assert "linked@example.test" not in listed.output
+
+    approved = runner.invoke(args=["approve-therapist", "NAT@example.test"])
+    assert approved.exit_code == 0, approved.output
+    assert "Approved nat@example.test" in approved.output
+    browser = client_for(app, nat)
+    assert browser.get("/therapist").status_code == 200
+    assert new_code(browser)
+    assert "1 therapist accounts waiting" in runner.invoke(args=["approve-therapist"]).output
+
+
+@pytest.mark.parametrize("email", ["nobody@example.test", "owner@example.test"])
+def test_approve_therapist_refuses_what_is_not_a_therapist(
+    runner: Any, people: People, email: str
+) -> None:
+    result = runner.invoke(args=["approve-therapist", email])
+
+    assert result.exit_code != 0
+    assert f"There is no therapist account for {email}." in result.output
+    assert db.session.scalar(select(User.approved_at).where(User.email == email)) is None
+
+
+# ----------------------------------------------------------------------------- link codes: consent
+
+
+def test_the_patient_sees_who_the_code_is_from_and_can_cancel(app: Flask, people: People) -> None:
+    code = new_code(client_for(app, people.other_therapist))
+    otto = client_for(app, people.other_patient)
+
+    checked = otto.post("/account/links", data={"code": code})
+
+    assert checked.status_code == 200
+    page = visible(checked.get_data(as_text=True))
+    assert "Una Unlinked" in page and "unlinked@example.test" in page
+    assert "Share my logs with Una Unlinked" in page
+    assert 'href="/account">Cancel</a>' in checked.get_data(as_text=True)
+    assert links.active_link(db.session, people.other_therapist.id, people.other_patient.id) is None
+    # Cancelling (going back) leaves the code usable.
+    assert redeem(otto, code).status_code == 302
+
+
+def test_an_unapproved_therapists_code_links_no_one(app: Flask, people: People) -> None:
+    nat = unapproved()
+    code = links.make_code(db.session, nat).code
+    db.session.commit()
+    otto = client_for(app, people.other_patient)
+
+    checked = otto.post("/account/links", data={"code": code})
+    confirmed = otto.post("/account/links/confirm", data={"code": code})
+
+    for response in (checked, confirmed):
+        assert response.status_code == 400
+        assert NOT_VALID in visible(response.get_data(as_text=True))
+        assert "Nat Newcomer" not in response.get_data(as_text=True)
+    assert links.active_link(db.session, nat.id, people.other_patient.id) is None
+
+
+def test_wrong_codes_are_limited_per_person(app: Flask, people: People) -> None:
+    app.config["LINK_CODE_LIMIT_PER_PERSON"] = 3
+    code = new_code(client_for(app, people.other_therapist))
+    otto = client_for(app, people.other_patient)
+    for _ in range(3):
+        assert otto.post("/account/links", data={"code": "ZZZZ-ZZZZ"}).status_code == 400
+
+    refused = otto.post("/account/links", data={"code": code})
+    assert refused.status_code == 429
+    assert "Too many codes that did not work" in visible(refused.get_data(as_text=True))
+    assert otto.post("/account/links/confirm", data={"code": code}).status_code == 429
+    assert links.active_link(db.session, people.other_therapist.id, people.other_patient.id) is None
+    # Someone else is not held up by Otto's guesses (addresses differ in real life).
+    app.config["LINK_CODE_LIMIT_PER_ADDRESS"] = 100
+    assert redeem(client_for(app, people.patient), code).status_code == 302
+
+
+def test_wrong_codes_are_limited_per_address(app: Flask, people: People) -> None:
+    app.config["LINK_CODE_LIMIT_PER_ADDRESS"] = 4
+    for user in (people.patient, people.other_patient):
+        browser = client_for(app, user)
+        for _ in range(2):
+            assert browser.post("/account/links", data={"code": "ZZZZ-ZZZZ"}).status_code == 400
+    third = client_for(app, make_user("patient"))
+    assert third.post("/account/links", data={"code": "ZZZZ-ZZZZ"}).status_code == 429
+
+
+def test_a_search_never_travels_in_an_address(therapist_client: CsrfClient, people: People) -> None:
+    """A name or email typed in the search is posted, never put in a URL (access logs, history)."""
+    page = therapist_client.get("/therapist").get_data(as_text=True)
+    form = page.split('class="caseload-search"')[0].rsplit("<form", 1)[1]
+    assert 'method="post"' in form
+    response = therapist_client.post("/therapist", data={"q": "owner@example", "order": "name-asc"})
+    assert response.status_code == 302
+    assert "owner" not in response.headers["Location"]
+    assert "q=" not in response.headers["Location"]
+    shown = therapist_client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "matching “owner@example”" in shown
+    assert "Olive Owner" in shown
+    hrefs = re.findall(r'href="([^"]*)"', shown) + re.findall(r'action="([^"]*)"', shown)
+    assert not [h for h in hrefs if "owner" in h or "q=" in h]
+    # The search stays while sorting; "Show everyone" ends it.
+    sorted_again = therapist_client.get("/therapist?sort=name&dir=desc").get_data(as_text=True)
+    assert "matching “owner@example”" in sorted_again
+    therapist_client.post("/therapist", data={"q": "owner@example", "everyone": "1"})
+    assert "matching" not in therapist_client.get("/therapist").get_data(as_text=True)
+    # No one matches: the page's own "Show everyone" link ends the search too.
+    therapist_client.post("/therapist", data={"q": "Nobody at all"})
+    page = therapist_client.get("/therapist").get_data(as_text=True)
+    assert "No one who has linked you matches “Nobody at all”" in page
+    link = re.search(r'matches “Nobody at all”\. <a href="([^"]+)">Show everyone', page)
+    assert link is not None
+    everyone = therapist_client.get(html.unescape(link.group(1)), follow_redirects=True)
+    assert "Olive Owner" in everyone.get_data(as_text=True)

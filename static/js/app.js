@@ -18,7 +18,7 @@
   }
 
   /** Register /sw.js; offer "Update available — reload" when a new version waits. */
-  function registerWorker(isPatient) {
+  function registerWorker(account) {
     if (!nav.serviceWorker) return;
     var banner = doc.getElementById("update-banner");
     var reloading = false;
@@ -39,7 +39,8 @@
       });
       // Keep the patient pages of whoever is logged in; forget them on the login page.
       return nav.serviceWorker.ready.then(function (ready) {
-        ready.active.postMessage({ type: isPatient ? "cache-pages" : "forget-pages" });
+        ready.active.postMessage(account ? { type: "cache-pages", account: account }
+          : { type: "forget-pages" });
       });
     }).catch(function () { /* no worker: the app still works online */ });
     nav.serviceWorker.addEventListener("controllerchange", function () {
@@ -50,25 +51,27 @@
     });
   }
 
-  function createApp(userId, tz) {
+  function createApp(account, tz) {
     var attempt = 0, timer = null;
     // Opening the app starts a sync: say "Syncing" until it is done, not "All synced".
     var state = { count: 0, oldest: null, lastSyncedAt: null, online: nav.onLine,
-      needsLogin: false, storageError: null, syncing: nav.onLine, tz: tz };
+      needsLogin: false, storageError: null, syncing: nav.onLine, failed: false, tz: tz };
 
     function refreshStatus() {
-      return Promise.all([RL.store.waiting(userId), RL.store.getMeta(userId, "lastSyncedAt")])
+      return Promise.all([RL.store.waiting(account), RL.store.getMeta(account, "lastSyncedAt"),
+        RL.store.refused(account)])
         .then(function (got) {
           state.count = got[0].count;
           state.oldest = got[0].oldest;
           state.lastSyncedAt = got[1] || null;
+          state.notSent = got[2].filter(function (e) { return e.error.code === "not_sent"; }).length;
           state.online = nav.onLine;
           RL.views.showStatus(state);
         }, function () { RL.views.showStatus(state); });
     }
 
     function render() {
-      return Promise.all([RL.views.renderToday(userId, tz), RL.views.renderHistory(userId, tz)])
+      return Promise.all([RL.views.renderToday(account, tz), RL.views.renderHistory(account, tz)])
         .then(refreshStatus, refreshStatus);
     }
 
@@ -83,13 +86,16 @@
       clearTimeout(timer);
       if (state.needsLogin) return Promise.resolve();
       state.syncing = true;
-      return RL.sync.run(userId).then(function () {
+      return RL.sync.run(account).then(function () {
         attempt = 0;
         state.syncing = false;
-        return render();
+        state.failed = false;
+        return Promise.all([render(), sayWhatWasSent(account)]);
       }, function (error) {
         state.syncing = false;
-        if (error && error.kind === "login") {
+        state.failed = true;
+        // Logged out, or this page's person is not the one logged in now (another tab).
+        if (error && (error.kind === "login" || error.kind === "wrong_account")) {
           state.needsLogin = true;
         } else {
           retryLater();
@@ -99,7 +105,7 @@
     }
 
     var app = {
-      userId: userId, tz: tz, render: render, sync: sync,
+      account: account, tz: tz, render: render, sync: sync,
       /** After a change is in the outbox: show it, then send it. */
       queued: function () {
         state.storageError = null;
@@ -124,17 +130,64 @@
     return app;
   }
 
-  function forgetOnLogout(userId) {
-    doc.querySelectorAll('form[action="/logout"]').forEach(function (form) {
+  /** After a login: tell the person that what they left waiting on this phone has been sent. */
+  function sayWhatWasSent(account) {
+    return Promise.all([RL.store.getMeta(account, "leftWaiting"), RL.store.waiting(account)])
+      .then(function (got) {
+        var left = got[0], now = got[1];
+        if (!left || now.mutations) return null;
+        RL.views.announce("Sent: the " + (left === 1 ? "entry" : left + " entries") +
+          " you logged on this phone before you last logged out.", "success");
+        return RL.store.setMeta(account, "leftWaiting", null);
+      }).catch(function () { return null; });
+  }
+
+  /** Say, without any content, that another person's entries wait on this phone. */
+  function tellOthersWaiting(account) {
+    var note = doc.getElementById("phone-others");
+    if (!note || !RL.store || !root.indexedDB) return;
+    RL.store.othersWaiting(account).then(function (n) {
+      if (!n) return;
+      note.textContent = account
+        ? "Someone else's entries are kept on this phone. They are sent to their account " +
+          "when they log in here; you cannot see them."
+        : "Entries logged on this phone are waiting to be sent. They are sent when the person " +
+          "who logged them logs in here.";
+      note.hidden = false;
+    }).catch(function () { return null; });
+  }
+
+  /** Leaving (log out, delete the account): forget this person's kept pages and synced copy;
+      what waits in their outbox stays for their next login. When no outbox on this phone holds
+      anything, the form asks the server to have the browser clear the site's storage too. */
+  function forgetOnLeaving(account) {
+    doc.querySelectorAll("form[data-leave]").forEach(function (form) {
       form.addEventListener("submit", function (event) {
         if (form.dataset.leaving) return;
         event.preventDefault();
         form.dataset.leaving = "1";
-        // Entries still waiting stay on the phone for the next login; the rest is forgotten.
-        var done = RL.store.forgetSynced(userId).catch(function () { return null; });
         if (nav.serviceWorker && nav.serviceWorker.controller) {
           nav.serviceWorker.controller.postMessage({ type: "forget-pages" });
         }
+        var done = RL.store.forgetSynced(account).then(function () {
+          return RL.store.waiting(account);
+        }).then(function (own) {
+          if (own.mutations && form.dataset.leave === "logout") {
+            return RL.store.setMeta(account, "leftWaiting", own.count).then(function () {
+              return false;
+            });
+          }
+          return RL.store.othersWaiting(account).then(function (others) {
+            return !others && !own.mutations;
+          });
+        }).then(function (empty) {
+          if (!empty) return;
+          var flag = doc.createElement("input");
+          flag.type = "hidden";
+          flag.name = "outbox_empty";
+          flag.value = "1";
+          form.appendChild(flag);
+        }).catch(function () { return null; });
         Promise.race([done, new Promise(function (r) { setTimeout(r, 1500); })]).then(function () {
           HTMLFormElement.prototype.submit.call(form);
         });
@@ -145,16 +198,17 @@
   function start() {
     detectTimezone();
     var body = doc.body;
-    var userId = body.dataset.user, tz = body.dataset.tz;
-    registerWorker(!!userId);
-    if (!userId || !root.indexedDB || !RL.store) return;
-    var app = RL.app = createApp(userId, tz);
+    var account = body.dataset.account, tz = body.dataset.tz;
+    registerWorker(account);
+    tellOthersWaiting(account);
+    if (!account || !root.indexedDB || !RL.store) return;
+    var app = RL.app = createApp(account, tz);
     RL.store.onError(function (error) { app.storageFailed(error); });
     if (nav.storage && nav.storage.persist) {
       nav.storage.persisted().then(function (yes) { return yes || nav.storage.persist(); })
         .catch(function () { return false; });
     }
-    forgetOnLogout(userId);
+    forgetOnLeaving(account);
     RL.forms.enhance(app).then(app.render, app.render).then(app.sync);
     root.addEventListener("online", app.sync);
     root.addEventListener("offline", app.render);

@@ -18,6 +18,13 @@
     "programme_item_id"]);
   var FLASH_KEY = "rehab-log-flash";
   var UNDO_KEY = "rehab-log-undo";
+  // After a quick action on Today its buttons rest this long: a double or triple tap (taps up to
+  // 800 ms apart) is one entry; a deliberate second entry is possible once the rest is over.
+  var HOLD_MS = 2500;
+  // The confirmation, with its Undo, stays where the person tapped this long.
+  var CONFIRM_MS = 10000;
+  // Today's recent quick actions, by the control tapped: { holdUntil, until, text, id, undone }.
+  var recent = {};
 
   /** A new entry id, made on the phone (the server keeps it). */
   function newId() {
@@ -248,6 +255,8 @@
     event.preventDefault();
     var submitter = event.submitter || null;
     if (form._busy) return;  // a double tap stores one entry
+    var key = quickKey(form);
+    if (key && recent[key] && Date.now() < recent[key].holdUntil) return;  // the same tap again
     var tz = app.tz, kind = form.dataset.kind, op = "create", entry, localDay;
     if (mode === "done") {
       var item = JSON.parse(form.dataset.item);
@@ -278,10 +287,11 @@
     }
     if (entry.occurred_at) localDay = RL.views.localDate(entry.occurred_at, tz);
     form._busy = true;
+    if (key) recent[key] = { holdUntil: Date.now() + HOLD_MS, until: 0 };
     var sent = op === "delete" ? { id: entry.id } : entry;
-    RL.store.queue(app.userId, op, sent, op === "delete" ? null : localDay).then(function () {
+    RL.store.queue(app.account, op, sent, op === "delete" ? null : localDay).then(function () {
       form._busy = false;
-      if (form.dataset.recreate) return RL.store.discard(app.userId, form.dataset.entryId);
+      if (form.dataset.recreate) return RL.store.discard(app.account, form.dataset.entryId);
     }).then(function () {
       var shown = Object.assign({ kind: kind }, entry);
       if (op === "delete") {
@@ -290,20 +300,107 @@
       }
       var text = savedText(shown, op, mode);
       app.queued();
-      if (form.closest("#main") && doc.getElementById("today-entries") && mode !== "update") {
-        // Today's quick actions: stay, and be ready for the next one.
+      if (key) {
+        // Today's quick actions: stay, say so where the person tapped, and offer to undo.
         RL.views.announce(text, "success");
         var idField2 = form.elements.namedItem("entry_id");
         if (idField2) idField2.value = newId();
+        Object.assign(recent[key], { text: text, id: entry.id, until: Date.now() + CONFIRM_MS,
+          tapped: submitter && submitter.value, shownAt: Date.now() });
+        placeConfirmations(app);
+        setTimeout(function () { placeConfirmations(app); }, HOLD_MS + 50);
+        setTimeout(function () { placeConfirmations(app); }, CONFIRM_MS + 50);
         app.render();
         return;
       }
       keepForNext(FLASH_KEY, text);
-      root.location.href = op === "create" ? "/today" : "/history";
+      // A change goes back to the week of History it was made from, at the entry.
+      root.location.href = op === "create" ? "/today" : "/history" +
+        (localDay ? "?until=" + localDay : "") + (op === "update" ? "#entry-" + entry.id : "");
     }, function (error) {
       form._busy = false;
+      if (key) delete recent[key];
       fallbackSubmit(form, submitter, error);
     });
+  }
+
+  /** The key of a quick action on Today (a Done, a fatigue number, walking, a hard day), or null. */
+  function quickKey(form) {
+    var mode = form.dataset.offline;
+    if ((mode !== "create" && mode !== "done") || !form.closest("#main") ||
+      !doc.getElementById("today-entries")) return null;
+    if (mode === "done") return "done:" + JSON.parse(form.dataset.item).id;
+    return "create:" + form.dataset.kind;
+  }
+
+  /** The forms on the page now of a quick action (Today's programme is drawn again often). */
+  function formsFor(key) {
+    return Array.prototype.filter.call(
+      doc.querySelectorAll('#main form[data-offline="create"], #main form[data-offline="done"]'),
+      function (form) { return quickKey(form) === key; });
+  }
+
+  /** Show each recent quick action's confirmation and Undo right below the control tapped. */
+  function placeConfirmations(app) {
+    var now = Date.now();
+    // Drawn again after each render: whoever was on an Undo (a keyboard, a screen reader) stays.
+    var active = doc.activeElement, held = active && active.closest && active.closest(".saved-here");
+    var focusKey = held ? held.dataset.key : null;
+    doc.querySelectorAll(".saved-here").forEach(function (p) { p.remove(); });
+    doc.querySelectorAll(".just-saved").forEach(function (b) { b.classList.remove("just-saved"); });
+    Object.keys(recent).forEach(function (key) {
+      var r = recent[key];
+      if (!r.text) return;  // still being saved
+      if (now >= r.until) { delete recent[key]; return; }
+      formsFor(key).forEach(function (form) {
+        if (now < r.holdUntil && !r.undone) {
+          form.querySelectorAll('button[type="submit"]').forEach(function (b) {
+            if (r.tapped === undefined || r.tapped === null || b.value === r.tapped) {
+              b.classList.add("just-saved");
+            }
+          });
+        }
+        var p = doc.createElement("p");
+        p.className = "saved-here";
+        p.dataset.key = key;
+        p.tabIndex = -1;
+        var said = doc.createElement("span");
+        said.textContent = r.text;
+        p.appendChild(said);
+        var undo = r.undone ? null : undoButton(app, key, r);
+        if (undo) p.appendChild(undo);
+        var item = form.closest(".item");
+        if (item) item.appendChild(p);
+        else form.parentNode.insertBefore(p, form.nextSibling);
+        if (focusKey === key) (undo || p).focus();
+      });
+    });
+  }
+
+  /** "Undo" for a quick action: the entry is deleted on the phone and then on the server. */
+  function undoButton(app, key, r) {
+    var button = doc.createElement("button");
+    button.type = "button";
+    button.className = "button secondary undo-button";
+    button.textContent = "Undo";
+    button.addEventListener("click", function () {
+      if (r.undone || Date.now() - r.shownAt < 300) return;  // a tap that was meant for above
+      r.undone = true;
+      RL.store.queue(app.account, "delete", { id: r.id }, null).then(function () {
+        r.text = "Undone: that entry is removed.";
+        r.until = Date.now() + HOLD_MS;
+        r.holdUntil = 0;
+        RL.views.announce(r.text, "info");
+        placeConfirmations(app);
+        setTimeout(function () { placeConfirmations(app); }, HOLD_MS + 50);
+        app.queued();
+        app.render();
+      }, function (error) {
+        r.undone = false;
+        RL.app.storageFailed(error);
+      });
+    });
+    return button;
   }
 
   /** After a delete, History offers to bring the entry back. */
@@ -317,7 +414,7 @@
     button.textContent = "Undo delete";
     box.appendChild(button);
     button.addEventListener("click", function () {
-      RL.store.undoDelete(app.userId, id).then(function (undone) {
+      RL.store.undoDelete(app.account, id).then(function (undone) {
         if (undone) return true;
         if (!root.navigator.onLine) return false;
         // Sent already: the server brings it back, and every device pulls it.
@@ -340,7 +437,7 @@
   function openForEdit(app, form) {
     var id = new URLSearchParams(root.location.search).get("edit");
     if (!id) return Promise.resolve();
-    return RL.store.getEntry(app.userId, id).then(function (entry) {
+    return RL.store.getEntry(app.account, id).then(function (entry) {
       if (!entry || entry.deleted || entry.kind !== form.dataset.kind) {
         if (root.navigator.onLine) root.location.replace("/entries/" + encodeURIComponent(id) + "/edit");
         else RL.views.announce("This entry is not kept on this phone. Try again when you are online.", "info");
@@ -389,6 +486,7 @@
       }
     );
     doc.addEventListener("submit", function (event) { onSubmit(event, app); });
+    RL.views.onTodayRendered = function () { placeConfirmations(app); };
     doc.querySelectorAll('form[data-offline="update"]').forEach(function (form) {
       initialValues(form, form.dataset.kind, app.tz);
     });
@@ -398,6 +496,6 @@
     return form ? openForEdit(app, form) : Promise.resolve();
   }
 
-  RL.forms = { enhance: enhance, wallToUtc: wallToUtc, utcToWall: utcToWall, newId: newId,
+  RL.forms = { enhance: enhance, wallToUtc: wallToUtc, utcToWall: utcToWall, newId: newId, DOSE: DOSE,
     entryFrom: entryFrom };
 })(self);

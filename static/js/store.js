@@ -1,26 +1,44 @@
 /* The device's copy of a person's log in IndexedDB: the outbox of changes not yet on the server,
-   the entries of the last 90 days and the programme. One database per person, so that two people
-   sharing a phone never see each other's entries. Runs in pages and in the service worker. */
+   the entries of the last 90 days and the programme. One database per account, named by the
+   opaque account key the server puts on every page (<body data-account>), so that two people
+   sharing a phone never see or send each other's entries. Runs in pages and the service worker. */
 (function (root) {
   "use strict";
   var RL = root.RL = root.RL || {};
-  var PREFIX = "rehab-log-u";
+  var PREFIX = "rehab-log-a";
   var VERSION = 1;
   var KEEP_DAYS = 90;
-  var open = {};  // userId -> Promise<IDBDatabase>
+  var open = {};  // account key -> Promise<IDBDatabase>
   var listeners = [];
 
-  function dbName(userId) { return PREFIX + userId; }
+  function dbName(account) { return PREFIX + account; }
+
+  /** A new change's own id (docs/sync.md, "Outcomes"): kept across renumbering for good. */
+  function newChangeId() {
+    if (root.crypto && root.crypto.randomUUID) return root.crypto.randomUUID();
+    var bytes = root.crypto.getRandomValues(new Uint8Array(16));
+    bytes[6] = (bytes[6] & 0x0f) | 0x40;
+    bytes[8] = (bytes[8] & 0x3f) | 0x80;
+    var hex = Array.prototype.map.call(bytes, function (b) { return (b + 256).toString(16).slice(1); });
+    return hex.slice(0, 4).join("") + "-" + hex.slice(4, 6).join("") + "-" +
+      hex.slice(6, 8).join("") + "-" + hex.slice(8, 10).join("") + "-" + hex.slice(10).join("");
+  }
+
+  /** Whether the server may already have decided this mutation: not if it stands in the place
+      of one (an undone delete, a change set aside) until its own answer comes. */
+  function sweepable(m, lastMutationId) {
+    return m.mid <= (lastMutationId || 0) && !m.resend;
+  }
 
   function report(error) {
     listeners.forEach(function (fn) { try { fn(error); } catch (e) { /* a listener's own bug */ } });
   }
 
   /** Open (or reopen, after an error or a lost connection) the person's database. */
-  function openDb(userId) {
-    if (!open[userId]) {
-      open[userId] = new Promise(function (resolve, reject) {
-        var request = root.indexedDB.open(dbName(userId), VERSION);
+  function openDb(account) {
+    if (!open[account]) {
+      open[account] = new Promise(function (resolve, reject) {
+        var request = root.indexedDB.open(dbName(account), VERSION);
         request.onupgradeneeded = function () {
           var db = request.result;
           db.createObjectStore("meta");
@@ -31,26 +49,26 @@
         request.onsuccess = function () {
           var db = request.result;
           // Another tab upgrading, the browser closing the connection: open afresh next time.
-          db.onversionchange = function () { db.close(); delete open[userId]; };
-          db.onclose = function () { delete open[userId]; };
+          db.onversionchange = function () { db.close(); delete open[account]; };
+          db.onclose = function () { delete open[account]; };
           resolve(db);
         };
-        request.onerror = function () { delete open[userId]; reject(request.error); };
+        request.onerror = function () { delete open[account]; reject(request.error); };
         request.onblocked = function () { /* an old tab holds it; onsuccess follows */ };
       });
     }
-    return open[userId];
+    return open[account];
   }
 
   /** Run fn(stores) in one transaction; resolve with its result once the data is on disk. */
-  function transact(userId, names, mode, fn, retried) {
-    return openDb(userId).then(function (db) {
+  function transact(account, names, mode, fn, retried) {
+    return openDb(account).then(function (db) {
       return new Promise(function (resolve, reject) {
         var tx, result;
         try {
           tx = db.transaction(names, mode, { durability: "strict" });
         } catch (error) {  // the connection was closed under us: reopen once
-          delete open[userId];
+          delete open[account];
           reject(error);
           return;
         }
@@ -67,8 +85,8 @@
       });
     }).catch(function (error) {
       if (error && error.name === "InvalidStateError" && !retried) {
-        delete open[userId];
-        return transact(userId, names, mode, fn, true);
+        delete open[account];
+        return transact(account, names, mode, fn, true);
       }
       report(error);
       throw error;
@@ -104,12 +122,12 @@
   }
 
   /** Queue a change and update the device's copy, in one transaction: the only way to write. */
-  function queue(userId, op, entry, localDate) {
-    return transact(userId, ["meta", "outbox", "entries"], "readwrite", function (s) {
+  function queue(account, op, entry, localDate) {
+    return transact(account, ["meta", "outbox", "entries"], "readwrite", function (s) {
       return req(s.meta.get("nextMutationId")).then(function (next) {
         var mid = next || 1;
         var mutation = { mid: mid, op: op, entry: entry, local_date: localDate || null,
-          queued_at: new Date().toISOString() };
+          queued_at: new Date().toISOString(), change_id: newChangeId() };
         s.outbox.add(mutation);
         s.meta.put(mid + 1, "nextMutationId");
         return req(s.entries.get(entry.id)).then(function (record) {
@@ -129,13 +147,13 @@
   }
 
   /** The queued mutations, oldest first. */
-  function outbox(userId) {
-    return transact(userId, ["outbox"], "readonly", function (s) { return getAll(s.outbox); });
+  function outbox(account) {
+    return transact(account, ["outbox"], "readonly", function (s) { return getAll(s.outbox); });
   }
 
   /** After a push: drop what the server has, note what it refused, forget what was deleted. */
-  function acknowledge(userId, results, lastMutationId) {
-    return transact(userId, ["meta", "outbox", "entries"], "readwrite", function (s) {
+  function acknowledge(account, results, lastMutationId) {
+    return transact(account, ["meta", "outbox", "entries"], "readwrite", function (s) {
       var work = results.map(function (r) {
         if (r.status === "gap") return null;
         return req(s.outbox.get(r.mutation_id)).then(function (m) {
@@ -148,7 +166,8 @@
               s.entries.delete(id);
               return null;
             }
-            if (r.status === "rejected") {
+            // A change set aside went as a change of nothing: its own reason stays on the entry.
+            if (r.status === "rejected" && !(m && m.set_aside)) {
               record.error = { code: r.code, message: r.message, field: r.field || null };
               if (m && m.op === "create") record.rejected_create = true;
             }
@@ -161,25 +180,29 @@
       });
       // Anything the server counted as done (answers lost on the way) is done too.
       var done = req(s.outbox.getAll(IDBKeyRange.upperBound(lastMutationId || 0)))
-        .then(function (old) { old.forEach(function (m) { s.outbox.delete(m.mid); }); });
+        .then(function (old) {
+          old.forEach(function (m) { if (sweepable(m, lastMutationId)) s.outbox.delete(m.mid); });
+        });
       return Promise.all(work.concat([done]));
     });
   }
 
   /** Take in a page of changes from the server, keeping local changes not yet sent on top. */
-  function applyPull(userId, changes, cursor, lastMutationId, keepSince) {
-    return transact(userId, ["meta", "outbox", "entries", "programme"], "readwrite", function (s) {
+  function applyPull(account, changes, cursor, lastMutationId, keepSince) {
+    return transact(account, ["meta", "outbox", "entries", "programme"], "readwrite", function (s) {
       var work = changes.map(function (change) {
         if (change.type === "programme_item") {
           s.programme.put(change);
           return null;
         }
-        if (change.deleted_at) {
-          s.entries.delete(change.id);
-          return null;
-        }
         return getAll(s.outbox.index("entry"), change.id).then(function (queued) {
-          queued = queued.filter(function (m) { return m.mid > (lastMutationId || 0); });
+          queued = queued.filter(function (m) { return !sweepable(m, lastMutationId); });
+          if (change.deleted_at) {
+            // An undo on its way keeps the entry: the restore brings it back on the server.
+            var undone = queued.some(function (m) { return m.op === "restore"; });
+            if (!undone) s.entries.delete(change.id);
+            return null;
+          }
           if (!queued.length && keepSince && change.local_date < keepSince) {
             s.entries.delete(change.id);
             return null;
@@ -202,6 +225,7 @@
       changes.forEach(function (c) { seen[c.id] = true; });
       work.push(getAll(s.outbox, IDBKeyRange.upperBound(lastMutationId || 0)).then(function (old) {
         old.forEach(function (m) {
+          if (!sweepable(m, lastMutationId)) return;
           s.outbox.delete(m.mid);
           if (m.op !== "create" || seen[m.entry.id]) return;
           req(s.entries.get(m.entry.id)).then(function (record) {
@@ -219,8 +243,8 @@
   }
 
   /** Forget entries older than the kept window that have nothing waiting. */
-  function prune(userId, keepSince) {
-    return transact(userId, ["entries"], "readwrite", function (s) {
+  function prune(account, keepSince) {
+    return transact(account, ["entries"], "readwrite", function (s) {
       return getAll(s.entries.index("day"), IDBKeyRange.upperBound(keepSince, true))
         .then(function (old) {
           old.forEach(function (r) { if (!r.pending && !r.error) s.entries.delete(r.id); });
@@ -229,8 +253,8 @@
   }
 
   /** Entries whose local date is within [first, last], deleted ones left out, newest first. */
-  function entriesBetween(userId, first, last) {
-    return transact(userId, ["entries"], "readonly", function (s) {
+  function entriesBetween(account, first, last) {
+    return transact(account, ["entries"], "readonly", function (s) {
       return getAll(s.entries.index("day"), IDBKeyRange.bound(first, last)).then(function (rows) {
         return rows.filter(function (r) { return !r.deleted; }).sort(function (a, b) {
           return a.occurred_at < b.occurred_at ? 1 : a.occurred_at > b.occurred_at ? -1 : 0;
@@ -240,20 +264,20 @@
   }
 
   /** One entry from the device's copy, or undefined. */
-  function getEntry(userId, id) {
-    return transact(userId, ["entries"], "readonly", function (s) { return req(s.entries.get(id)); });
+  function getEntry(account, id) {
+    return transact(account, ["entries"], "readonly", function (s) { return req(s.entries.get(id)); });
   }
 
   /** Entries the server refused, for the person to fix or discard. */
-  function refused(userId) {
-    return transact(userId, ["entries"], "readonly", function (s) {
+  function refused(account) {
+    return transact(account, ["entries"], "readonly", function (s) {
       return getAll(s.entries).then(function (rows) { return rows.filter(function (r) { return r.error; }); });
     });
   }
 
   /** Discard a refused change: back to the server's version, or gone if it never got there. */
-  function discard(userId, id) {
-    return transact(userId, ["entries", "outbox"], "readwrite", function (s) {
+  function discard(account, id) {
+    return transact(account, ["entries", "outbox"], "readwrite", function (s) {
       return req(s.entries.get(id)).then(function (record) {
         if (!record) return;
         return req(s.outbox.index("entry").count(id)).then(function (left) {
@@ -272,15 +296,19 @@
     });
   }
 
-  /** Undo a delete still waiting in the outbox: it becomes a change of nothing (ids stay in
-      order, so nothing behind it waits for a gap). False when it was sent already. */
-  function undoDelete(userId, id) {
-    return transact(userId, ["outbox", "entries"], "readwrite", function (s) {
+  /** Undo a delete still waiting in the outbox: it becomes a restore of that delete, in its
+      place (ids stay in order). Its answer may have been lost on the way: the server then
+      brings the entry back (docs/sync.md, "Restore"). False when it was answered already. */
+  function undoDelete(account, id) {
+    return transact(account, ["outbox", "entries"], "readwrite", function (s) {
       return getAll(s.outbox.index("entry"), id).then(function (queued) {
         var del = queued.filter(function (m) { return m.op === "delete"; }).pop();
         if (!del) return false;
-        del.op = "update";
+        del.op = "restore";
         del.entry = { id: id };
+        del.undoes = del.change_id || null;
+        del.change_id = newChangeId();
+        del.resend = true;
         s.outbox.put(del);
         return req(s.entries.get(id)).then(function (record) {
           if (record) {
@@ -294,23 +322,23 @@
   }
 
   /** The programme items as last pulled. */
-  function programme(userId) {
-    return transact(userId, ["programme"], "readonly", function (s) { return getAll(s.programme); });
+  function programme(account) {
+    return transact(account, ["programme"], "readonly", function (s) { return getAll(s.programme); });
   }
 
   /** Read a value kept for this person (client id, cursor, last sync time). */
-  function getMeta(userId, key) {
-    return transact(userId, ["meta"], "readonly", function (s) { return req(s.meta.get(key)); });
+  function getMeta(account, key) {
+    return transact(account, ["meta"], "readonly", function (s) { return req(s.meta.get(key)); });
   }
 
   /** Keep a value for this person. */
-  function setMeta(userId, key, value) {
-    return transact(userId, ["meta"], "readwrite", function (s) { s.meta.put(value, key); });
+  function setMeta(account, key, value) {
+    return transact(account, ["meta"], "readwrite", function (s) { s.meta.put(value, key); });
   }
 
   /** Mutation ids restart at 1 for a new client: renumber the outbox, keeping its order. */
-  function renumber(userId) {
-    return transact(userId, ["meta", "outbox"], "readwrite", function (s) {
+  function renumber(account) {
+    return transact(account, ["meta", "outbox"], "readwrite", function (s) {
       return getAll(s.outbox).then(function (all) {
         s.outbox.clear();
         all.forEach(function (m, i) { m.mid = i + 1; s.outbox.add(m); });
@@ -322,8 +350,8 @@
   }
 
   /** How much is waiting, and since when. */
-  function waiting(userId) {
-    return outbox(userId).then(function (all) {
+  function waiting(account) {
+    return outbox(account).then(function (all) {
       var ids = {};
       all.forEach(function (m) { ids[m.entry.id] = true; });
       return { count: Object.keys(ids).length, mutations: all.length,
@@ -332,8 +360,8 @@
   }
 
   /** Drop the copy of synced data (on log out); whatever waits in the outbox stays. */
-  function forgetSynced(userId) {
-    return transact(userId, ["entries", "programme", "meta"], "readwrite", function (s) {
+  function forgetSynced(account) {
+    return transact(account, ["entries", "programme", "meta"], "readwrite", function (s) {
       s.programme.clear();
       s.meta.put(0, "cursor");
       s.meta.put(false, "pulled");
@@ -343,8 +371,37 @@
     });
   }
 
-  /** The people with a database on this device (the service worker syncs each). */
-  function knownUsers() {
+  /** Set a change aside that the server keeps failing on: it goes as a change of nothing (so the
+      ids behind it stay in order) and its entry says "Not sent: <reason>", to fix or discard. */
+  function setAside(account, mid, reason) {
+    return transact(account, ["outbox", "entries"], "readwrite", function (s) {
+      return req(s.outbox.get(mid)).then(function (m) {
+        if (!m || m.set_aside) return;
+        s.outbox.put({ mid: mid, op: "update", entry: { id: m.entry.id }, local_date: null,
+          queued_at: m.queued_at, set_aside: true, change_id: newChangeId(), resend: true });
+        return req(s.entries.get(m.entry.id)).then(function (record) {
+          if (!record) return;
+          record.error = { code: "not_sent", message: reason, field: null };
+          if (m.op === "create") record.rejected_create = true;
+          s.entries.put(record);
+        });
+      });
+    });
+  }
+
+  /** How many changes wait in the outboxes of other accounts on this phone (no content). */
+  function othersWaiting(account) {
+    return knownAccounts().then(function (accounts) {
+      return Promise.all(accounts.filter(function (a) { return a !== account; }).map(function (a) {
+        return outbox(a).then(function (all) { return all.length; }, function () { return 0; });
+      }));
+    }).then(function (counts) {
+      return counts.reduce(function (sum, n) { return sum + n; }, 0);
+    });
+  }
+
+  /** The accounts with a database on this device (the service worker syncs each it may). */
+  function knownAccounts() {
     if (!root.indexedDB.databases) return Promise.resolve([]);
     return root.indexedDB.databases().then(function (list) {
       return list.map(function (d) { return d.name || ""; })
@@ -358,7 +415,8 @@
     open: openDb, queue: queue, outbox: outbox, acknowledge: acknowledge, applyPull: applyPull,
     prune: prune, entriesBetween: entriesBetween, getEntry: getEntry, refused: refused,
     discard: discard, undoDelete: undoDelete, programme: programme, getMeta: getMeta, setMeta: setMeta,
-    renumber: renumber, waiting: waiting, forgetSynced: forgetSynced, knownUsers: knownUsers,
+    renumber: renumber, waiting: waiting, forgetSynced: forgetSynced,
+    knownAccounts: knownAccounts, setAside: setAside, othersWaiting: othersWaiting,
     onError: function (fn) { listeners.push(fn); }
   };
 })(self);

@@ -6,6 +6,10 @@
 
 var CACHE = "rehab-log-" + VERSION;
 var CACHE_PREFIX = "rehab-log-";
+// Each person's kept pages in a cache of their own, named by the account key every page's
+// answer carries; one person's at a time (another's are dropped when someone else's are kept).
+var PAGES_PREFIX = CACHE + "-pages-";
+var ACCOUNT_HEADER = "Rehab-Account";
 var OFFLINE_URL = "/offline";
 // On a slow connection a page from the cache beats a long wait.
 var NETWORK_TIMEOUT_MS = 5000;
@@ -14,7 +18,8 @@ importScripts.apply(self, CORE);
 
 self.addEventListener("install", function (event) {
   // Wait for the person to choose "Reload" before taking over: a form may be half filled in.
-  event.waitUntil(precacheShell().then(precachePages));
+  // Only the shell: a person's pages are kept when a page of theirs asks ("cache-pages").
+  event.waitUntil(precacheShell());
 });
 
 self.addEventListener("activate", function (event) {
@@ -24,7 +29,7 @@ self.addEventListener("activate", function (event) {
 self.addEventListener("message", function (event) {
   var data = event.data || {};
   if (data.type === "skip-waiting") self.skipWaiting();
-  if (data.type === "cache-pages") event.waitUntil(precachePages());
+  if (data.type === "cache-pages" && data.account) event.waitUntil(precachePages(data.account));
   if (data.type === "forget-pages") event.waitUntil(forgetPages());
 });
 
@@ -43,7 +48,7 @@ self.addEventListener("fetch", function (event) {
 
 // Background Sync: send the outbox even when no page of the app is open.
 self.addEventListener("sync", function (event) {
-  if (event.tag === "outbox") event.waitUntil(syncAllUsers());
+  if (event.tag === "outbox") event.waitUntil(syncAccounts());
 });
 
 /** Cache the static shell; the install fails (and is retried) if any of it is missing. */
@@ -51,13 +56,27 @@ function precacheShell() {
   return caches.open(CACHE).then(function (cache) { return cache.addAll(SHELL); });
 }
 
-/** Keep the patient pages of whoever is logged in, one at a time; skip quietly when nobody is. */
-function precachePages() {
-  return caches.open(CACHE).then(function (cache) {
+/** The cache of one person's kept pages, after dropping anyone else's. */
+function pagesCache(account) {
+  return caches.keys().then(function (names) {
+    return Promise.all(names.map(function (name) {
+      return name.indexOf(PAGES_PREFIX) === 0 && name !== PAGES_PREFIX + account
+        ? caches.delete(name) : null;
+    }));
+  }).then(function () { return caches.open(PAGES_PREFIX + account); });
+}
+
+/** Keep the patient pages of the person whose page asked, one at a time; a page that comes
+    back as anyone else's (the session changed meanwhile) is not kept. */
+function precachePages(account) {
+  return pagesCache(account).then(function (cache) {
     return PAGES.reduce(function (previous, path) {
       return previous.then(function () {
         return fetchWithin(path, NETWORK_TIMEOUT_MS * 2)
-          .then(function (response) { return keepPage(cache, path, response); })
+          .then(function (response) {
+            if (response.headers.get(ACCOUNT_HEADER) !== account) return response;
+            return keepPage(cache, path, response);
+          })
           .then(function (response) {
             // An unread body holds its connection open: free it.
             if (response && !response.bodyUsed && response.body) return response.body.cancel();
@@ -69,11 +88,14 @@ function precachePages() {
   });
 }
 
-/** A GET with the person's session that gives up after `ms`, so an install never hangs. */
+/** A GET with the person's session that gives up after `ms`, so an install never hangs.
+    A redirect (to the login page, when nobody is logged in) is not followed: the login page
+    would be fetched in the background for nothing, and its answer could set the cookie. */
 function fetchWithin(path, ms) {
   var controller = new AbortController();
   var timer = setTimeout(function () { controller.abort(); }, ms);
-  return fetch(path, { credentials: "same-origin", cache: "no-store", signal: controller.signal })
+  return fetch(path, { credentials: "same-origin", cache: "no-store", redirect: "manual",
+    signal: controller.signal })
     .then(function (response) { clearTimeout(timer); return response; },
       function (error) { clearTimeout(timer); throw error; });
 }
@@ -87,23 +109,22 @@ function keepPage(cache, key, response) {
   return Promise.resolve(response);
 }
 
-/** Remove the kept pages (on log out): they hold the person's health data. */
+/** Remove every kept page (on log out, and on the login page): they hold health data. */
 function forgetPages() {
-  return caches.open(CACHE).then(function (cache) {
-    return cache.keys().then(function (requests) {
-      return Promise.all(requests.map(function (request) {
-        var path = new URL(request.url).pathname;
-        return SHELL.indexOf(path) === -1 ? cache.delete(request) : null;
-      }));
-    });
+  return caches.keys().then(function (names) {
+    return Promise.all(names.map(function (name) {
+      return name.indexOf(PAGES_PREFIX) === 0 ? caches.delete(name) : null;
+    }));
   });
 }
 
-/** Delete the caches of earlier versions. */
+/** Delete the caches of earlier versions (their kept pages too). */
 function cleanupOldCaches() {
   return caches.keys().then(function (names) {
     return Promise.all(names.map(function (name) {
-      return name.indexOf(CACHE_PREFIX) === 0 && name !== CACHE ? caches.delete(name) : null;
+      var old = name.indexOf(CACHE_PREFIX) === 0 && name !== CACHE &&
+        name.indexOf(PAGES_PREFIX) !== 0;
+      return old ? caches.delete(name) : null;
     }));
   });
 }
@@ -112,8 +133,9 @@ function cleanupOldCaches() {
 function networkFirst(request) {
   var url = new URL(request.url);
   var fromNetwork = fetch(request).then(function (response) {
-    if (PAGES.indexOf(url.pathname) !== -1 && !url.search) {
-      return caches.open(CACHE).then(function (cache) {
+    var account = response.headers.get(ACCOUNT_HEADER);
+    if (account && PAGES.indexOf(url.pathname) !== -1 && !url.search) {
+      return pagesCache(account).then(function (cache) {
         return keepPage(cache, url.pathname, response);
       });
     }
@@ -138,13 +160,18 @@ function networkFirst(request) {
     });
 }
 
-/** The kept copy of a page: the page itself, else the same page without its query. */
+/** The kept copy of a page (from the one person whose pages are kept): the page itself, else
+    the same page without its query. */
 function keptPage(url) {
-  return caches.open(CACHE).then(function (cache) {
-    return cache.match(url.pathname + url.search).then(function (hit) {
-      if (hit) return hit;
-      // The kept page without its query: /log/fatigue?edit=<id> is filled in by forms.js.
-      return PAGES.indexOf(url.pathname) !== -1 ? cache.match(url.pathname) : null;
+  return caches.keys().then(function (names) {
+    var name = names.filter(function (n) { return n.indexOf(PAGES_PREFIX) === 0; })[0];
+    if (!name) return caches.match(url.pathname + url.search, { cacheName: CACHE });
+    return caches.open(name).then(function (cache) {
+      return cache.match(url.pathname + url.search).then(function (hit) {
+        if (hit) return hit;
+        // The kept page without its query: /log/fatigue?edit=<id> is filled in by forms.js.
+        return PAGES.indexOf(url.pathname) !== -1 ? cache.match(url.pathname) : null;
+      });
     });
   });
 }
@@ -164,11 +191,58 @@ function cacheFirst(request) {
   });
 }
 
-/** Run the sync for every person with an outbox on this device (usually one). */
-function syncAllUsers() {
-  return RL.store.knownUsers().then(function (users) {
-    return Promise.all(users.map(function (userId) {
-      return RL.sync.run(userId).catch(function () { return null; });
+/** Try the sync of each account on this device (usually one): only the one whose session is
+    current goes through; the server refuses the others (409) before anything is read. */
+function syncAccounts() {
+  return RL.store.knownAccounts().then(function (accounts) {
+    return Promise.all(accounts.map(function (account) {
+      return RL.sync.run(account).catch(function () { return null; });
     }));
   });
 }
+
+/* Reminders (Web Push). The server chose the words: without the person's say-so they name
+   nothing about health, since a locked phone shows them. */
+
+/** Only a path on this site: a push cannot send the person anywhere else. */
+function reminderUrl(url) {
+  return typeof url === "string" && url.charAt(0) === "/" && url.charAt(1) !== "/" ? url : "/today";
+}
+
+/** Show a reminder as a notification. */
+function showReminder(event) {
+  var data = {};
+  try {
+    data = event.data ? event.data.json() : {};
+  } catch (e) {
+    data = {};
+  }
+  event.waitUntil(self.registration.showNotification(data.title || "Rehab Log", {
+    body: data.body || "Your reminder. Tap to open Rehab Log.",
+    tag: data.tag || "reminder",
+    icon: "/static/img/icon-192.png",
+    data: { url: reminderUrl(data.url) },
+  }));
+}
+
+/** A tap on a reminder opens the page it names (Today, or the check-in), in an open tab if any. */
+function openReminder(event) {
+  event.notification.close();
+  var url = new URL(reminderUrl(event.notification.data && event.notification.data.url),
+    self.location.origin).href;
+  event.waitUntil(self.clients.matchAll({ type: "window", includeUncontrolled: true })
+    .then(function (windows) {
+      for (var i = 0; i < windows.length; i++) {
+        if ("navigate" in windows[i]) {
+          return windows[i].navigate(url).then(function (client) {
+            if (!client) return self.clients.openWindow(url);
+            return client.focus().catch(function () { return client; });
+          }).catch(function () { return self.clients.openWindow(url); });
+        }
+      }
+      return self.clients.openWindow(url);
+    }));
+}
+
+self.addEventListener("push", showReminder);
+self.addEventListener("notificationclick", openReminder);

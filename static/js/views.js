@@ -128,6 +128,8 @@
       li.classList.add("refused");
       li.querySelector(".entry-problem").hidden = false;
       li.querySelector(".problem-text").textContent = e.error.message;
+      // Set aside after failing again and again: it never reached the server.
+      if (e.error.code === "not_sent") li.querySelector(".problem-label").textContent = "Not sent:";
       li.querySelector(".discard .visually-hidden").textContent = " " + name;
       li.querySelector(".discard").addEventListener("click", function () { onDiscard(e); });
     }
@@ -138,38 +140,39 @@
     return li;
   }
 
-  function discarder(userId, rerender) {
+  function discarder(account, rerender) {
     return function (e) {
-      RL.store.discard(userId, e.id).then(function () {
+      RL.store.discard(account, e.id).then(function () {
         announce("Discarded the change to " + title(e) + ".", "info");
-        rerender();
+        return RL.app ? RL.app.render() : rerender();  // the header's count too
       });
     };
   }
 
   /** Today's entries and programme from the phone's copy (once it has been filled by a pull). */
-  function renderToday(userId, tz) {
+  function renderToday(account, tz) {
     var list = doc.getElementById("today-entries");
     if (!list) return Promise.resolve();
     var day = today(tz);
     return Promise.all([
-      RL.store.getMeta(userId, "pulled"),
-      RL.store.entriesBetween(userId, addDays(day, -6), day),
-      RL.store.programme(userId)
+      RL.store.getMeta(account, "pulled"),
+      RL.store.entriesBetween(account, addDays(day, -6), day),
+      RL.store.programme(account)
     ]).then(function (got) {
       var pulled = got[0], week = got[1], items = got[2];
       var todays = week.filter(function (e) { return e.local_date === day; });
       // Before the first pull the page's own list is the truth; only add what waits on the phone.
       if (!pulled) todays = todays.filter(function (e) { return e.pending || e.error; });
-      var again = function () { return renderToday(userId, tz); };
+      var again = function () { return renderToday(account, tz); };
       if (pulled) list.textContent = "";
       todays.forEach(function (e) {
         var old = doc.getElementById("entry-" + e.id);
         if (old) old.remove();
-        list.appendChild(entryItem(e, tz, discarder(userId, again)));
+        list.appendChild(entryItem(e, tz, discarder(account, again)));
       });
       doc.getElementById("today-empty").hidden = list.children.length > 0;
       if (pulled) renderProgramme(items, week, day);
+      if (RL.views.onTodayRendered) RL.views.onTodayRendered();
     });
   }
 
@@ -198,7 +201,7 @@
     active.map(function (item) {
       var days = Object.keys(doneDays[item.id] || {});
       return { item: item, done: days.indexOf(day) !== -1, count: days.length };
-    }).sort(function (a, b) { return (a.done - b.done) || (a.item.id - b.item.id); })
+    }).sort(function (a, b) { return a.item.id - b.item.id; })  // done items stay in place
       .forEach(function (row) { list.appendChild(programmeItem(row)); });
   }
 
@@ -226,25 +229,26 @@
   }
 
   /** History's days from the phone's copy, when they are within the 90 days it keeps. */
-  function renderHistory(userId, tz) {
+  function renderHistory(account, tz) {
     var box = doc.getElementById("history-days");
     if (!box) return Promise.resolve();
     var first = box.dataset.first, last = box.dataset.last;
     if (first < addDays(today(tz), -RL.store.KEEP_DAYS + 1)) return Promise.resolve();
     return Promise.all([
-      RL.store.getMeta(userId, "pulled"),
-      RL.store.entriesBetween(userId, first, last)
+      RL.store.getMeta(account, "pulled"),
+      RL.store.entriesBetween(account, first, last)
     ]).then(function (got) {
-      var pulled = got[0], rows = got[1];
+      var pulled = got[0], rows = got[1], kind = box.dataset.kind;
       if (!pulled) rows = rows.filter(function (e) { return e.pending || e.error; });
-      var again = function () { return renderHistory(userId, tz); };
+      if (kind) rows = rows.filter(function (e) { return e.kind === kind; });
+      var again = function () { return renderHistory(account, tz); };
       if (pulled) box.querySelectorAll("section").forEach(function (s) { s.remove(); });
       var empty = doc.getElementById("history-empty");
       rows.forEach(function (e) {
         var old = doc.getElementById("entry-" + e.id);
         if (old) old.remove();
         var list = dayList(box, e.local_date, empty);
-        list.appendChild(entryItem(e, tz, discarder(userId, again)));
+        list.appendChild(entryItem(e, tz, discarder(account, again)));
       });
       box.querySelectorAll("section").forEach(function (s) {
         if (!s.querySelector("li")) s.remove();
@@ -294,7 +298,11 @@
       warn = true;
       link = "/login?next=" + encodeURIComponent(root.location.pathname);
     } else if (!n) {
-      text = state.syncing ? "Syncing\u2026" : "All synced." + last;
+      // "All synced" only after a sync that went through: not offline, not after a failure.
+      if (state.syncing) text = "Syncing\u2026";
+      else if (!state.online) text = "Offline. Nothing is waiting to sync." + last;
+      else if (state.failed) text = "Could not sync just now; trying again." + last;
+      else text = "All synced." + last;
     } else {
       text = n + " waiting to sync" + (state.online ? "." : " (offline).") + last;
       if (state.oldest && Date.now() - Date.parse(state.oldest) > 864e5) {
@@ -302,6 +310,11 @@
           (n === 1 ? "it." : "them.");
         warn = true;
       }
+    }
+    if (state.notSent && !state.storageError) {
+      // Set aside after failing again and again: the person fixes or discards it in History.
+      text += " " + plural(state.notSent, "change", "changes") + " not sent: see History.";
+      warn = true;
     }
     el.textContent = text;
     if (link) {

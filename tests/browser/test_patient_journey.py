@@ -8,7 +8,7 @@ import pytest
 from flask import Flask
 from playwright.sync_api import Browser, Locator, Page, expect
 
-from tests.conftest import make_user
+from tests.conftest import Mailbox, make_user
 
 from .conftest import DESKTOP, log_in, new_context
 
@@ -39,10 +39,18 @@ def entry(page: Page, title: str) -> Locator:
     return page.get_by_role("listitem").filter(has_text=title)
 
 
-def test_sign_up_log_each_kind_and_find_it_in_history(app: Flask, page: Page) -> None:
+def test_sign_up_log_each_kind_and_find_it_in_history(
+    app: Flask, page: Page, inbox: Mailbox
+) -> None:
     sign_up(page, "Pat Journey", "pat.journey@example.test", "a long walk in the park")
+    expect(
+        page.get_by_role("heading", name="Check your email to confirm your account")
+    ).to_be_visible()
+    (message,) = inbox.wait_for("pat.journey@example.test")
+    page.goto(inbox.link(message))
+    saved(page, "your email is confirmed")
+    log_in(page, "pat.journey@example.test", "a long walk in the park")
     expect(page.get_by_role("heading", name="Today", level=1)).to_be_visible()
-    saved(page, "Welcome, Pat Journey")
 
     # Fatigue: one tap on Today.
     page.get_by_role("button", name="Fatigue 6 out of 10").click()
@@ -54,7 +62,8 @@ def test_sign_up_log_each_kind_and_find_it_in_history(app: Flask, page: Page) ->
     page.get_by_label("Exercise", exact=True).select_option(label="Sit to stand")
     page.get_by_label("Sets").fill("2")
     page.get_by_label("Repetitions").fill("8")
-    page.get_by_label("How hard it felt").fill("5")
+    effort = page.get_by_role("group", name=re.compile("^How hard it felt"))
+    effort.get_by_role("radio", name="5", exact=True).check()  # a row of numbers to tap
     page.get_by_role("button", name="Save", exact=True).click()
     expect(page.get_by_role("heading", name="Today", level=1)).to_be_visible()
     saved(page, "Saved.")
@@ -69,10 +78,13 @@ def test_sign_up_log_each_kind_and_find_it_in_history(app: Flask, page: Page) ->
     walking.get_by_role("button", name="Log walking").click()
     saved(page, "Saved: walking with one stick, cane or crutch.")
 
-    # A bad day: one tap on its reason.
-    page.get_by_role("region", name="A hard day?").get_by_role(
-        "button", name="Relapse or flare-up"
-    ).click()
+    # A bad day: one tap on its reason; a relapse, which reshapes a month of charts, asks first.
+    hard_day = page.get_by_role("region", name="A hard day?")
+    hard_day.get_by_text("Relapse or flare-up", exact=True).click()
+    confirm = hard_day.get_by_role("button", name="Yes, log a relapse or flare-up")
+    expect(confirm).to_be_visible()
+    expect(page.get_by_role("status").filter(has_text="Saved: a hard day")).to_have_count(0)
+    confirm.click()
     saved(page, "Saved: a hard day (relapse or flare-up).")
 
     # Everything is in History, in words.
@@ -84,7 +96,7 @@ def test_sign_up_log_each_kind_and_find_it_in_history(app: Flask, page: Page) ->
     expect(entry(page, "One stick, cane or crutch")).to_contain_text("Outdoors · 400 m · 15 min")
     expect(entry(page, "One stick, cane or crutch")).to_contain_text("1 near-fall")
     expect(entry(page, "Relapse or flare-up")).to_have_count(1)
-    expect(page.get_by_role("main").get_by_role("listitem")).to_have_count(4)
+    expect(page.locator("#history-days").get_by_role("listitem")).to_have_count(4)
 
     # Change one: the fatigue was a 4, not a 6.
     page.get_by_role("link", name="Edit Fatigue 6 out of 10").click()
@@ -127,12 +139,18 @@ def test_patient_links_a_therapist_with_their_code(
         expect(page.get_by_text("No one. Your log is yours alone")).to_be_visible()
         page.get_by_label("Code from your therapist").fill(code.lower())
         page.get_by_role("button", name="Link therapist").click()
+        # Before anything is shared, the patient sees whose code it is and confirms.
+        expect(page.get_by_text("thea@example.test")).to_be_visible()
+        page.get_by_role("button", name="Share my logs with Thea Therapist").click()
         saved(page, "Linked. Thea Therapist can now see your log.")
         sharing = page.get_by_role("region", name="Therapists who can see your log")
         expect(sharing.get_by_role("listitem")).to_contain_text("Thea Therapist")
+        # Stopping asks first: the first tap only opens the confirm step.
+        sharing.get_by_text("Stop sharing with Thea Therapist", exact=True).click()
         expect(
-            sharing.get_by_role("button", name="Stop sharing with Thea Therapist")
+            sharing.get_by_role("button", name="Yes, stop sharing with Thea Therapist")
         ).to_be_visible()
+        expect(sharing.get_by_role("listitem")).to_contain_text("Thea Therapist")
 
         # The therapist now finds the patient in their list.
         clinic.get_by_role("link", name="Back to your patients").click()

@@ -88,7 +88,7 @@ def test_summary_prints_on_two_a4_pages(
         for section in ("Worth reviewing", "Programme and adherence", "Bad days and relapses"):
             expect(page.get_by_role("heading", name=section)).to_be_visible()
         expect(page.get_by_role("img", name=re.compile("^Fatigue"))).to_be_visible()
-        expect(page.get_by_role("img", name=re.compile("^Exercise minutes"))).to_be_visible()
+        expect(page.get_by_role("img", name=re.compile("^Exercise sessions"))).to_be_visible()
         expect(page.get_by_role("img", name=re.compile("^Walking aid"))).to_be_visible()
 
         pdf = page.pdf(format="A4", print_background=True)

@@ -1,0 +1,170 @@
+"""Logins held on the server: a random token per login, stored hashed, ended at will.
+
+A cookie names one login, never an account: deleting the row ends that login on every copy
+of the cookie, and an account id that SQLite might hand out again opens nothing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+import secrets
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from typing import cast
+
+from sqlalchemy import CursorResult, Delete, delete, select, update
+from sqlalchemy.orm import Session
+
+from .models import User, UserSession, utcnow
+
+# last_seen_at is written at most this often, so that a page view is not always a write.
+TOUCH_EVERY = timedelta(minutes=5)
+
+
+def hash_token(token: str) -> str:
+    """The stored form of a token (SHA-256: a token is random, so no salt or slow hash)."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def account_key(secret: str | bytes, user_id: int) -> str:
+    """An opaque, stable name for an account on a phone (its stores, its kept pages).
+
+    An HMAC of the id with the app's secret: it tells the phone whose data is whose without
+    telling anyone the account id, and no one can make another account's key.
+    """
+    key = secret.encode() if isinstance(secret, str) else secret
+    digest = hmac.new(key, f"phone-account:{user_id}".encode(), hashlib.sha256)
+    return digest.hexdigest()[:32]
+
+
+def new_token() -> str:
+    """A fresh random token (256 bits) for a cookie or an emailed link."""
+    return secrets.token_urlsafe(32)
+
+
+def device_label(user_agent: str | None) -> str:
+    """A short, plain name for a browser and device, for the list of signed-in devices."""
+    ua = user_agent or ""
+    browser = "A browser"
+    for pattern, name in (
+        (r"Edg/", "Edge"),
+        (r"SamsungBrowser/", "Samsung Internet"),
+        (r"Firefox/|FxiOS/", "Firefox"),
+        (r"Chrome/|CriOS/|Chromium/", "Chrome"),
+        (r"Safari/", "Safari"),
+    ):
+        if re.search(pattern, ua):
+            browser = name
+            break
+    system = ""
+    for pattern, name in (
+        (r"iPhone|iPad|iPod", "iPhone or iPad"),
+        (r"Android", "Android"),
+        (r"Windows", "Windows"),
+        (r"Mac OS X|Macintosh", "Mac"),
+        (r"CrOS", "Chromebook"),
+        (r"Linux", "Linux"),
+    ):
+        if re.search(pattern, ua):
+            system = name
+            break
+    return f"{browser} on {system}" if system else browser
+
+
+def start(
+    session: Session,
+    user: User,
+    *,
+    remember: bool,
+    lifetime: timedelta,
+    device: str = "",
+    now: datetime | None = None,
+) -> str:
+    """Start a login for a user; return its token (the only copy: only the hash is kept)."""
+    now = now or utcnow()
+    token = new_token()
+    session.add(
+        UserSession(
+            user_id=user.id,
+            token_hash=hash_token(token),
+            remember=remember,
+            device=device[:120],
+            created_at=now,
+            last_seen_at=now,
+            expires_at=now + lifetime,
+        )
+    )
+    user.session_token = token
+    return token
+
+
+def resolve(session: Session, token: str, now: datetime | None = None) -> UserSession | None:
+    """The standing login a token belongs to, or None when it ended or expired."""
+    row = session.scalar(select(UserSession).where(UserSession.token_hash == hash_token(token)))
+    if row is None or row.expires_at <= (now or utcnow()):
+        return None
+    return row
+
+
+def needs_touch(row: UserSession, now: datetime | None = None) -> bool:
+    """True when a login in use should be marked as seen (and kept alive) again."""
+    return (now or utcnow()) - row.last_seen_at >= TOUCH_EVERY
+
+
+def touch(
+    session: Session, session_id: int, lifetime: timedelta, now: datetime | None = None
+) -> None:
+    """Mark a login as seen now: it lasts `lifetime` from now."""
+    now = now or utcnow()
+    session.execute(
+        update(UserSession)
+        .where(UserSession.id == session_id)
+        .values(last_seen_at=now, expires_at=now + lifetime)
+    )
+
+
+def end(session: Session, token: str | None) -> None:
+    """End one login (logging out)."""
+    if token:
+        session.execute(delete(UserSession).where(UserSession.token_hash == hash_token(token)))
+
+
+def end_all(session: Session, user_id: int, *, keep: str | None = None) -> int:
+    """End every login of a person, but the one whose token is `keep`; return how many ended."""
+    query = delete(UserSession).where(UserSession.user_id == user_id)
+    if keep:
+        query = query.where(UserSession.token_hash != hash_token(keep))
+    return _deleted(session, query)
+
+
+def end_one(session: Session, user_id: int, session_id: int) -> bool:
+    """End one of a person's own logins by its row id (from the list of devices)."""
+    query = delete(UserSession).where(UserSession.user_id == user_id, UserSession.id == session_id)
+    return bool(_deleted(session, query))
+
+
+def for_user(session: Session, user_id: int, now: datetime | None = None) -> Sequence[UserSession]:
+    """A person's standing logins, most recently used first."""
+    now = now or utcnow()
+    return session.scalars(
+        select(UserSession)
+        .where(UserSession.user_id == user_id, UserSession.expires_at > now)
+        .order_by(UserSession.last_seen_at.desc(), UserSession.id.desc())
+    ).all()
+
+
+def is_current(row: UserSession, token: str | None) -> bool:
+    """True when the row is the login that token belongs to."""
+    return bool(token) and secrets.compare_digest(row.token_hash, hash_token(token or ""))
+
+
+def purge_expired(session: Session, now: datetime | None = None) -> int:
+    """Delete logins past their expiry; return how many."""
+    return _deleted(session, delete(UserSession).where(UserSession.expires_at <= (now or utcnow())))
+
+
+def _deleted(session: Session, query: Delete) -> int:
+    """Run a DELETE and return how many rows it removed."""
+    return cast(CursorResult, session.execute(query)).rowcount or 0

@@ -1,0 +1,73 @@
+/* The exercise form, made short: the therapy narrows the list of exercises, an exercise from
+   the catalogue sets its therapy and shows only the dose fields it records (the others stay
+   hidden unless they hold a value), and "your own name" is cleared when a listed exercise is
+   chosen. Without JavaScript the whole form shows, as before. */
+(function (root) {
+  "use strict";
+  var doc = root.document;
+  var DOSE = root.RL.forms.DOSE;  // forms.js, before this file in the bundle
+
+  function enhance() {
+    var form = doc.querySelector('#entry-form[data-kind="exercise"]');
+    if (!form) return;
+    var therapy = form.elements.namedItem("discipline");
+    var exercise = form.elements.namedItem("exercise_id");
+    var name = form.elements.namedItem("name");
+    if (!therapy || !exercise || !exercise.options) return;
+
+    function box(field) {
+      var el = form.elements.namedItem(field);
+      return el && (el.closest(".field") || el.parentNode);
+    }
+
+    function chosen() { return exercise.options[exercise.selectedIndex]; }
+
+    /** Only the chosen therapy's exercises in the list (and "my own"). */
+    function narrow() {
+      Array.prototype.forEach.call(exercise.options, function (option) {
+        var d = option.dataset.discipline;
+        option.hidden = !!d && d !== therapy.value;
+        option.disabled = option.hidden;
+      });
+      var picked = chosen();
+      if (picked && picked.hidden) exercise.value = "";
+    }
+
+    /** Only the dose fields the exercise records; a custom exercise shows them all. */
+    function doseFields() {
+      var records = (chosen() && chosen().dataset.records || "").split(",").filter(Boolean);
+      DOSE.forEach(function (field) {
+        var b = box(field), el = form.elements.namedItem(field);
+        if (!b || !el) return;
+        b.hidden = records.length > 0 && records.indexOf(field) === -1 && !el.value;
+      });
+      // A pair with both halves hidden takes no room.
+      form.querySelectorAll(".pair").forEach(function (pair) {
+        var shown = Array.prototype.some.call(pair.children, function (c) { return !c.hidden; });
+        pair.hidden = !shown;
+      });
+    }
+
+    therapy.addEventListener("change", function () { narrow(); doseFields(); });
+    exercise.addEventListener("change", function () {
+      var picked = chosen();
+      if (picked && picked.dataset.discipline) {
+        therapy.value = picked.dataset.discipline;
+        if (name) name.value = "";
+        // A dose this exercise does not record was carried from another one: not chosen here.
+        var records = (picked.dataset.records || "").split(",");
+        DOSE.forEach(function (field) {
+          var el = form.elements.namedItem(field);
+          if (el && records.indexOf(field) === -1) el.value = "";
+        });
+      }
+      narrow();
+      doseFields();
+    });
+    narrow();
+    doseFields();
+  }
+
+  if (doc.readyState === "loading") doc.addEventListener("DOMContentLoaded", enhance);
+  else enhance();
+})(self);

@@ -1,0 +1,135 @@
+/* Timers for the exercise form: a hold ("hold 10 seconds"), a sustained "ah", minutes of an
+   activity. A "Time it" button beside each timed field opens a big clock with Start and Stop;
+   a prescribed hold counts down from its value, anything else counts up. Stop fills the field.
+   The screen is kept awake while it runs (Screen Wake Lock, where the browser has it); the end
+   of a countdown vibrates and beeps, if the phone allows. Works offline: nothing is fetched. */
+(function (root) {
+  "use strict";
+  var RL = root.RL = root.RL || {};
+  var doc = root.document;
+  var TICK_MS = 200;
+
+  function digits(ms) {
+    var s = Math.max(0, Math.round(ms / 1000));
+    var m = Math.floor(s / 60);
+    s = s % 60;
+    return m + ":" + (s < 10 ? "0" : "") + s;
+  }
+
+  function say(panel, text) {
+    var live = panel.querySelector(".timer-said");
+    live.textContent = text;
+  }
+
+  function beep() {
+    try {
+      var Ctx = root.AudioContext || root.webkitAudioContext;
+      if (!Ctx) return;
+      var ctx = new Ctx(), osc = ctx.createOscillator();
+      osc.frequency.value = 880;
+      osc.connect(ctx.destination);
+      osc.start();
+      osc.stop(ctx.currentTime + 0.3);
+    } catch (e) { /* no sound: the vibration and the words still say it */ }
+  }
+
+  /** The clock for one field: unit "seconds" or "minutes". */
+  function attach(input) {
+    var unit = input.dataset.timer;
+    var box = input.closest(".field") || input.parentNode;
+    var open = doc.createElement("button");
+    open.type = "button";
+    open.className = "button secondary timer-open";
+    open.textContent = "Time it";
+    var label = box.querySelector("label"), which = doc.createElement("span");
+    which.className = "visually-hidden";  // in the name, not an aria-label a field could match
+    which.textContent = ": " + (label ? label.textContent.trim() : input.name);
+    open.appendChild(which);
+    box.appendChild(open);
+
+    var panel = doc.createElement("div");
+    panel.className = "timer";
+    panel.hidden = true;
+    panel.innerHTML = '<p class="timer-digits" role="timer" aria-live="off">0:00</p>' +
+      '<div class="timer-buttons"><button type="button" class="button primary timer-start">Start</button>' +
+      '<button type="button" class="button secondary timer-stop" disabled>Stop</button></div>' +
+      '<p class="timer-said" role="status"></p>';
+    box.appendChild(panel);
+    var face = panel.querySelector(".timer-digits");
+    var start = panel.querySelector(".timer-start"), stop = panel.querySelector(".timer-stop");
+    var began = 0, timer = null, lock = null, target = 0;
+
+    function keepAwake() {
+      var nav = root.navigator;
+      if (!nav.wakeLock || !nav.wakeLock.request) return;
+      nav.wakeLock.request("screen").then(function (l) { lock = l; }, function () { lock = null; });
+    }
+
+    function letSleep() {
+      if (lock) lock.release().catch(function () { return null; });
+      lock = null;
+    }
+
+    function elapsed() { return Date.now() - began; }
+
+    function show() {
+      face.textContent = digits(target ? target - elapsed() : elapsed());
+      if (target && elapsed() >= target) {
+        finish(true);
+      }
+    }
+
+    function finish(ended) {
+      clearInterval(timer);
+      timer = null;
+      letSleep();
+      start.disabled = false;
+      stop.disabled = true;
+      start.textContent = "Start again";
+      var ms = target && ended ? target : elapsed();
+      var value = unit === "minutes" ? Math.max(1, Math.round(ms / 60000)) : Math.round(ms / 1000);
+      input.value = String(value);
+      input.dispatchEvent(new Event("input", { bubbles: true }));
+      var words = value + " " + (unit === "minutes" ? (value === 1 ? "minute" : "minutes")
+        : (value === 1 ? "second" : "seconds"));
+      if (ended) {
+        if (root.navigator.vibrate) root.navigator.vibrate([200, 100, 200]);
+        beep();
+        say(panel, "Time is up: " + words + ". Filled in.");
+      } else {
+        say(panel, "Timed: " + words + ". Filled in.");
+      }
+    }
+
+    open.addEventListener("click", function () {
+      panel.hidden = !panel.hidden;
+      open.setAttribute("aria-expanded", String(!panel.hidden));
+      var prescribed = unit === "seconds" && input.dataset.countdown !== undefined
+        ? Number(input.value) : 0;
+      target = prescribed > 0 ? prescribed * 1000 : 0;
+      face.textContent = digits(target);
+      if (!panel.hidden) start.focus();
+    });
+    open.setAttribute("aria-expanded", "false");
+
+    start.addEventListener("click", function () {
+      began = Date.now();
+      start.disabled = true;
+      stop.disabled = false;
+      say(panel, target ? "Counting down." : "Timing.");
+      keepAwake();
+      clearInterval(timer);
+      timer = setInterval(show, TICK_MS);
+      stop.focus();
+    });
+    stop.addEventListener("click", function () { if (timer) finish(false); });
+  }
+
+  function enhance() {
+    doc.querySelectorAll("input[data-timer]").forEach(attach);
+  }
+
+  RL.timer = { enhance: enhance, digits: digits };
+  if (doc.readyState === "loading") doc.addEventListener("DOMContentLoaded", enhance);
+  else enhance();
+})(self);

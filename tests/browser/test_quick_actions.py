@@ -1,0 +1,172 @@
+"""Today's quick actions on a phone: one entry per intent, confirmed and undone where tapped."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+
+import pytest
+from flask import Flask
+from playwright.sync_api import Locator, Page, expect
+
+from rehab_app.extensions import db
+from tests.conftest import make_user
+from tests.test_patient import add_item
+
+from .test_offline import device_entries, phone_for, server_entries, status
+
+__all__ = ["phone_for"]  # the fixture, shared with the offline tests
+
+pytestmark = pytest.mark.browser
+
+HOLD_MS = 2_500  # static/js/forms.js: how long a quick action's buttons rest after a save
+
+
+def done_button(page: Page, name: str) -> Locator:
+    """The Done button of a programme item."""
+    return page.get_by_role("button", name=re.compile(rf"^Done\W+{name}$"))
+
+
+def quick_actions(page: Page) -> dict[str, Locator]:
+    """The four one-tap actions on Today."""
+    walking = page.get_by_role("region", name="Walking")
+    return {
+        "exercise": done_button(page, "Sit to stand"),
+        "fatigue": page.get_by_role("button", name="Fatigue 6 out of 10"),
+        "bad_day": page.get_by_role("region", name="A hard day?").get_by_role(
+            "button", name="Heat"
+        ),
+        "mobility": walking.get_by_role("button", name="Log walking"),
+    }
+
+
+SAVED = {
+    "exercise": "Saved: Sit to stand, done.",
+    "fatigue": "Saved: fatigue 6 out of 10.",
+    "bad_day": "Saved: a hard day (heat).",
+    "mobility": "Saved: walking with one stick, cane or crutch.",
+}
+
+
+def fill_walking(page: Page) -> None:
+    """The walking form, filled once: its values stay for the next walk."""
+    walking = page.get_by_role("region", name="Walking")
+    walking.get_by_label("Walking aid").select_option(label="One stick, cane or crutch")
+    walking.get_by_label("How far (metres)").fill("250")
+
+
+def tap_repeatedly(button: Locator, gaps_ms: list[int]) -> None:
+    """Tap, then tap again after each gap, as a person with a tremor or unsure of the first."""
+    page = button.page
+    button.tap()
+    for gap in gaps_ms:
+        page.wait_for_timeout(gap)
+        button.tap()
+
+
+def kinds(entries: list[object]) -> Counter[str]:
+    """How many entries of each kind."""
+    return Counter(getattr(e, "kind", None) or e["kind"] for e in entries)  # type: ignore[index]
+
+
+@pytest.mark.parametrize("online", [True, False], ids=["online", "offline"])
+def test_double_and_triple_taps_store_one_entry_each(
+    app: Flask, phone_for: object, online: bool
+) -> None:
+    person = make_user("patient", f"taps.{int(online)}@example.test", "Tia Taps")
+    add_item(person, slug="sit-to-stand", sets=2, reps=10)
+    db.session.commit()
+    context, page = phone_for(person.email)  # type: ignore[operator]
+    if not online:
+        context.set_offline(True)
+        page.reload()
+    fill_walking(page)
+
+    # A triple tap (50 ms, then 800 ms) and a double tap (300 ms) on each: one entry each.
+    for kind, button in quick_actions(page).items():
+        tap_repeatedly(button, [50, 800])
+        # Confirmed where the person tapped: in the same card, on screen, without scrolling.
+        card = button.locator("xpath=ancestor::section[1]")
+        confirmation = card.locator(".saved-here").filter(has_text=SAVED[kind])
+        expect(confirmation).to_be_in_viewport(ratio=1)
+        page.wait_for_timeout(HOLD_MS)
+
+    assert kinds(device_entries(page)) == {"exercise": 1, "fatigue": 1, "bad_day": 1, "mobility": 1}
+    # Programme items keep their place when done: nothing moved under the finger.
+    expect(page.get_by_role("region", name="Your exercises").get_by_role("listitem")).to_have_count(
+        1
+    )
+
+    # After the rest, a second, deliberate fatigue entry is a new entry.
+    tap_repeatedly(quick_actions(page)["fatigue"], [300])
+    expect(page.get_by_role("region", name="Logged today").get_by_role("listitem")).to_have_count(5)
+
+    context.set_offline(False)
+    status(page).to_contain_text("All synced")
+    on_server = server_entries(app, person.email)
+    assert kinds(on_server) == {"exercise": 1, "fatigue": 2, "bad_day": 1, "mobility": 1}
+
+
+def test_done_items_stay_in_place_under_the_finger(app: Flask, phone_for: object) -> None:
+    person = make_user("patient", "still@example.test", "Sam Still")
+    add_item(person, name="Heel raises", sets=2, reps=10)
+    add_item(person, name="Bridging", sets=2, reps=8)
+    db.session.commit()
+    _, page = phone_for(person.email)  # type: ignore[operator]
+    first = done_button(page, "Heel raises")
+    box = first.bounding_box()
+    assert box is not None
+    first.tap()
+    expect(page.locator(".saved-here")).to_contain_text("Saved: Heel raises, done.")
+    # Two taps 1.5 s apart at the same spot: the second lands on the same exercise, held.
+    page.wait_for_timeout(1_500)
+    page.touchscreen.tap(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    page.wait_for_timeout(300)
+    names = page.get_by_role("region", name="Your exercises").locator(".item-name")
+    expect(names).to_have_text(["Heel raises", "Bridging"])
+    status(page).to_contain_text("All synced")
+    assert [e.name for e in server_entries(app, person.email)] == ["Heel raises"]
+    page.reload()  # the server's page keeps the same order
+    expect(names).to_have_text(["Heel raises", "Bridging"])
+
+
+@pytest.mark.parametrize("online", [True, False], ids=["online", "offline"])
+def test_undo_a_quick_action_where_it_was_tapped(
+    app: Flask, phone_for: object, online: bool
+) -> None:
+    person = make_user("patient", f"undo.{int(online)}@example.test", "Uma Undo")
+    context, page = phone_for(person.email)  # type: ignore[operator]
+    if not online:
+        context.set_offline(True)
+        page.reload()
+    page.get_by_role("button", name="Fatigue 8 out of 10").tap()
+    here = page.locator(".saved-here")
+    expect(here).to_contain_text("Saved: fatigue 8 out of 10.")
+    logged = page.get_by_role("region", name="Logged today").get_by_role("listitem")
+    expect(logged).to_have_count(1)
+    page.wait_for_timeout(400)
+    here.get_by_role("button", name="Undo").tap()
+    expect(here).to_contain_text("Undone: that entry is removed.")
+    expect(page.get_by_role("status").filter(has_text="Undone")).to_be_visible()
+    expect(logged).to_have_count(0)
+    assert device_entries(page) == []
+    context.set_offline(False)
+    status(page).to_contain_text("All synced")
+    assert server_entries(app, person.email) == []
+
+
+def test_undo_keeps_the_keyboard_where_it_is_while_the_page_redraws(
+    app: Flask, phone_for: object
+) -> None:
+    person = make_user("patient", "keys@example.test", "Kai Keys")
+    _, page = phone_for(person.email)  # type: ignore[operator]
+    page.get_by_role("button", name="Fatigue 3 out of 10").click()
+    here = page.locator(".saved-here")
+    expect(here).to_contain_text("Saved: fatigue 3 out of 10.")
+    here.get_by_role("button", name="Undo").focus()
+    page.evaluate("RL.app.render()")  # a sync finishing draws Today again
+    page.wait_for_timeout(300)
+    expect(here.get_by_role("button", name="Undo")).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(here).to_contain_text("Undone: that entry is removed.")
+    expect(here).to_be_focused()

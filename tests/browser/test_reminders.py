@@ -1,0 +1,104 @@
+"""Reminders in Chromium: a push reaches the service worker, shows a notification, and a tap
+opens the page it names. The DevTools protocol delivers the push (no push service needed)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from flask import Flask
+from playwright.sync_api import BrowserContext, Page
+
+from tests.conftest import make_user
+
+from .conftest import log_in, screenshot
+
+pytestmark = pytest.mark.browser
+
+SHOWN = """() => navigator.serviceWorker.ready
+  .then(r => r.getNotifications())
+  .then(ns => ns.map(n => ({
+    title: n.title, body: n.body, tag: n.tag, url: n.data && n.data.url
+  })))"""
+
+
+def deliver(phone: BrowserContext, page: Page, origin: str, data: dict[str, Any]) -> None:
+    """Deliver a push message to the page's service worker through the DevTools protocol."""
+    cdp = phone.new_cdp_session(page)
+    found: list[dict[str, Any]] = []
+    cdp.on("ServiceWorker.workerRegistrationUpdated", lambda e: found.extend(e["registrations"]))
+    cdp.send("ServiceWorker.enable")
+    for _ in range(50):
+        if found:
+            break
+        page.wait_for_timeout(100)
+    [registration] = [r for r in found if r["scopeURL"].startswith(origin) and not r["isDeleted"]]
+    cdp.send(
+        "ServiceWorker.deliverPushMessage",
+        {
+            "origin": origin,
+            "registrationId": registration["registrationId"],
+            "data": json.dumps(data),
+        },
+    )
+
+
+def shown(page: Page) -> list[dict[str, Any]]:
+    for _ in range(50):
+        notes = page.evaluate(SHOWN)
+        if notes:
+            return notes  # type: ignore[no-any-return]
+        page.wait_for_timeout(100)
+    return []
+
+
+@pytest.mark.parametrize(
+    ("url", "opens"),
+    [("/log/fatigue", "/log/fatigue"), ("https://evil.example/", "/today")],
+)
+def test_a_push_shows_the_reminder_and_a_tap_opens_its_page(
+    app: Flask, phone: BrowserContext, page: Page, live_server: str, url: str, opens: str
+) -> None:
+    person = make_user("patient", "push@example.test")
+    phone.grant_permissions(["notifications"], origin=live_server)
+    log_in(page, person.email)
+    page.goto("/history")
+    assert page.evaluate("navigator.serviceWorker.ready.then(r => r.active.state)") == "activated"
+    reminder = {
+        "title": "Rehab Log",
+        "body": "Your reminder. Tap to open Rehab Log.",
+        "url": url,
+        "tag": "reminder-fatigue-2026-06-08",
+    }
+    deliver(phone, page, live_server, reminder)
+    assert shown(page) == [{**reminder, "url": opens}]
+    # A tap: the worker's own click handler, run on the notification it showed.
+    [worker] = [w for w in phone.service_workers if w.url.startswith(live_server)]
+    worker.evaluate(
+        """async () => {
+          const [n] = await self.registration.getNotifications();
+          let done;
+          openReminder({notification: n, waitUntil(p) { done = p; }});
+          await done;
+        }"""
+    )
+    page.wait_for_url(f"{live_server}{opens}")
+    assert page.evaluate(SHOWN) == []  # the tapped notification is gone
+
+
+def test_the_reminders_page_at_phone_size(app: Flask, page: Page) -> None:
+    """Screenshot (SCREENSHOTS=1): settings, then the device section as the browser shows it."""
+    person = make_user("patient", "screens@example.test")
+    log_in(page, person.email)
+    page.goto("/account")
+    page.get_by_role("link", name="Reminders", exact=True).click()
+    page.get_by_label("Ask me how my fatigue is").check()
+    page.get_by_role("button", name="Save reminders").click()
+    assert page.get_by_text("Your reminders are set.").is_visible()
+    screenshot(page, "reminders-saved")
+    page.get_by_role("button", name="Make a calendar address").click()
+    address = page.locator(".feed-url code").inner_text()
+    assert address.startswith("http") and address.endswith(".ics")
+    screenshot(page, "reminders-calendar")
+    assert page.request.get(address).headers["content-type"].startswith("text/calendar")

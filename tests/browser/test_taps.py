@@ -1,0 +1,96 @@
+"""What each everyday journey costs in taps on a phone, counted as a person would tap them.
+
+A tap on a button or link is one; choosing in a list is two (open it, pick); typing in a field
+costs the tap that puts the cursor there. The entry each journey makes is checked on the server.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import pytest
+from flask import Flask
+from playwright.sync_api import Locator, Page, expect
+
+from rehab_app.extensions import db
+from tests.conftest import make_user
+from tests.test_patient import add_item
+
+from .test_offline import phone_for, server_entries, status
+from .test_quick_actions import HOLD_MS, done_button
+
+__all__ = ["phone_for"]
+
+pytestmark = pytest.mark.browser
+
+
+class Taps:
+    """A phone that counts the taps it is given."""
+
+    def __init__(self, page: Page) -> None:
+        self.page, self.count = page, 0
+
+    def tap(self, target: Locator) -> None:
+        self.count += 1
+        target.tap()
+
+    def choose(self, select: Locator, label: str) -> None:
+        self.count += 2
+        select.select_option(label=label)
+
+    def type(self, field: Locator, text: str) -> None:
+        self.count += 1
+        field.fill(text)
+
+
+def journey(page: Page) -> Taps:
+    """A fresh count, after the rest that follows the journey before."""
+    page.wait_for_timeout(HOLD_MS)
+    return Taps(page)
+
+
+def test_everyday_journeys_cost_the_taps_the_issue_allows(app: Flask, phone_for: object) -> None:
+    person = make_user("patient", "taps.count@example.test", "Tess Taps")
+    add_item(person, slug="sit-to-stand", sets=2, reps=10)
+    db.session.commit()
+    _, page = phone_for(person.email)  # type: ignore[operator]
+    costs: dict[str, int] = {}
+
+    taps = Taps(page)
+    taps.tap(page.get_by_role("button", name="Fatigue 4 out of 10"))
+    costs["fatigue"] = taps.count
+
+    taps = journey(page)
+    taps.tap(done_button(page, "Sit to stand"))
+    costs["programme item done"] = taps.count
+
+    taps = journey(page)
+    taps.tap(page.get_by_role("region", name="A hard day?").get_by_role("button", name="Heat"))
+    costs["bad day"] = taps.count
+
+    taps = journey(page)
+    walking = page.get_by_role("region", name="Walking")
+    taps.choose(walking.get_by_label("Walking aid"), "One stick, cane or crutch")
+    taps.type(walking.get_by_label("How far (metres)"), "300")
+    taps.tap(walking.get_by_role("button", name="Log walking"))
+    costs["walking"] = taps.count
+    expect(walking.locator(".saved-here")).to_contain_text("Saved: walking")
+
+    taps = journey(page)  # an exercise done before, at the same dose
+    taps.tap(page.get_by_role("link", name="Exercise", exact=True))
+    taps.tap(page.get_by_role("button", name="Sit to stand, 2 \u00d7 10"))
+    expect(page.get_by_role("heading", name="Today", level=1)).to_be_visible()
+    expect(page.get_by_role("status").filter(has_text="Saved")).to_be_visible()
+    costs["exercise done before"] = taps.count
+
+    status(page).to_contain_text("All synced")
+    assert costs == {
+        "fatigue": 1,
+        "programme item done": 1,
+        "bad day": 1,
+        "walking": 4,
+        "exercise done before": 2,
+    }
+    stored = Counter(e.kind for e in server_entries(app, person.email))
+    assert stored == {"fatigue": 1, "exercise": 2, "bad_day": 1, "mobility": 1}
+    expect(page.get_by_role("region", name="Logged today").get_by_role("listitem")).to_have_count(5)

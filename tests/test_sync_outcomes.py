@@ -1,0 +1,279 @@
+"""Sync never hides an outcome (issue 9): faults injected into the protocol over HTTP.
+
+Each test is a phone whose answer went missing (the server decided, the phone never heard),
+that registered again, or that sent something the server could not decide; the phone's next
+step is what the app does (send the same outbox again, renumbered under a new client if it
+had to register again). The server must answer what really happened, and do nothing twice.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import pytest
+from flask import Flask
+from sqlalchemy import func, select
+
+from rehab_app import sync
+from rehab_app.extensions import db
+from rehab_app.models import Entry, SyncClient
+from tests.conftest import CsrfClient, People, login
+from tests.test_api import NOW, post, register
+
+
+class Phone:
+    """One app on one phone: an outbox of changes, each with its own change id."""
+
+    def __init__(self, client: CsrfClient) -> None:
+        self.client = client
+        self.client_id = register(client)
+        self.outbox: list[dict[str, Any]] = []
+
+    def queue(self, op: str, entry: dict[str, Any], **extra: Any) -> dict[str, Any]:
+        """Add a change at the end of the outbox (mutation ids from 1, as the app numbers)."""
+        mid = self.outbox[-1]["id"] + 1 if self.outbox else 1
+        change = {"id": mid, "op": op, "entry": entry, "change_id": str(uuid.uuid4()), **extra}
+        self.outbox.append(change)
+        return change
+
+    def push(self, *, lose_answer: bool = False) -> list[dict[str, Any]]:
+        """Send the outbox; drop what was answered, unless the answer is lost on the way."""
+        body = {"client_id": self.client_id, "mutations": self.outbox}
+        response = post(self.client, "/api/v1/sync/push", body)
+        assert response.status_code == 200, response.get_data(as_text=True)[:300]
+        results: list[dict[str, Any]] = response.get_json()["results"]
+        if not lose_answer:
+            answered = {r["mutation_id"] for r in results if r["status"] != "gap"}
+            self.outbox = [m for m in self.outbox if m["id"] not in answered]
+        return results
+
+    def register_again(self) -> None:
+        """The server forgot this app (or its registration answer was lost): a new client,
+        the outbox renumbered from 1, each change keeping its own id."""
+        self.client_id = register(self.client)
+        for number, change in enumerate(self.outbox, start=1):
+            change["id"] = number
+
+    def pull_all(self) -> dict[str, dict[str, Any]]:
+        """Every live entry the server has for this person, by id."""
+        page = self.client.get(f"/api/v1/sync/pull?client_id={self.client_id}&limit=500")
+        assert page.status_code == 200
+        changes = page.get_json()["changes"]
+        return {c["id"]: c for c in changes if c["type"] == "entry" and not c["deleted_at"]}
+
+
+def fatigue_entry(value: int = 5, **fields: Any) -> dict[str, Any]:
+    """A new fatigue rating."""
+    return {"id": str(uuid.uuid4()), "kind": "fatigue", "occurred_at": NOW, "fatigue": value}
+
+
+@pytest.fixture
+def phone(client: CsrfClient, people: People) -> Phone:
+    """The patient's phone, logged in and registered."""
+    login(client, people.patient)
+    return Phone(client)
+
+
+def test_a_rejection_whose_answer_was_lost_is_answered_again(phone: Phone) -> None:
+    """The issue's reproduction: a 1,005-character note, the answer lost, pushed again."""
+    phone.queue("create", {**fatigue_entry(), "note": "x" * 1005})
+    first = phone.push(lose_answer=True)
+    again = phone.push()
+    assert first[0]["status"] == "rejected" and first[0]["field"] == "note"
+    assert again[0]["status"] == "rejected"  # not "duplicate": the phone shows the refusal
+    assert (again[0]["message"], again[0]["repeated"]) == (first[0]["message"], True)
+    assert phone.pull_all() == {}
+
+
+def test_an_applied_change_sent_again_is_not_applied_again(phone: Phone, app: Flask) -> None:
+    entry = fatigue_entry(4)
+    phone.queue("create", entry)
+    phone.queue("update", {"id": entry["id"], "fatigue": 6})
+    phone.push(lose_answer=True)
+    again = phone.push()
+    assert [(r["status"], r["repeated"]) for r in again] == [("applied", True)] * 2
+    assert again[0]["created"] is True  # the answer it had, word for word
+    assert phone.pull_all()[entry["id"]]["fatigue"] == 6
+
+
+def test_an_update_is_never_applied_twice_across_a_registration(
+    app: Flask, phone: Phone, people: People
+) -> None:
+    """Applied, answer lost, the phone registers again and renumbers: a newer edit made on
+    another phone in between must not be overwritten by the old change arriving again."""
+    entry = fatigue_entry(4)
+    phone.queue("create", entry)
+    phone.push()
+    phone.queue("update", {"id": entry["id"], "fatigue": 6})
+    phone.push(lose_answer=True)
+
+    tablet_client: CsrfClient = app.test_client()  # type: ignore[assignment]
+    login(tablet_client, people.patient)
+    tablet = Phone(tablet_client)
+    tablet.queue("update", {"id": entry["id"], "fatigue": 9})
+    assert tablet.push()[0]["status"] == "applied"
+
+    phone.register_again()
+    again = phone.push()
+    assert [(r["mutation_id"], r["status"], r["repeated"]) for r in again] == [(1, "applied", True)]
+    assert phone.outbox == []
+    assert phone.pull_all()[entry["id"]]["fatigue"] == 9  # the newer edit stands
+
+
+def test_a_rejection_is_answered_again_under_a_new_client_too(phone: Phone) -> None:
+    phone.queue("create", fatigue_entry(11))  # out of range
+    first = phone.push(lose_answer=True)
+    phone.register_again()
+    again = phone.push()
+    assert (again[0]["status"], again[0]["message"]) == ("rejected", first[0]["message"])
+
+
+def test_undo_of_a_delete_whose_answer_was_lost_keeps_the_entry(phone: Phone) -> None:
+    """Created and deleted, the answer lost, the person taps Undo: the entry stays."""
+    entry = fatigue_entry(3)
+    phone.queue("create", entry)
+    delete = phone.queue("delete", {"id": entry["id"]})
+    phone.push(lose_answer=True)
+    assert phone.pull_all() == {}  # the server did delete it
+
+    # Undo turns the queued delete into a restore of it: same place, a change of its own.
+    delete.update(op="restore", entry={"id": entry["id"]}, undoes=delete["change_id"])
+    delete["change_id"] = str(uuid.uuid4())
+    results = phone.push()
+    assert [(r["status"], r.get("repeated", False)) for r in results] == [
+        ("applied", True),
+        ("applied", False),
+    ]
+    assert phone.pull_all()[entry["id"]]["fatigue"] == 3
+
+
+def test_undo_before_the_delete_was_sent_changes_nothing(phone: Phone) -> None:
+    entry = fatigue_entry(3)
+    phone.queue("create", entry)
+    delete = phone.queue("delete", {"id": entry["id"]})
+    delete.update(op="restore", entry={"id": entry["id"]}, undoes=delete["change_id"])
+    delete["change_id"] = str(uuid.uuid4())
+    assert [r["status"] for r in phone.push()] == ["applied", "applied"]
+    assert entry["id"] in phone.pull_all()
+
+
+def test_a_restore_does_not_bring_back_what_someone_else_deleted(
+    app: Flask, phone: Phone, people: People
+) -> None:
+    entry = fatigue_entry(3)
+    phone.queue("create", entry)
+    phone.push()
+    tablet_client: CsrfClient = app.test_client()  # type: ignore[assignment]
+    login(tablet_client, people.patient)
+    tablet = Phone(tablet_client)
+    tablet.queue("delete", {"id": entry["id"]})
+    tablet.push()
+    # The phone's own delete was refused as "deleted" (the tablet's came first), then undone.
+    delete = phone.queue("delete", {"id": entry["id"]})
+    assert phone.push(lose_answer=True)[0]["status"] == "deleted"
+    delete.update(op="restore", entry={"id": entry["id"]}, undoes=delete["change_id"])
+    delete["change_id"] = str(uuid.uuid4())
+    assert [r["status"] for r in phone.push()] == ["deleted"]
+    assert phone.pull_all() == {}
+
+
+def test_a_change_the_server_cannot_decide_is_rejected_and_blocks_nothing(
+    phone: Phone, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A fault inside one change (an error no validation foresaw) is that change's rejection:
+    no 500, nothing of it stored, the changes around it applied."""
+    real_apply = sync._apply_one
+    poison = fatigue_entry(7)
+
+    def failing(session: Any, user: Any, mutation: dict[str, Any], *args: Any) -> Any:
+        result = real_apply(session, user, mutation, *args)
+        if mutation["entry"]["id"] == poison["id"]:
+            raise OverflowError("an error nobody foresaw")  # after the entry was added
+        return result
+
+    monkeypatch.setattr(sync, "_apply_one", failing)
+    before, after = fatigue_entry(1), fatigue_entry(2)
+    phone.queue("create", before)
+    phone.queue("create", poison)
+    phone.queue("create", after)
+    results = phone.push()
+    assert [(r["status"], r.get("code")) for r in results] == [
+        ("applied", None),
+        ("rejected", "undecidable"),
+        ("applied", None),
+    ]
+    assert "could not take this change" in results[1]["message"]
+    assert sorted(phone.pull_all()) == sorted([before["id"], after["id"]])
+    assert db.session.scalar(select(Entry).where(Entry.id == poison["id"])) is None
+
+
+def test_the_same_mutation_id_twice_in_one_push(phone: Phone) -> None:
+    """The same change twice is answered twice alike; another change under its id is refused."""
+    entry = fatigue_entry(5)
+    change = phone.queue("create", entry)
+    other = {**change, "entry": {**entry, "fatigue": 8}, "change_id": str(uuid.uuid4())}
+    phone.outbox = [change, dict(change), other]
+    results = phone.push()
+    assert [(r["status"], r.get("code")) for r in results] == [
+        ("applied", None),
+        ("applied", None),
+        ("rejected", "id_reused"),
+    ]
+    assert phone.pull_all()[entry["id"]]["fatigue"] == 5
+
+
+def test_a_change_id_that_is_not_a_uuid_is_refused(phone: Phone) -> None:
+    phone.queue("create", fatigue_entry(5))
+    phone.outbox[0]["change_id"] = "not-a-uuid"
+    [result] = phone.push()
+    assert (result["status"], result["field"]) == ("rejected", "change_id")
+    assert phone.pull_all() == {}
+
+
+def test_a_stale_token_and_an_unknown_client_are_both_renewed_by_a_pull(
+    client: CsrfClient, people: People
+) -> None:
+    """After a new login the app's token and client may both be stale: the pull's 404 still
+    answers the session's token, with which the app registers again and sends."""
+    login(client, people.patient)
+    stale = post(client, "/api/v1/clients", headers={"X-CSRFToken": "stale"})
+    assert stale.status_code == 400 and stale.get_json()["error"] == "csrf"
+    answer = client.get(f"/api/v1/sync/pull?client_id={uuid.uuid4()}")
+    assert answer.status_code == 404 and answer.get_json()["error"] == "unknown_client"
+    token = answer.get_json()["csrf_token"]
+    again = client.post("/api/v1/clients", json={}, headers={"X-CSRFToken": token})
+    assert again.status_code == 201
+
+
+def test_a_person_keeps_at_most_max_clients(client: CsrfClient, people: People) -> None:
+    """Registrations beyond the cap forget the app seen longest ago; it registers again."""
+    login(client, people.patient)
+    first = Phone(client)
+    first.queue("create", fatigue_entry(2))
+    first.push()
+    others = [register(client) for _ in range(sync.MAX_CLIENTS)]
+    assert all(client.get(f"/api/v1/sync/pull?client_id={c}").status_code == 200 for c in others)
+    forgotten = client.get(f"/api/v1/sync/pull?client_id={first.client_id}")
+    assert forgotten.status_code == 404
+    assert (
+        db.session.scalar(
+            select(func.count())
+            .select_from(SyncClient)
+            .where(SyncClient.user_id == people.patient.id)
+        )
+        == sync.MAX_CLIENTS
+    )
+    first.register_again()
+    assert len(first.pull_all()) == 1
+
+
+def test_whole_numbers_may_be_written_with_a_point_zero(phone: Phone) -> None:
+    """JSON has one number type: 6.0 is 6 for a value, as for a mutation id."""
+    entry = fatigue_entry()
+    phone.queue("create", {**entry, "fatigue": 6.0})
+    [result] = phone.push()
+    assert result["status"] == "applied"
+    assert phone.pull_all()[entry["id"]]["fatigue"] == 6
+    phone.queue("update", {"id": entry["id"], "fatigue": 6.5})
+    assert phone.push()[0]["status"] == "rejected"
