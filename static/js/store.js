@@ -152,11 +152,18 @@
   }
 
   /** After a push: drop what the server has, note what it refused, forget what was deleted. */
-  function acknowledge(account, results, lastMutationId) {
+  function acknowledge(account, results, lastMutationId, sent) {
+    var sentChange = {};
+    (sent || []).forEach(function (w) { sentChange[w.id] = w.change_id || null; });
     return transact(account, ["meta", "outbox", "entries"], "readwrite", function (s) {
       var work = results.map(function (r) {
         if (r.status === "gap") return null;
         return req(s.outbox.get(r.mutation_id)).then(function (m) {
+          // Changed while its answer was on the way (an Undo of a delete in flight): the answer
+          // is for what was sent, and the new change waits in its place to be sent.
+          var replaced = m && r.mutation_id in sentChange &&
+            (m.change_id || null) !== sentChange[r.mutation_id];
+          if (replaced) return null;
           s.outbox.delete(r.mutation_id);
           var id = (m && m.entry.id) || r.entry_id;
           if (!id) return null;

@@ -97,7 +97,7 @@
   function send(account, client, batch) {
     var body = JSON.stringify({ client_id: client, mutations: batch });
     return call(account, "POST", "/sync/push", body).then(function (data) {
-      return RL.store.acknowledge(account, data.results, data.last_mutation_id).then(function () {
+      return RL.store.acknowledge(account, data.results, data.last_mutation_id, batch).then(function () {
         return data;
       });
     });

@@ -145,3 +145,44 @@ def test_a_stale_token_and_a_forgotten_client_recover_without_a_reload(
     status(page).to_contain_text("All synced")
     assert [e.id for e in server_entries(app, "stall@example.test")] == [entry_id]
     assert ("/sync/push", 400) in answers and ("/sync/pull", 404) in answers
+
+
+def test_undo_tapped_while_the_deletes_answer_is_on_its_way_keeps_the_entry(
+    app: Flask, phone: BrowserContext
+) -> None:
+    page = ready(phone, "midair@example.test", "Mia Midair")
+    entry_id = page.evaluate("() => crypto.randomUUID()")
+    page.evaluate(QUEUE, ["create", {"id": entry_id, "fatigue": 5}])
+    page.evaluate("() => RL.app.sync()")
+    status(page).to_contain_text("All synced")
+
+    # The delete reaches the server; its answer is held on the way back.
+    held: list[tuple[Route, object]] = []
+
+    def hold(route: Route) -> None:
+        if held:
+            route.continue_()
+            return
+        held.append((route, route.fetch()))
+
+    phone.route("**/api/v1/sync/push", hold)
+    page.evaluate(QUEUE, ["delete", {"id": entry_id}])
+    page.evaluate("() => { RL.app.sync(); }")
+    for _ in range(200):
+        if held:
+            break
+        page.wait_for_timeout(50)
+    assert held, "the push never reached the server"
+    assert server_entries(app, "midair@example.test") == []
+
+    # Undo now, then the delete's answer arrives: it answers what was sent, not the undo.
+    assert page.evaluate("(id) => RL.store.undoDelete(document.body.dataset.account, id)", entry_id)
+    route, answer = held[0]
+    route.fulfill(response=answer)  # type: ignore[arg-type]
+    page.wait_for_timeout(300)
+    page.evaluate("() => RL.app.sync()")
+    status(page).to_contain_text("All synced")
+    assert [e.id for e in server_entries(app, "midair@example.test")] == [entry_id]
+    page.goto("/today")
+    today = page.get_by_role("region", name="Logged today").get_by_role("listitem")
+    expect(today.filter(has_text="Fatigue 5")).to_have_count(1)
