@@ -383,14 +383,39 @@ class EntryForm(BaseForm):
         return values
 
 
+OWN_THERAPY_MESSAGE = "Choose the kind of therapy for your own exercise."
+
+
+def exercise_groups(exercises: list[Any], recent: list[int]) -> dict[str | None, list[Any]]:
+    """The exercise list's choices: one's own first, then those done recently, then the rest
+    by therapy. Each says its therapy and the dose it records, for the phone to show only the
+    chosen therapy's exercises and that exercise's fields (static/js/exercise_form.js)."""
+
+    def choice(e: Any) -> tuple[str, str, dict[str, str]]:
+        return (str(e.id), e.name, {"data-discipline": e.discipline, "data-records": e.records})
+
+    by_id = {e.id: e for e in exercises}
+    done = [by_id[i] for i in dict.fromkeys(recent) if i in by_id]
+    groups: dict[str | None, list[Any]] = {
+        None: [("", "My own exercise (type its name below)", {})]
+    }
+    if done:
+        groups["Done recently"] = [choice(e) for e in done]
+    for code, label in DISCIPLINES.items():
+        rest = [choice(e) for e in exercises if e.discipline == code and e not in done]
+        if rest:
+            groups[label] = rest
+    return groups
+
+
 class ExerciseForm(EntryForm, DoseFields):
     """An exercise session."""
 
     kind = "exercise"
+    # Not required on its own: an exercise from the list names its therapy. It narrows the
+    # list on the phone, and says the therapy of an exercise of one's own.
     discipline = SelectField(
-        "Therapy",
-        choices=list(DISCIPLINES.items()),
-        validators=[InputRequired("Choose the kind of therapy.")],
+        "Therapy", choices=[("", "All therapies"), *DISCIPLINES.items()], default=""
     )
     exercise_id = SelectField("Exercise", coerce=str, validate_choice=True, default="")
     name = StringField(
@@ -404,15 +429,16 @@ class ExerciseForm(EntryForm, DoseFields):
     programme_item_id = HiddenField()
     columns = ("discipline", "name", *DOSE_FIELDS, "effort", "pain")
 
-    def __init__(self, *args: Any, exercises: list[Any] | None = None, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        exercises: list[Any] | None = None,
+        recent: list[int] | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.exercises = {str(e.id): e for e in exercises or []}
-        # Each exercise says its therapy and the dose it records, for the phone to show only
-        # that exercise's fields and the chosen therapy's exercises (static/js/exercise_form.js).
-        self.exercise_id.choices = [("", "My own exercise (type its name below)", {})] + [
-            (str(e.id), e.name, {"data-discipline": e.discipline, "data-records": e.records})
-            for e in exercises or []
-        ]
+        self.exercise_id.choices = exercise_groups(exercises or [], recent or [])
 
     def validate_name(self, field: Field) -> None:
         """A catalogue exercise or a name of one's own."""
@@ -420,10 +446,12 @@ class ExerciseForm(EntryForm, DoseFields):
             raise ValidationError("Choose an exercise above or type its name.")
 
     def validate_discipline(self, field: Field) -> None:
-        """A catalogue exercise belongs to one therapy."""
+        """A catalogue exercise belongs to one therapy; one's own exercise needs its therapy."""
         chosen = self.exercises.get(self.exercise_id.data or "")
-        if chosen is not None and chosen.discipline != field.data:
+        if chosen is not None:
             field.data = chosen.discipline
+        elif not field.data:
+            raise ValidationError(OWN_THERAPY_MESSAGE)
 
     def chosen_exercise(self) -> Any:
         """The catalogue exercise chosen, or None."""

@@ -22,7 +22,7 @@ from . import charts, dashboard, progress
 from . import entries as log
 from .access import me, patient_required
 from .extensions import db
-from .forms import ENTRY_FORMS, ActionForm, EntryForm, ExerciseForm
+from .forms import ENTRY_FORMS, ActionForm, EntryForm
 from .models import MAX_ID, Entry, ProgrammeItem, new_id, utcnow
 from .sync import programme_change
 from .timeutil import local_now, to_local
@@ -34,7 +34,9 @@ bp = Blueprint("patient", __name__)
 HISTORY_DAYS = 7  # History shows a week, Monday to Sunday, at a time
 # What "last values" carries over into a new form, per kind.
 CARRY_OVER = {
-    "exercise": (*ExerciseForm.columns, "exercise_id"),
+    # "Same as last time" repeats an exercise in one tap; the form is for another one, and
+    # effort and pain are about one session: nothing is carried over.
+    "exercise": (),
     "fatigue": (),  # a reason such as heat is about one moment: never carried over
     "mobility": ("aid", "setting", "distance_m", "minutes"),
     "bad_day": (),
@@ -45,6 +47,7 @@ def _entry_form(kind: str, **kwargs: Any) -> EntryForm:
     user = me()
     if kind == "exercise":
         kwargs["exercises"] = log.catalogue_exercises(db.session)
+        kwargs["recent"] = [e.exercise_id for e in done_before(user.id) if e.exercise_id]
     return ENTRY_FORMS[kind](tz=user.timezone, **kwargs)
 
 

@@ -17,6 +17,7 @@ from rehab_app.extensions import db
 from rehab_app.models import Entry, Exercise, ProgrammeItem, User, utcnow
 from rehab_app.present import long_date
 from rehab_app.timeutil import local_now, local_today
+from rehab_app.vocab import DISCIPLINES
 from tests.conftest import CsrfClient, People, login, make_user
 
 TZ = "Europe/London"  # the time zone of the people fixture's patients
@@ -385,8 +386,10 @@ def test_quick_walking_form_is_filled_in_from_the_last_walk(
         (
             "exercise",
             {"discipline": "slt", "name": "Humming scales", "minutes": 5, "effort": 4},
-            {"discipline": "slt", "name": "Humming scales", "minutes": "5", "effort": "4"},
-            {"note": ""},
+            {},
+            # "Same as last time" repeats it in one tap; the form is for another exercise, and
+            # effort is about one session: nothing is carried over.
+            {"discipline": "", "name": "", "minutes": "", "effort": "", "note": ""},
         ),
         (
             "fatigue",
@@ -424,7 +427,7 @@ def test_new_entry_form_starts_from_now_and_the_last_values(
     uuid.UUID(form["entry_id"])  # a fresh id, so that a resend is recognised
 
 
-def test_exercise_form_carries_over_a_catalogue_exercise(
+def test_exercise_form_lists_exercises_done_recently_first_without_choosing_one(
     patient_client: CsrfClient, people: People
 ) -> None:
     exercise = db.session.scalar(select(Exercise).where(Exercise.slug == "long-strong-ah"))
@@ -437,10 +440,36 @@ def test_exercise_form_carries_over_a_catalogue_exercise(
         name=exercise.name,
         phonation_seconds=12,
     )
-    form = form_values(patient_client.get("/log/exercise").get_data(as_text=True))
-    assert form["exercise_id"] == str(exercise.id)
-    assert form["discipline"] == "slt"
-    assert form["phonation_seconds"] == "12"
+    page = patient_client.get("/log/exercise").get_data(as_text=True)
+    form = form_values(page)
+    assert (form["exercise_id"], form["discipline"], form["phonation_seconds"]) == ("", "", "")
+    select_ = page[page.index('<select id="exercise_id"') :]
+    select_ = select_[: select_.index("</select>")]
+    groups = re.findall(r'<optgroup label="([^"]+)">', select_)
+    assert groups[0] == "Done recently"
+    assert groups[1:] == list(DISCIPLINES.values())  # the rest by therapy
+    recent = select_[select_.index('"Done recently"') : select_.index("</optgroup>")]
+    assert f'value="{exercise.id}"' in recent
+    assert select_.count(f'value="{exercise.id}"') == 1  # listed once, in its place at the top
+    assert f"{exercise.name}, 'ah' 12 s" in visible(page)  # one tap away, as done last time
+
+
+def test_an_exercise_of_one_s_own_needs_its_therapy_one_from_the_list_names_it(
+    patient_client: CsrfClient, people: People
+) -> None:
+    page = patient_client.get("/log/exercise").get_data(as_text=True)
+    own = {**form_values(page), "name": "Garden steps", "reps": "8"}
+    response = patient_client.post("/log/exercise", data=own)
+    assert response.status_code == 400
+    assert "Choose the kind of therapy for your own exercise." in visible(
+        response.get_data(as_text=True)
+    )
+    exercise = db.session.scalar(select(Exercise).where(Exercise.slug == "sit-to-stand"))
+    assert exercise is not None
+    listed = {**form_values(page), "exercise_id": str(exercise.id), "reps": "8"}
+    assert patient_client.post("/log/exercise", data=listed).status_code == 302
+    (entry,) = live_entries(people.patient)
+    assert (entry.exercise_id, entry.discipline, entry.reps) == (exercise.id, "physio", 8)
 
 
 # ----------------------------------------------------------------------------- logging and History

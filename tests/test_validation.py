@@ -454,7 +454,12 @@ def number_cases(fields: dict[str, int], low: int = 0) -> list[Any]:
 EXERCISE_CASES = [
     *number_cases({c: LIMITS[c] for c in DOSE_COLUMNS}),
     *number_cases({"effort": LIMITS["scale"], "pain": LIMITS["scale"]}),
-    pytest.param({"discipline": None}, "discipline", "Choose the kind of therapy.", id="disc-none"),
+    pytest.param(
+        {"discipline": None, "exercise_id": "", "name": "Garden steps"},
+        "discipline",
+        "Choose the kind of therapy for your own exercise.",
+        id="disc-none",
+    ),
     pytest.param({"discipline": "yoga"}, "discipline", "Choose one of the", id="disc-unknown"),
     pytest.param({"exercise_id": "999999"}, "exercise_id", "Choose one of the", id="exercise-id"),
     pytest.param({"exercise_id": "squats"}, "exercise_id", "Choose one of the", id="exercise-word"),

@@ -1,7 +1,8 @@
-/* The exercise form, made short: the therapy narrows the list of exercises, an exercise from
-   the catalogue sets its therapy and shows only the dose fields it records (the others stay
-   hidden unless they hold a value), and "your own name" is cleared when a listed exercise is
-   chosen. Without JavaScript the whole form shows, as before. */
+/* The exercise form, made short: the therapy narrows the list of exercises (those done
+   recently come first, the rest grouped by therapy), an exercise from the catalogue sets its
+   therapy and shows only the dose fields it records (the others stay hidden unless they hold
+   a value), and "your own name" is cleared when a listed exercise is chosen. Without
+   JavaScript the whole form shows, as before. */
 (function (root) {
   "use strict";
   var doc = root.document;
@@ -22,12 +23,15 @@
 
     function chosen() { return exercise.options[exercise.selectedIndex]; }
 
-    /** Only the chosen therapy's exercises in the list (and "my own"). */
+    /** Only the chosen therapy's exercises in the list (and "my own"); all for all therapies. */
     function narrow() {
       Array.prototype.forEach.call(exercise.options, function (option) {
         var d = option.dataset.discipline;
-        option.hidden = !!d && d !== therapy.value;
+        option.hidden = !!d && !!therapy.value && d !== therapy.value;
         option.disabled = option.hidden;
+      });
+      exercise.querySelectorAll("optgroup").forEach(function (group) {
+        group.hidden = !group.querySelector("option:not([hidden])");
       });
       var picked = chosen();
       if (picked && picked.hidden) exercise.value = "";

@@ -159,6 +159,9 @@
         !problems.some(function (p) { return p[0] === "name"; })) {
       problems.push(["name", "Choose an exercise or type its name."]);
     }
+    if (kind === "exercise" && !entry.exercise_id && entry.name && !entry.discipline) {
+      problems.push(["discipline", "Choose the kind of therapy for your own exercise."]);
+    }
     if (entry.occurred_at && Date.parse(entry.occurred_at) > Date.now() + 3600e3) {
       problems.push(["occurred_at", "That time is in the future. Enter when it happened."]);
     }

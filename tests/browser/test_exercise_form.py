@@ -62,3 +62,22 @@ def test_another_exercise_drops_a_dose_it_does_not_record(app: Flask, page: Page
     expect(page.get_by_label("Or your own name for it")).to_have_value("")
     assert shown_dose(page) == ["Sets", "Repetitions"]
     expect(page.get_by_label("Loudness (dB)", exact=True)).to_have_value("")
+
+
+def test_one_s_own_exercise_asks_for_its_therapy_next_to_the_field(app: Flask, page: Page) -> None:
+    person = make_user("patient", "ex3@example.test", "Ena Exercise")
+    log_in(page, person.email)
+    page.goto("/log/exercise")
+    page.get_by_label("Or your own name for it").fill("Garden steps")
+    page.get_by_label("Repetitions", exact=True).fill("8")
+    page.get_by_role("button", name="Save").click()
+    therapy = page.get_by_label("Therapy")
+    expect(therapy).to_have_attribute("aria-invalid", "true")
+    expect(therapy).to_be_focused()
+    expect(page.locator(".field").filter(has=therapy)).to_contain_text(
+        "Choose the kind of therapy for your own exercise."
+    )
+    screenshot(page, "exercise-form-own-needs-therapy")
+    therapy.select_option(label="Physiotherapy")
+    page.get_by_role("button", name="Save").click()
+    expect(page.get_by_role("status").filter(has_text="Saved")).to_be_visible()

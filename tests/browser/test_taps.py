@@ -83,6 +83,15 @@ def test_everyday_journeys_cost_the_taps_the_issue_allows(app: Flask, phone_for:
     expect(page.get_by_role("status").filter(has_text="Saved")).to_be_visible()
     costs["exercise done before"] = taps.count
 
+    taps = journey(page)  # an exercise not in the programme, never done before
+    taps.tap(page.get_by_role("link", name="Exercise", exact=True))
+    taps.choose(page.get_by_label("Exercise", exact=True), "Pitch glides up and down")
+    taps.type(page.get_by_label("Repetitions", exact=True), "10")
+    taps.tap(page.get_by_role("button", name="Save", exact=True))
+    expect(page.get_by_role("heading", name="Today", level=1)).to_be_visible()
+    expect(page.get_by_role("status").filter(has_text="Saved")).to_be_visible()
+    costs["new exercise"] = taps.count
+
     status(page).to_contain_text("All synced")
     assert costs == {
         "fatigue": 1,
@@ -90,7 +99,10 @@ def test_everyday_journeys_cost_the_taps_the_issue_allows(app: Flask, phone_for:
         "bad day": 1,
         "walking": 4,
         "exercise done before": 2,
+        "new exercise": 5,
     }
     stored = Counter(e.kind for e in server_entries(app, person.email))
-    assert stored == {"fatigue": 1, "exercise": 2, "bad_day": 1, "mobility": 1}
-    expect(page.get_by_role("region", name="Logged today").get_by_role("listitem")).to_have_count(5)
+    assert stored == {"fatigue": 1, "exercise": 3, "bad_day": 1, "mobility": 1}
+    new = [e for e in server_entries(app, person.email) if e.name == "Pitch glides up and down"]
+    assert [(e.discipline, e.reps, e.sets, e.effort) for e in new] == [("slt", 10, None, None)]
+    expect(page.get_by_role("region", name="Logged today").get_by_role("listitem")).to_have_count(6)
