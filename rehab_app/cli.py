@@ -150,7 +150,7 @@ def register_reminder_cli(app: Flask) -> None:
         """Send the reminders due now, each once (run it every minute from cron or a timer)."""
         from . import reminders
 
-        report = reminders.send_due(db.session, _sender())
+        report = reminders.send_due(db.session, _sender(), account_of=_account_of())
         click.echo(_report_line(report))
 
     @group.command("run")
@@ -162,10 +162,10 @@ def register_reminder_cli(app: Flask) -> None:
 
         from . import reminders
 
-        sender = _sender()
+        sender, account_of = _sender(), _account_of()
 
         def tick() -> reminders.Report:
-            report = reminders.send_due(db.session, sender)
+            report = reminders.send_due(db.session, sender, account_of=account_of)
             db.session.remove()
             if report.claimed or report.retrying:
                 click.echo(_report_line(report))
@@ -202,6 +202,15 @@ def _sender() -> Any:
         )
     except MissingVapidKeys as error:
         raise click.ClickException(str(error)) from None
+
+
+def _account_of() -> Any:
+    """A person's opaque account key on their phone, for a reminder's "Done"."""
+    from functools import partial
+
+    from .sessions import account_key
+
+    return partial(account_key, current_app.config["SECRET_KEY"])
 
 
 def _report_line(report: Any) -> str:

@@ -232,15 +232,31 @@ def already_done(session: Session, user: User, kind: str, day: date) -> bool:
     return False  # a fatigue check-in asks how it is now, however often it was logged
 
 
-def payload(settings: ReminderSettings, kind: str, local_date: date) -> dict[str, Any]:
-    """What the notification shows and opens; no health words unless the person chose them."""
+def payload(
+    settings: ReminderSettings,
+    kind: str,
+    local_date: date,
+    account: str | None = None,
+    tz: str | None = None,
+) -> dict[str, Any]:
+    """What the notification shows and opens; no health words unless the person chose them.
+
+    A programme reminder also offers "Done" (the phone logs today's programme items as done,
+    from its own copy, for the account named by its opaque key) and, with the words shown,
+    "Fatigue" (opens the check-in). Those the platform cannot show stay behind the tap.
+    """
     title, body = DETAILS[kind] if settings.show_details else (PLAIN_TITLE, PLAIN_BODY)
-    return {
+    out: dict[str, Any] = {
         "title": title,
         "body": body,
         "url": OPENS[kind],
         "tag": f"reminder-{kind}-{local_date.isoformat()}",
     }
+    if kind == "programme" and account is not None and tz is not None:
+        out["actions"] = ["done", "fatigue"] if settings.show_details else ["done"]
+        out["account"] = account
+        out["tz"] = tz
+    return out
 
 
 @dataclass
@@ -257,7 +273,12 @@ class Report:
 
 
 def _deliver(
-    session: Session, row: ReminderSend, sender: Sender, now: datetime, report: Report
+    session: Session,
+    row: ReminderSend,
+    sender: Sender,
+    now: datetime,
+    report: Report,
+    account_of: Callable[[int], str] | None = None,
 ) -> None:
     """Send a claimed row to every device of its person; record the outcome and commit."""
     user = session.get(User, row.user_id)
@@ -280,7 +301,8 @@ def _deliver(
         report.no_device += 1
         session.commit()
         return
-    body = payload(settings, row.kind, row.local_date)
+    account = account_of(user.id) if account_of is not None else None
+    body = payload(settings, row.kind, row.local_date, account, user.timezone)
     row.attempts += 1
     retry = False
     for device in devices:
@@ -329,8 +351,17 @@ def _retake(session: Session, row_id: int, seen: datetime | None, now: datetime)
     return bool(getattr(taken, "rowcount", 0) == 1)
 
 
-def send_due(session: Session, sender: Sender, now: datetime | None = None) -> Report:
-    """Claim and send every reminder due now, and retry those whose time to retry came."""
+def send_due(
+    session: Session,
+    sender: Sender,
+    now: datetime | None = None,
+    account_of: Callable[[int], str] | None = None,
+) -> Report:
+    """Claim and send every reminder due now, and retry those whose time to retry came.
+
+    `account_of` names a person's store on the phone (sessions.account_key), for the
+    notification's "Done"; without it the reminders offer no actions.
+    """
     now = now or utcnow()
     report = Report()
     rows = session.execute(
@@ -351,7 +382,7 @@ def send_due(session: Session, sender: Sender, now: datetime | None = None) -> R
         report.claimed += 1
         row = session.get(ReminderSend, row_id)
         if row is not None:
-            _deliver(session, row, sender, now, report)
+            _deliver(session, row, sender, now, report, account_of)
     waiting = session.execute(
         select(ReminderSend.id, ReminderSend.next_try_at).where(
             and_(ReminderSend.status == "retry", ReminderSend.next_try_at <= now)
@@ -362,7 +393,7 @@ def send_due(session: Session, sender: Sender, now: datetime | None = None) -> R
         if _retake(session, row_id, seen, now):
             row = session.get(ReminderSend, row_id)
             if row is not None:
-                _deliver(session, row, sender, now, report)
+                _deliver(session, row, sender, now, report, account_of)
     return report
 
 

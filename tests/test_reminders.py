@@ -164,6 +164,52 @@ def test_the_notification_says_nothing_of_health_unless_chosen(app: Flask) -> No
     assert all(p["url"] == "/log/fatigue" for _, p in recorder.sent)
 
 
+def test_a_programme_reminder_offers_done_and_with_its_words_fatigue(app: Flask) -> None:
+    """The phone's "Done" needs the account's key (its store) and time zone; "Fatigue" is a
+    health word, offered only when the person chose words on the lock screen."""
+    plain = person(
+        programme_on=True, programme_time="10:00", fatigue_on=True, fatigue_times="10:00"
+    )
+    worded = person(
+        tz="America/New_York", programme_on=True, programme_time="10:00", show_details=True
+    )
+    therapist = make_user("therapist")
+    for user in (plain, worded):
+        db.session.add(
+            ProgrammeItem(
+                patient_id=user.id,
+                therapist_id=therapist.id,
+                custom_name="Heel raises",
+                discipline="physio",
+                reps=10,
+                days_per_week=7,
+                start_date=date(2026, 1, 1),
+            )
+        )
+    db.session.commit()
+    recorder = Recorder()
+    key = {plain.id: "key-of-plain", worded.id: "key-of-worded"}
+    reminders.send_due(db.session, recorder, datetime(2026, 6, 8, 9, 0), key.__getitem__)
+    reminders.send_due(db.session, recorder, datetime(2026, 6, 8, 14, 0), key.__getitem__)
+    got = {
+        p["tag"].split("-")[1] + (" worded" if p["title"] != "Rehab Log" else ""): (
+            p.get("actions"),
+            p.get("account"),
+            p.get("tz"),
+        )
+        for _, p in recorder.sent
+    }
+    assert got == {
+        "programme": (["done"], "key-of-plain", "Europe/London"),
+        "fatigue": (None, None, None),  # the tap is the check-in
+        "programme worded": (["done", "fatigue"], "key-of-worded", "America/New_York"),
+    }
+    # Without a way to name the account, no "Done": the tap opens Today instead.
+    again = Recorder()
+    reminders.send_due(db.session, again, datetime(2026, 6, 9, 9, 0))
+    assert all("actions" not in p for _, p in again.sent) and again.sent
+
+
 def test_nothing_for_a_programme_already_done_today(app: Flask) -> None:
     user = person(programme_on=True, programme_time="10:00")
     item = ProgrammeItem(

@@ -18,6 +18,7 @@ from rehab_app.timeutil import local_now
 from rehab_app.webpush import WebPushSender, new_vapid_private_key, public_key_of
 from tests.conftest import CsrfClient, People, login
 from tests.pushservice import PushService
+from tests.test_patient import add_item
 
 KEY = new_vapid_private_key()
 
@@ -273,6 +274,27 @@ def test_send_due_from_the_command_line_reaches_the_device_once(
     assert second.exit_code == 0, second.output
     assert len(push_service.received) == 1
     assert count(ReminderSend) == 1
+
+
+def test_a_programme_reminder_names_the_phone_s_store_for_its_done(
+    app: Flask, patient_client: CsrfClient, people: People, push_service: PushService
+) -> None:
+    """The command line's reminder carries the account key the pages carry (the store the
+    phone's "Done" writes to) and the person's time zone (whose "today" it is)."""
+    subscribe(patient_client, push_service.device("phone").subscription(push_service.origin))
+    add_item(people.patient, slug="sit-to-stand", reps=10)
+    row = reminders.settings_for(db.session, people.patient.id)
+    row.programme_on = True
+    row.programme_time = local_now(people.patient.timezone).strftime("%H:%M")
+    db.session.add(row)
+    db.session.commit()
+    app.config.update(VAPID_PRIVATE_KEY=KEY, VAPID_SUBJECT="mailto:care@example.test")
+    result = app.test_cli_runner().invoke(args=["reminders", "send-due"])
+    assert "1 sent" in result.output, result.output
+    [got] = push_service.received
+    page = patient_client.get("/today").get_data(as_text=True)
+    assert f'data-account="{got.payload["account"]}"' in page
+    assert (got.payload["actions"], got.payload["tz"]) == (["done"], people.patient.timezone)
 
 
 def test_development_makes_its_own_key_once_and_production_needs_one(

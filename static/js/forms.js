@@ -5,8 +5,7 @@
   "use strict";
   var RL = root.RL = root.RL || {};
   var doc = root.document;
-  var DOSE = ["sets", "reps", "hold_seconds", "minutes", "distance_m", "phonation_seconds",
-    "loudness_db", "rests"];
+  var DOSE = RL.store.DOSE;  // store.js, before this file in the bundle
   var FIELDS = {
     exercise: ["discipline", "exercise_id", "programme_item_id", "name"].concat(DOSE, ["effort", "pain"]),
     fatigue: ["fatigue", "context"],
@@ -262,12 +261,8 @@
     if (key && recent[key] && Date.now() < recent[key].holdUntil) return;  // the same tap again
     var tz = app.tz, kind = form.dataset.kind, op = "create", entry, localDay;
     if (mode === "done") {
-      var item = JSON.parse(form.dataset.item);
       kind = "exercise";
-      entry = { discipline: item.discipline, exercise_id: item.exercise_id,
-        programme_item_id: item.id, name: item.name, by_carer: false, note: null,
-        occurred_at: isoSeconds(Date.now()) };
-      DOSE.forEach(function (f) { entry[f] = item[f] === undefined ? null : item[f]; });
+      entry = RL.store.doneEntry(JSON.parse(form.dataset.item), isoSeconds(Date.now()));
     } else if (mode === "delete") {
       op = "delete";
       var main = doc.getElementById("entry-form");

@@ -146,6 +146,19 @@
     });
   }
 
+  // The dose fields an exercise entry and a programme item share.
+  var DOSE = ["sets", "reps", "hold_seconds", "minutes", "distance_m", "phonation_seconds",
+    "loudness_db", "rests"];
+
+  /** A programme item done at its usual dose (Today's "Done", a reminder's "Done"). */
+  function doneEntry(item, occurredAt) {
+    var entry = { kind: "exercise", discipline: item.discipline, exercise_id: item.exercise_id,
+      programme_item_id: item.id, name: item.name, by_carer: false, note: null,
+      occurred_at: occurredAt };
+    DOSE.forEach(function (f) { entry[f] = item[f] === undefined ? null : item[f]; });
+    return entry;
+  }
+
   /** The queued mutations, oldest first. */
   function outbox(account) {
     return transact(account, ["outbox"], "readonly", function (s) { return getAll(s.outbox); });
@@ -418,7 +431,7 @@
   }
 
   RL.store = {
-    KEEP_DAYS: KEEP_DAYS,
+    KEEP_DAYS: KEEP_DAYS, DOSE: DOSE, doneEntry: doneEntry,
     open: openDb, queue: queue, outbox: outbox, acknowledge: acknowledge, applyPull: applyPull,
     prune: prune, entriesBetween: entriesBetween, getEntry: getEntry, refused: refused,
     discard: discard, undoDelete: undoDelete, programme: programme, getMeta: getMeta, setMeta: setMeta,

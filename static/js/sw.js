@@ -204,6 +204,10 @@ function syncAccounts() {
 /* Reminders (Web Push). The server chose the words: without the person's say-so they name
    nothing about health, since a locked phone shows them. */
 
+// The actions a reminder may offer, where the platform shows them ("Done", "Fatigue").
+var REMINDER_ACTIONS = { done: "Done", fatigue: "Fatigue" };
+var FATIGUE_URL = "/log/fatigue";
+
 /** Only a path on this site: a push cannot send the person anywhere else. */
 function reminderUrl(url) {
   return typeof url === "string" && url.charAt(0) === "/" && url.charAt(1) !== "/" ? url : "/today";
@@ -217,20 +221,37 @@ function showReminder(event) {
   } catch (e) {
     data = {};
   }
+  var account = typeof data.account === "string" ? data.account : null;
+  var actions = (Array.isArray(data.actions) ? data.actions : [])
+    .filter(function (a) { return REMINDER_ACTIONS.hasOwnProperty(a) && (a !== "done" || account); })
+    .map(function (a) { return { action: a, title: REMINDER_ACTIONS[a] }; });
   event.waitUntil(self.registration.showNotification(data.title || "Rehab Log", {
     body: data.body || "Your reminder. Tap to open Rehab Log.",
     tag: data.tag || "reminder",
     icon: "/static/img/icon-192.png",
-    data: { url: reminderUrl(data.url) },
+    actions: actions,
+    data: { url: reminderUrl(data.url), account: account,
+      tz: typeof data.tz === "string" ? data.tz : null },
   }));
 }
 
-/** A tap on a reminder opens the page it names (Today, or the check-in), in an open tab if any. */
+/** A tap on a reminder opens the page it names (Today, or the check-in), in an open tab if
+    any; its "Fatigue" opens the check-in; its "Done" logs today's programme from the phone. */
 function openReminder(event) {
   event.notification.close();
-  var url = new URL(reminderUrl(event.notification.data && event.notification.data.url),
-    self.location.origin).href;
-  event.waitUntil(self.clients.matchAll({ type: "window", includeUncontrolled: true })
+  var data = event.notification.data || {};
+  if (event.action === "done" && data.account) {
+    event.waitUntil(logProgrammeDone(data.account, data.tz).catch(function () {
+      return openPage("/today");  // could not be logged here: Today, to do it there
+    }));
+    return;
+  }
+  event.waitUntil(openPage(event.action === "fatigue" ? FATIGUE_URL : data.url));
+}
+
+function openPage(path) {
+  var url = new URL(reminderUrl(path), self.location.origin).href;
+  return self.clients.matchAll({ type: "window", includeUncontrolled: true })
     .then(function (windows) {
       for (var i = 0; i < windows.length; i++) {
         if ("navigate" in windows[i]) {
@@ -241,7 +262,65 @@ function openReminder(event) {
         }
       }
       return self.clients.openWindow(url);
-    }));
+    });
+}
+
+/** The date on the person's own calendar now ("YYYY-MM-DD"). */
+function localDay(tz) {
+  var parts = {};
+  new Intl.DateTimeFormat("en-GB", { timeZone: tz || undefined, year: "numeric",
+    month: "2-digit", day: "2-digit" }).formatToParts(new Date()).forEach(function (p) {
+    parts[p.type] = p.value;
+  });
+  return parts.year + "-" + parts.month + "-" + parts.day;
+}
+
+/** The same entry id for the same item, person and day on every phone: two phones that both
+    answer "Done" make one entry (the server takes a create of a known id once). */
+async function doneId(account, itemId, day) {
+  var text = new TextEncoder().encode("reminder-done:" + account + ":" + itemId + ":" + day);
+  var bytes = new Uint8Array(await crypto.subtle.digest("SHA-256", text)).slice(0, 16);
+  bytes[6] = (bytes[6] & 0x0f) | 0x40;
+  bytes[8] = (bytes[8] & 0x3f) | 0x80;
+  var hex = Array.prototype.map.call(bytes, function (b) { return (b + 256).toString(16).slice(1); })
+    .join("");
+  return hex.slice(0, 8) + "-" + hex.slice(8, 12) + "-" + hex.slice(12, 16) + "-" +
+    hex.slice(16, 20) + "-" + hex.slice(20);
+}
+
+async function syncQuietly(account) {
+  try { await RL.sync.run(account); } catch (e) { /* offline: the outbox keeps it */ }
+}
+
+/** "Done" on a programme reminder: each programme item of today not done yet is logged as
+    done at its usual dose, kept on the phone first and then sent, and a notification says
+    what was logged. Before it decides, the phone syncs, to see what other phones logged. */
+async function logProgrammeDone(account, tz) {
+  await syncQuietly(account);
+  if (!(await RL.store.getMeta(account, "pulled"))) return openPage("/today");
+  var day = localDay(tz);
+  var items = await RL.store.programme(account);
+  var done = {};
+  (await RL.store.entriesBetween(account, day, day)).forEach(function (e) {
+    if (e.programme_item_id) done[e.programme_item_id] = true;
+  });
+  var due = items.filter(function (i) {
+    return !i.stopped_at && i.start_date <= day && (!i.end_date || day <= i.end_date) && !done[i.id];
+  });
+  var at = new Date().toISOString().slice(0, 19) + "Z";
+  for (var i = 0; i < due.length; i++) {
+    var entry = RL.store.doneEntry(due[i], at);
+    entry.id = await doneId(account, due[i].id, day);
+    await RL.store.queue(account, "create", entry, day);
+  }
+  if (due.length) await syncQuietly(account);
+  var body = due.length === 1 ? "Logged as done: 1 exercise. Open Rehab Log to change it."
+    : due.length ? "Logged as done: " + due.length + " exercises. Open Rehab Log to change them."
+    : "Today's exercises were logged already.";
+  return self.registration.showNotification("Rehab Log", {
+    body: body, tag: "reminder-done", icon: "/static/img/icon-192.png",
+    data: { url: "/today", account: null, tz: null },
+  });
 }
 
 self.addEventListener("push", showReminder);

@@ -10,9 +10,13 @@ import pytest
 from flask import Flask
 from playwright.sync_api import BrowserContext, Page
 
+from rehab_app.extensions import db
 from tests.conftest import make_user
+from tests.test_patient import add_item
 
 from .conftest import log_in, screenshot
+from .test_offline import server_entries, status, wait_until_ready_offline
+from .test_quick_actions import done_button
 
 pytestmark = pytest.mark.browser
 
@@ -21,6 +25,16 @@ SHOWN = """() => navigator.serviceWorker.ready
   .then(ns => ns.map(n => ({
     title: n.title, body: n.body, tag: n.tag, url: n.data && n.data.url
   })))"""
+ACTIONS = """() => navigator.serviceWorker.ready
+  .then(r => r.getNotifications())
+  .then(ns => ns.map(n => n.actions.map(a => [a.action, a.title])))"""
+# A tap on the shown notification (or on one of its actions), run by the worker's own handler.
+TAP = """async (action) => {
+  const [n] = await self.registration.getNotifications();
+  let done;
+  openReminder({notification: n, action: action, waitUntil(p) { done = p; }});
+  await done;
+}"""
 
 
 def deliver(phone: BrowserContext, page: Page, origin: str, data: dict[str, Any]) -> None:
@@ -102,3 +116,82 @@ def test_the_reminders_page_at_phone_size(app: Flask, page: Page) -> None:
     assert address.startswith("http") and address.endswith(".ics")
     screenshot(page, "reminders-calendar")
     assert page.request.get(address).headers["content-type"].startswith("text/calendar")
+
+
+def test_done_on_a_programme_reminder_logs_today_s_programme_once(
+    app: Flask, phone: BrowserContext, page: Page, live_server: str
+) -> None:
+    person = make_user("patient", "done.push@example.test")
+    add_item(person, slug="sit-to-stand", sets=2, reps=10)
+    add_item(person, slug="long-strong-ah")
+    db.session.commit()
+    phone.grant_permissions(["notifications"], origin=live_server)
+    log_in(page, person.email)
+    wait_until_ready_offline(page)
+    done_button(page, "Sit to stand").click()  # one done already, from Today
+    status(page).to_contain_text("All synced")
+    reminder = {
+        "title": "Rehab Log",
+        "body": "Your reminder. Tap to open Rehab Log.",
+        "url": "/today",
+        "tag": "reminder-programme-2026-06-08",
+        "actions": ["done", "shout"],
+        "account": page.evaluate("document.body.dataset.account"),
+        "tz": person.timezone,
+    }
+    [worker] = [w for w in phone.service_workers if w.url.startswith(live_server)]
+
+    deliver(phone, page, live_server, reminder)
+    assert shown(page)
+    assert page.evaluate(ACTIONS) == [[["done", "Done"]]]  # only the actions it knows
+    worker.evaluate(TAP, "done")
+    assert [n["body"] for n in shown(page)] == [
+        "Logged as done: 1 exercise. Open Rehab Log to change it."
+    ]
+    done = sorted(e.name or "" for e in server_entries(app, person.email))
+    assert done == ['Long strong "ah"', "Sit to stand"]
+
+    # Again (a second reminder, a second tap): nothing more is logged.
+    deliver(phone, page, live_server, {**reminder, "tag": "reminder-programme-again"})
+    for _ in range(50):
+        if len(shown(page)) == 2:
+            break
+        page.wait_for_timeout(100)
+    worker.evaluate(
+        """async () => {
+          const ns = await self.registration.getNotifications({tag: "reminder-done"});
+          ns.forEach(n => n.close());
+        }"""
+    )
+    worker.evaluate(TAP, "done")
+    assert [n["body"] for n in shown(page)] == ["Today's exercises were logged already."]
+    assert len(server_entries(app, person.email)) == 2
+
+
+def test_fatigue_on_a_reminder_opens_the_check_in(
+    app: Flask, phone: BrowserContext, page: Page, live_server: str
+) -> None:
+    person = make_user("patient", "fatigue.push@example.test")
+    phone.grant_permissions(["notifications"], origin=live_server)
+    log_in(page, person.email)
+    page.goto("/history")
+    assert page.evaluate("navigator.serviceWorker.ready.then(r => r.active.state)") == "activated"
+    deliver(
+        phone,
+        page,
+        live_server,
+        {
+            "title": "Your exercises",
+            "body": "Time for today's programme. Tap to log it.",
+            "url": "/today",
+            "tag": "reminder-programme-2026-06-08",
+            "actions": ["done", "fatigue"],
+            "account": page.evaluate("document.body.dataset.account"),
+            "tz": person.timezone,
+        },
+    )
+    assert shown(page)
+    assert page.evaluate(ACTIONS) == [[["done", "Done"], ["fatigue", "Fatigue"]]]
+    [worker] = [w for w in phone.service_workers if w.url.startswith(live_server)]
+    worker.evaluate(TAP, "fatigue")
+    page.wait_for_url(f"{live_server}/log/fatigue")
