@@ -80,6 +80,23 @@ def fresh_session() -> None:
     generate_csrf()
 
 
+@bp.after_app_request
+def no_cookie_from_background_answers(response: Response) -> Response:
+    """A logged-out page's background requests never write the session cookie.
+
+    The service worker keeps pages and the offline page while the login page is open; an
+    answer to one of those, made with the logged-out session and arriving after the login's
+    answer, carried that session back in its cookie and logged the person out again ("Please
+    log in to see that page" right after logging in). Such a request (a GET that is not a
+    navigation, from a session with no login in it) has nothing to keep in the session: its
+    changes (Flask-Login's freshness mark, a "please log in" message) are dropped.
+    """
+    background = request.headers.get("Sec-Fetch-Mode", "navigate") != "navigate"
+    if request.method in ("GET", "HEAD") and background and "_user_id" not in session:
+        session.modified = False
+    return response
+
+
 def log_in(user: User, *, remember: bool) -> None:
     """Start a new login on this device: a fresh session, a new CSRF token, a new token row."""
     # Nothing of a previous person or login carries over (the CSRF token included).

@@ -167,3 +167,28 @@ def test_device_labels_are_plain() -> None:
     assert sessions.device_label(android) == "Chrome on Android"
     assert sessions.device_label(iphone) == "Safari on iPhone or iPad"
     assert sessions.device_label(None) == "A browser"
+
+
+def test_a_background_answer_of_the_logged_out_page_cannot_undo_a_login(
+    app: Flask, client: CsrfClient
+) -> None:
+    """The service worker keeps /offline and the shell while the login page is open: an answer
+    made with the logged-out session that lands after the login's answer must not carry that
+    session back (it logged people out again right after they logged in)."""
+    user = make_user()
+    client.get("/login")
+    logged_out = client.get_cookie("session")
+    assert logged_out is not None
+    login(client, user)
+    assert _logged_in(client)
+    for path, mode in [("/offline", "no-cors"), ("/today", "same-origin"), ("/login", "cors")]:
+        stale = app.test_client()  # the worker's request, sent with the cookie of before
+        stale.set_cookie("session", logged_out.value)
+        answer = stale.get(path, headers={"Sec-Fetch-Mode": mode})
+        assert answer.status_code in (200, 302)
+        assert not any(c.startswith("session=") for c in answer.headers.getlist("Set-Cookie"))
+    # A navigation of the logged-out page keeps its session as before (its message, its token).
+    page = app.test_client()
+    page.set_cookie("session", logged_out.value)
+    answer = page.get("/today", headers={"Sec-Fetch-Mode": "navigate"})
+    assert any(c.startswith("session=") for c in answer.headers.getlist("Set-Cookie"))
