@@ -56,10 +56,21 @@ def entity_too_large(_error: RequestEntityTooLarge) -> tuple[Response, int]:
 
 @bp.before_request
 def refuse_large_bodies() -> None:
-    """Refuse an oversized body from its declared length, before anything reads it."""
+    """Refuse an oversized body, from its declared length before anything reads it, or else
+    (a chunked body, which declares none) from what it turns out to hold."""
+    limit = current_app.config["MAX_CONTENT_LENGTH"]
     length = request.content_length
-    if length is not None and length > current_app.config["MAX_CONTENT_LENGTH"]:
-        raise _too_large()
+    if length is not None:
+        if length > limit:
+            raise _too_large()
+        return
+    if request.environ.get("wsgi.input_terminated"):
+        # Werkzeug cuts a body without a length at the limit silently (the JSON then looks
+        # broken: a 400). Read one byte more than allowed, so going over is seen as such; the
+        # body is kept for the view, and never more than limit + 1 bytes are read.
+        request.max_content_length = limit + 1
+        if len(request.get_data(cache=True)) > limit:
+            raise _too_large()
 
 
 def patient_api(view: F) -> F:

@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import http.client
+import io
 import json
+import threading
 import uuid
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 
 import pytest
+from flask import Flask
+from werkzeug.serving import make_server
 
 from tests.conftest import CsrfClient, People, login
 
@@ -94,6 +100,70 @@ def test_a_body_over_1_mb_is_413_json(patient_client: CsrfClient) -> None:
         headers={"X-CSRFToken": patient_client.csrf_token()},
     )
     assert_json_error(response, 413, "too_large")
+
+
+def _chunks(data: bytes) -> Iterator[bytes]:
+    return (data[i : i + 65536] for i in range(0, len(data), 65536))
+
+
+@pytest.mark.parametrize("padding", [1024 * 1024, 100])
+def test_a_chunked_body_over_1_mb_is_413_json_and_a_small_one_is_read(
+    patient_client: CsrfClient, padding: int
+) -> None:
+    """A chunked body has no Content-Length: the server finds its size by reading it."""
+    client_id = register(patient_client)
+    body = {"client_id": client_id, "mutations": [], "padding": "x" * padding}
+    response = patient_client.post(
+        "/api/v1/sync/push",
+        input_stream=io.BytesIO(json.dumps(body).encode()),
+        content_type="application/json",
+        headers={"X-CSRFToken": patient_client.csrf_token(), "Transfer-Encoding": "chunked"},
+        # What a server that decodes chunks (Werkzeug's, gunicorn) tells the app.
+        environ_overrides={"wsgi.input_terminated": True},
+        csrf=False,  # the token goes in the header; no form field
+    )
+    assert response.request.content_length is None  # chunked: no length to go by
+    if padding > 1000:
+        assert_json_error(response, 413, "too_large")
+    else:
+        assert response.status_code == 200 and response.get_json()["results"] == []
+
+
+@pytest.mark.parametrize("padding", [1024 * 1024, 100])
+def test_a_chunked_body_over_1_mb_to_a_live_server_is_413_json(
+    app: Flask, patient_client: CsrfClient, padding: int
+) -> None:
+    """The same over a real socket, chunked by http.client, decoded by Werkzeug's server."""
+    client_id = register(patient_client)
+    token, cookie = patient_client.csrf_token(), patient_client.get_cookie("session")
+    assert cookie is not None
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        body = {"client_id": client_id, "mutations": [], "padding": "x" * padding}
+        connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=30)
+        connection.request(
+            "POST",
+            "/api/v1/sync/push",
+            body=_chunks(json.dumps(body).encode()),
+            encode_chunked=True,
+            headers={
+                "Content-Type": "application/json",
+                "X-CSRFToken": token,
+                "Cookie": f"session={cookie.value}",
+            },
+        )
+        answer = connection.getresponse()
+        status, payload = answer.status, json.loads(answer.read())
+        connection.close()
+    finally:
+        server.shutdown()
+        thread.join()
+    if padding > 1000:
+        assert status == 413 and payload["error"] == "too_large" and payload["message"]
+    else:
+        assert status == 200 and payload["results"] == []
 
 
 @pytest.mark.parametrize(
