@@ -98,5 +98,9 @@ bench: install-test
 bench-signals: install-test
 	$(BIN)/python -m bench.signals --size 1000
 
+## The load test (issue 14): 1,000 patients, 200 phones syncing, 50 therapists, gunicorn + PostgreSQL.
+bench-load: install-test postgres
+	$(BIN)/python -m bench.load
+
 clean:
 	rm -rf $(VENV) static/gen .pytest_cache .hypothesis
