@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 from . import trends
 from .adherence import Adherence, BadDays, adherence, adherence_between, done_days, plan_from_item
 from .models import CareLink, CaseloadSummary, Entry, ProgrammeItem, SyncClient, User, utcnow
+from .reasons import UNLOGGED, Reason, found
 from .series import LOG_COLUMNS, LogRow, patient_series
 from .timeutil import local_today, to_local
 from .vocab import AID_LEVEL, AID_SHORT
@@ -104,6 +105,19 @@ class Flag:
 
     kind: str  # "trend" (months of data, trends.review) or "recent" (the rules above)
     text: str
+    # A reason found in months of the log: stored as data, its words made when it is read.
+    reason: Reason | None = None
+
+    @classmethod
+    def of(cls, reason: Reason) -> Flag:
+        """A found reason's flag: a possible unlogged relapse is recent, a signal slow change."""
+        kind = "recent" if reason.measure == UNLOGGED else "trend"
+        return cls(kind, reason.sentence, reason)
+
+    @property
+    def details(self) -> list[str]:
+        """How a found reason was found (the numbers behind its words); none for the rules."""
+        return self.reason.details if self.reason is not None else []
 
 
 @dataclass(frozen=True)
@@ -158,7 +172,8 @@ def linked_patients(session: Session, therapist_id: int, query: str = "") -> lis
 
 # Raise when what a stored summary holds, or how it is computed, changes: every stored one is
 # then recomputed on its next read.
-SUMMARY_VERSION = 1
+# 2: reasons found in months of the log are stored as data (reasons.Reason), not as words.
+SUMMARY_VERSION = 2
 
 
 def load_caseload(
@@ -360,7 +375,8 @@ def summary_to_json(row: CaseloadRow) -> str:
             },
             "falls": row.falls,
             "near_falls": row.near_falls,
-            "flags": [[f.kind, f.text] for f in row.flags],
+            # A found reason as its data, so that its words are always today's.
+            "flags": [[f.kind, f.reason.to_dict() if f.reason else f.text] for f in row.flags],
         },
         separators=(",", ":"),
     )
@@ -402,7 +418,10 @@ def summary_from_json(text: str, patient: User) -> CaseloadRow:
         ),
         falls=data["falls"],
         near_falls=data["near_falls"],
-        flags=tuple(Flag(kind, text) for kind, text in data["flags"]),
+        flags=tuple(
+            Flag.of(Reason.from_dict(value)) if isinstance(value, dict) else Flag(kind, value)
+            for kind, value in data["flags"]
+        ),
     )
 
 
@@ -528,7 +547,7 @@ def summarise(
         if r.kind == "mobility" and first_before <= r.local_date < first_fall
     )
 
-    flags = [Flag("trend", s.reason) for s in trends.review(patient_series(rows), today)]
+    flags = [Flag.of(reason) for reason in found(patient_series(rows), today)]
     recent = _days(today, 14)
     before = _days(today, 28, 14)
     flags += _recent_flags(

@@ -13,16 +13,20 @@ from datetime import date, timedelta
 
 from sqlalchemy.orm import Session
 
-from . import adherence, charts, series, trends
+from . import adherence, charts
 from . import entries as log
+from .caseload import AID_CHANGE_DAYS, AID_DAYS, Flag, aid_history
 from .charts import Chart, ItemWeeks, Period, Size
 from .models import Entry, ProgrammeItem
-from .vocab import BAD_DAY_REASONS
+from .vocab import AID_SHORT, BAD_DAY_REASONS
 
 SUMMARY_RANGE = "3m"  # an appointment summary covers the last three months
-# The trend maths look back two years (a year's window and the year before it as baseline):
-# the summary loads that much for its signals.
-SIGNAL_DAYS = trends.HISTORY_DAYS
+# What the summary loads: its period and the days before it that the charts need, or that a
+# change of main walking aid needs (caseload.aid_history), whichever reaches further back.
+SUMMARY_LOAD_DAYS = max(
+    7 * (charts.RANGES[SUMMARY_RANGE].weeks or 0) + charts.LOOKBACK_DAYS,
+    AID_CHANGE_DAYS + AID_DAYS,
+)
 
 
 def load_entries(
@@ -105,15 +109,6 @@ def patient_charts(
 
 
 @dataclass(frozen=True)
-class SignalLine:
-    """A slow-change signal worth reviewing, in words with its numbers."""
-
-    label: str
-    reason: str
-    numbers: str
-
-
-@dataclass(frozen=True)
 class Summary:
     """What the printable appointment summary shows."""
 
@@ -122,38 +117,45 @@ class Summary:
     items: list[tuple[ProgrammeItem, ItemWeeks]]
     bad_days: list[tuple[date, str]]  # (day, reason in words), oldest first
     bad_day_counts: list[tuple[str, int]]  # reason in words, how many
-    signals: list[SignalLine]
+    reasons: tuple[Flag, ...]  # worth reviewing: the caseload's reasons, word for word
+    events: list[tuple[date, str]]  # falls, near-falls and new walking aids, oldest first
     entries_in_period: int
 
 
-def signal_lines(entries: Iterable[Entry], today: date) -> list[SignalLine]:
-    """The trend maths' "worth reviewing" signals, each with the numbers behind it."""
-    found = trends.review(series.patient_series(entries), today)
-    out = []
-    for s in found:
-        measure = trends.MEASURES[s.measure]
-        sign = "+" if s.change > 0 else ""
-        since = "the year before" if s.baseline_weeks >= trends.MIN_BASELINE_WEEKS else None
-        p = "p < 0.001" if s.p_value < 0.001 else f"p = {s.p_value:.3f}"
-        out.append(
-            SignalLine(
-                measure.label,
-                s.reason,
-                f"a change of {sign}{charts.fmt(s.change)} {measure.unit} from "
-                f"{since or 'the first quarter'} to the "
-                f"last quarter; trend test {p}",
-            )
-        )
-    return out
+def recent_events(entries: Iterable[Entry], period: Period) -> list[tuple[date, str]]:
+    """Falls, near-falls and changes of main walking aid in the period, oldest first."""
+    entries = list(entries)
+    events = []
+    for e in entries:
+        if e.kind != "mobility" or not period.first <= e.local_date <= period.last:
+            continue
+        counts = [
+            f"{n} {word if n == 1 else word + 's'}"
+            for n, word in ((e.falls or 0, "fall"), (e.near_falls or 0, "near-fall"))
+            if n
+        ]
+        if counts:
+            where = [w for w in (e.setting, AID_SHORT.get(e.aid or "")) if w]
+            text = " and ".join(counts).capitalize()
+            events.append((e.local_date, text + (f" ({', '.join(where)})" if where else "")))
+    for change in aid_history(entries, period.last).changes:
+        if change.on >= period.first:
+            now, before = (AID_SHORT.get(a, a) for a in (change.path[-1], change.path[-2]))
+            events.append((change.on, f"Main walking aid {change.setting}: {now} (was {before})"))
+    return sorted(events, key=lambda event: event[0])
 
 
 def appointment_summary(
-    entries: Sequence[Entry], programme: Sequence[ProgrammeItem], today: date, tz: str
+    entries: Sequence[Entry],
+    programme: Sequence[ProgrammeItem],
+    today: date,
+    tz: str,
+    reasons: Sequence[Flag] = (),
 ) -> Summary:
-    """The last three months for an appointment: charts, programme, bad days and signals.
+    """The last three months for an appointment: charts, programme, bad days, events and the
+    reasons worth reviewing (the caseload's, `reasons`).
 
-    `entries` should reach back SIGNAL_DAYS (two years) for the signals; the charts use only
-    what they need of them.
+    `entries` should reach back SUMMARY_LOAD_DAYS.
     """
     period = charts.period_for(SUMMARY_RANGE, today)
     drawn = patient_charts(entries, programme, period, tz, sizes=(charts.PRINT, charts.NARROW))
@@ -177,6 +179,7 @@ def appointment_summary(
         items=items,
         bad_days=bad,
         bad_day_counts=counts.most_common(),
-        signals=signal_lines(entries, today),
+        reasons=tuple(reasons),
+        events=recent_events(entries, period),
         entries_in_period=sum(1 for e in entries if period.first <= e.local_date <= period.last),
     )

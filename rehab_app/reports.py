@@ -10,7 +10,7 @@ from datetime import date, timedelta
 from flask import Blueprint, Response, render_template
 from sqlalchemy import select
 
-from . import charts, dashboard, exports, fhir
+from . import caseload, charts, dashboard, exports, fhir
 from . import entries as log
 from .access import me, own_site_only, therapist_required
 from .extensions import db
@@ -74,8 +74,12 @@ def export_fhir(patient_id: int) -> Response:
 def summary(patient_id: int) -> str:
     """A printable summary of a linked patient's last three months, for an appointment."""
     patient = looked_at(patient_id, "print_summary")
+    # The caseload's reasons, word for word (its stored summary, recomputed if stale); committed
+    # before the entries are loaded, which a commit would expire.
+    [row] = caseload.load_caseload(db.session, [patient])
+    db.session.commit()
     today = local_today(patient.timezone)
-    first: date = today - timedelta(days=dashboard.SIGNAL_DAYS - 1)
+    first: date = today - timedelta(days=dashboard.SUMMARY_LOAD_DAYS - 1)
     entries = list(log.entries_between(db.session, patient.id, first, today))
     programme = db.session.scalars(
         select(ProgrammeItem)
@@ -86,7 +90,9 @@ def summary(patient_id: int) -> str:
         "therapist/summary.html",
         patient=patient,
         therapist=me(),
-        summary=dashboard.appointment_summary(entries, programme, today, patient.timezone),
+        summary=dashboard.appointment_summary(
+            entries, programme, today, patient.timezone, reasons=row.flags
+        ),
         today=today,
         charts=charts,
     )

@@ -101,6 +101,7 @@ def patient_series(entries: Iterable[LoggedEntry]) -> PatientSeries:
     """One person's live entries as the daily series that trends.review() reads."""
     fatigue: dict[date, list[float]] = {}
     aids: dict[date, list[str]] = {}
+    outdoor_aids: dict[date, list[str]] = {}
     outdoor: dict[date, float] = {}
     falls: dict[date, int] = {}
     exercises: list[ExerciseSample] = []
@@ -115,6 +116,8 @@ def patient_series(entries: Iterable[LoggedEntry]) -> PatientSeries:
         elif e.kind == "mobility":
             if e.aid:
                 aids.setdefault(day, []).append(e.aid)
+                if e.setting == "outdoors":
+                    outdoor_aids.setdefault(day, []).append(e.aid)
             if e.setting == "outdoors" and e.distance_m is not None:
                 outdoor[day] = outdoor.get(day, 0.0) + e.distance_m
             # Every day with a mobility entry is a logged day for falls, with none or some.
@@ -136,4 +139,5 @@ def patient_series(entries: Iterable[LoggedEntry]) -> PatientSeries:
         exercises=exercises,
         relapses=sorted(relapses),
         heat_or_infection_days=frozenset(heat_or_infection),
+        outdoor_aids=outdoor_aids,
     )

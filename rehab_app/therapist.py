@@ -100,6 +100,9 @@ def new_link_code() -> tuple[str, int]:
 
 def _patient_page(patient: User, form: ProgrammeItemForm, status: int = 200) -> tuple[str, int]:
     audit.record_access(db.session, me(), patient, "patient_page")
+    # The caseload's reasons, word for word (its stored summary, recomputed if stale); committed
+    # before the entries are loaded, which a commit would expire.
+    [row] = cl.load_caseload(db.session, [patient])
     db.session.commit()
     today = local_today(patient.timezone)
     programme = db.session.scalars(
@@ -128,6 +131,7 @@ def _patient_page(patient: User, form: ProgrammeItemForm, status: int = 200) -> 
             kinds=ENTRY_KINDS,
             days=RECENT_DAYS,
             reminders_on=reminders.reminders_on(db.session, patient.id),
+            reasons=row.flags,
         ),
         status,
     )

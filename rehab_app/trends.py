@@ -109,6 +109,8 @@ class PatientSeries:
     heat_or_infection_days: Collection[date] = frozenset()
     # Self-timed 7.6 m walk: seconds (mean of the two timings) by day, when the person does it.
     walk_seconds: Mapping[date, float] = field(default_factory=dict)
+    # The aids of `aids` logged outdoors, by day: only the words of a reason read it.
+    outdoor_aids: Mapping[date, Sequence[str]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -123,8 +125,15 @@ class Signal:
     # Level of the window's last quarter minus the reference level: that of the year before the
     # window, or of the window's first quarter when that year holds under 8 weeks of data.
     change: float
-    reason: str
     baseline_weeks: int = 0  # weeks with data in the year before the window
+    # What the words of a reason (rehab_app/reasons.py) read, in reported units: the level of
+    # the reference period (`reference_first` to `reference_last`) and of the window's last
+    # quarter, as logged (before the fit's adjustments), and the window's first day.
+    since: date | None = None
+    before: float | None = None
+    now: float | None = None
+    reference_first: date | None = None
+    reference_last: date | None = None
 
 
 @dataclass(frozen=True)
@@ -236,6 +245,12 @@ class WindowAssessment:
     # For counts (falls): one-sided exact p-value for the count in the last half of the window
     # at the reference period's rate. None for other measures.
     count_p_value: float | None = None
+    # For the words only: the window's first day and the reference period's first and last
+    # (day numbers), and the levels of the reference period and of the last quarter as logged.
+    hinge: int = 0
+    reference_days: tuple[int, int] = (0, 0)
+    logged_reference: float = 0.0
+    logged_last: float = 0.0
 
     @property
     def sustained(self) -> bool:
@@ -600,6 +615,12 @@ def _assess(
         last=last,
         needed=needed,
         count_p_value=count_p,
+        hinge=hinge,
+        reference_days=(hinge - BASELINE_DAYS + 1, hinge)
+        if baseline_weeks >= MIN_BASELINE_WEEKS
+        else (hinge + 1, hinge + math.floor(quarter)),
+        logged_reference=level(values[reference]),
+        logged_last=level(values[parts[2]]),
     )
 
 
@@ -639,10 +660,7 @@ def review(
     """
     logged = sorted(r for r in series.relapses if r <= today)
     set_aside = set(series.heat_or_infection_days)
-    fatigue = {
-        d: v for d, v in daily_values(series, "fatigue", today).items() if d not in set_aside
-    }
-    relapses = sorted(logged + unlogged_relapses(fatigue, logged))
+    relapses = sorted(logged + possible_unlogged_relapses(series, today))
     relapse_days = [r.toordinal() for r in relapses]
     left_out = excluded_days(relapses) | set_aside
     end = today.toordinal()
@@ -666,6 +684,16 @@ def review(
                 # Where both windows show it, the clearer one gives the numbers.
                 best[measure.key] = (measure, a)
     return [_signal(measure, a) for measure, a in best.values()]
+
+
+def possible_unlogged_relapses(series: PatientSeries, today: date) -> list[date]:
+    """The days review() treats as relapses nobody logged, from fatigue off heat and infection."""
+    logged = sorted(r for r in series.relapses if r <= today)
+    set_aside = set(series.heat_or_infection_days)
+    fatigue = {
+        d: v for d, v in daily_values(series, "fatigue", today).items() if d not in set_aside
+    }
+    return unlogged_relapses(fatigue, logged)
 
 
 def unlogged_relapses(fatigue: Mapping[date, float], logged: Sequence[date]) -> list[date]:
@@ -731,6 +759,7 @@ def holm(
 
 def _signal(measure: Measure, found: WindowAssessment) -> Signal:
     slope = found.fit.slope_per_day * DAYS_PER_YEAR * measure.scale
+    first, last = found.reference_days
     return Signal(
         measure=measure.key,
         window_months=found.months,
@@ -738,18 +767,10 @@ def _signal(measure: Measure, found: WindowAssessment) -> Signal:
         p_value=found.p_value,
         weeks=found.weeks,
         change=(found.last - found.reference) * measure.scale,
-        reason=_reason(measure, slope, found),
         baseline_weeks=found.baseline_weeks,
-    )
-
-
-def _reason(measure: Measure, slope: float, found: WindowAssessment) -> str:
-    way = "rising" if slope > 0 else "falling"
-    size = abs(slope)
-    amount = f"{size:.0f}" if size >= 10 else f"{size:.1f}"
-    p = found.p_value
-    p_text = "p < 0.001" if p < 0.001 else f"p = {p:.3f}" if p < 0.01 else f"p = {p:.2f}"
-    return (
-        f"{measure.label} {way} about {amount} {measure.slope_unit} over the last "
-        f"{found.months} months ({p_text}, {found.weeks} weeks of data)"
+        since=date.fromordinal(found.hinge + 1),
+        before=found.logged_reference * measure.scale,
+        now=found.logged_last * measure.scale,
+        reference_first=date.fromordinal(first),
+        reference_last=date.fromordinal(last),
     )

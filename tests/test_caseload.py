@@ -10,6 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from rehab_app import caseload as cl
+from rehab_app import reasons
 from rehab_app.models import ProgrammeItem, User
 from rehab_app.series import LogRow
 
@@ -325,3 +326,18 @@ def test_last_activity_reads_in_the_therapists_time(
 )
 def test_fatigue_change_words(change: float | None, text: str) -> None:
     assert cl.fatigue_change_text(change) == text
+
+
+def test_a_stored_summary_keeps_a_reasons_data_and_words_it_when_read(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """New wording never leaves stale sentences in the stored caseload summaries."""
+    rising = [row("fatigue", k, fatigue=round(3 + 4 * (300 - k) / 300)) for k in range(300, -1, -1)]
+    computed = summary(rising)
+    [trend] = [f for f in computed.flags if f.kind == "trend"]
+    assert trend.text.startswith("Fatigue up from about 3 to ")
+    stored = cl.summary_to_json(computed)
+    assert "Fatigue up" not in stored and '"measure":"fatigue"' in stored
+    assert cl.summary_from_json(stored, PATIENT).flags == computed.flags
+    monkeypatch.setattr(reasons, "sentence", lambda r: f"New words for {r.measure}")
+    assert texts(cl.summary_from_json(stored, PATIENT))[0] == "New words for fatigue"

@@ -114,7 +114,7 @@ def test_demo_caseload_flags_only_the_worsening_patient(runner: Any, client: Csr
         for name in ("Alex Morgan", "Jo Patel", "Chris Lee")
         if name in row
     }
-    assert "Slow change: Fatigue rising about" in rows["Jo Patel"]
+    assert re.search(r"Slow change: Fatigue up from about \d+ to \d+ since [A-Z]", rows["Jo Patel"])
     assert "Recent: Walking aid outdoors: one stick → two sticks → frame" in rows["Jo Patel"]
     assert re.search(r"Recent: \d+ falls", rows["Jo Patel"])
     assert "Nothing flagged" in rows["Alex Morgan"]
@@ -315,3 +315,32 @@ def test_an_entry_past_the_window_cannot_be_restored(runner: Any, client: CsrfCl
         response.get_data(as_text=True)
     )
     assert entry_row(entry.id)["deleted_at"] is not None
+
+
+def reason_sentences(markup: str) -> list[str]:
+    """The reasons worth reviewing as read: each item's words, without its disclosure."""
+    items = re.findall(
+        r'<li class="flag flag-\w+">(.*?)(?:<details class="how-found|</li>)', markup, re.S
+    )
+    return [visible(item) for item in items]
+
+
+def test_the_caseload_patient_page_and_summary_say_the_same(
+    runner: Any, client: CsrfClient
+) -> None:
+    """Jo's reasons read word for word the same in the three places a therapist meets them."""
+    assert runner.invoke(args=["demo-data"]).exit_code == 0
+    log_in(client, "therapist@demo.rehablog.test", DEMO_PASSWORD)
+    jo = db.session.scalars(select(User).where(User.display_name.startswith("Jo Patel"))).one()
+    caseload = client.get("/therapist").get_data(as_text=True)
+    [row] = [r for r in re.findall(r"<tr\b[^>]*>(.*?)</tr>", caseload, re.S) if "Jo Patel" in r]
+    on_caseload = reason_sentences(row)
+    on_page = reason_sentences(client.get(f"/therapist/patients/{jo.id}").get_data(as_text=True))
+    summary = client.get(f"/therapist/patients/{jo.id}/summary").get_data(as_text=True)
+    assert on_caseload == on_page == reason_sentences(summary)
+    assert re.search(
+        r"Slow change: Fatigue up from about \d+ to \d+ since [A-Z]", " ".join(on_page)
+    )
+    assert re.search(r"Slow change: Walks about (a quarter|a third|half)", " ".join(on_page))
+    for sentence in on_page:
+        assert not re.search(r"\bp [=<]|weeks|a year", sentence), sentence

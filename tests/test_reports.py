@@ -7,6 +7,7 @@ import io
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import timedelta
 
 import pytest
 from flask import Flask
@@ -254,6 +255,9 @@ def test_longer_ranges_do_not_cost_more_queries(
     for days_ago in range(0, 400, 3):
         add_entry(people.patient, "fatigue", days_ago=days_ago, fatigue=5)
         add_entry(people.patient, "mobility", days_ago=days_ago, aid="one_stick", setting="indoors")
+    # The first look computes and stores the caseload's summary, whose reasons the page shows;
+    # every look after it reads the stored one.
+    page(therapist_client, people, "")
     counts = {}
     for key in ("4w", "12m", "all"):
         with counting_queries() as statements:
@@ -310,5 +314,34 @@ def test_summary_shows_worth_reviewing_signals_with_their_numbers(
         add_entry(people.patient, "fatigue", days_ago=days_ago, fatigue=round(8 - days_ago / 60))
     html = therapist_client.get(f"/therapist/patients/{people.patient.id}/summary")
     signals = section(html.get_data(as_text=True), "review-h")
-    assert "Fatigue: Fatigue rising about" in signals
-    assert "a change of +" in signals and "trend test p" in signals
+    assert re.search(r"Slow change: Fatigue up from about 3 to 7 since [A-Z][a-z]+", signals)
+    # The numbers behind it: on screen in the disclosure, on paper in small print.
+    assert "How this was found" in signals
+    assert signals.count("one-sided p < 0.001") == 2
+
+
+def test_summary_lists_the_periods_falls_near_falls_and_new_aid(
+    therapist_client: CsrfClient, people: People
+) -> None:
+    for days_ago in range(100, 30, -1):
+        add_entry(
+            people.patient, "mobility", days_ago=days_ago, aid="two_sticks", setting="outdoors"
+        )
+    for days_ago in range(30, -1, -1):
+        add_entry(people.patient, "mobility", days_ago=days_ago, aid="frame", setting="outdoors")
+    add_entry(people.patient, "mobility", days_ago=5, aid="frame", setting="outdoors", falls=1)
+    add_entry(people.patient, "mobility", days_ago=3, setting="indoors", near_falls=2)
+    add_entry(people.patient, "mobility", days_ago=120, setting="indoors", falls=1)  # before
+    html = therapist_client.get(f"/therapist/patients/{people.patient.id}/summary")
+    events = section(html.get_data(as_text=True), "events-h").replace(" :", ":")
+    today = local_today(people.patient.timezone)
+    # The frame is the main aid (most used over 14 days) from its 8th day on: 23 days ago.
+
+    def day(k: int) -> str:
+        when = today - timedelta(days=k)
+        return f"{when.day} {when:%b}"
+
+    aid = events.index(f"{day(23)}: Main walking aid outdoors: frame (was two sticks)")
+    assert aid < events.index(f"{day(5)}: 1 fall (outdoors, frame)")  # oldest first
+    assert f"{day(3)}: 2 near-falls (indoors)" in events
+    assert "(indoors)" not in events.replace("2 near-falls (indoors)", "")  # not day 120's

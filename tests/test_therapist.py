@@ -364,8 +364,13 @@ def test_a_slow_change_is_flagged_with_its_numbers(
         if days_ago % 7 not in (2, 5):
             add_entry(olive, "fatigue", days_ago, fatigue=round(3 + 4 * (240 - days_ago) / 240))
     row = caseload_row(therapist_client.get("/therapist").get_data(as_text=True), "Olive Owner")
-    assert "Slow change: Fatigue rising about" in row
-    assert "weeks of data)" in row
+    # The words a clinician says; the statistics only behind "How this was found".
+    sentence = re.search(r"Slow change: (.*?) How this was found", row)
+    assert sentence is not None, row
+    assert re.fullmatch(
+        r"Fatigue up from about [34] to [67] since [A-Z][a-z]+( \d{4})?", sentence[1]
+    )
+    assert "one-sided p < 0.001" in row and "weeks with data in the window" in row
 
 
 def sorted_page(client: CsrfClient, **params: str) -> str:

@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from rehab_app import trends
+from rehab_app import reasons, trends
 from rehab_app.trends import (
     ExerciseSample,
     PatientSeries,
@@ -270,10 +270,12 @@ def test_a_clear_rise_in_fatigue_is_worth_reviewing() -> None:
     assert signal.weeks == 52
     assert signal.baseline_weeks == 0  # nothing logged before the window
     assert signal.change > 1
-    assert signal.reason.startswith("Fatigue rising about ")
-    assert signal.reason.endswith(
-        " points a year over the last 12 months (p < 0.001, 52 weeks of data)"
-    )
+    # What the words read (rehab_app/reasons.py): the window's first day and the levels as
+    # logged, of its first quarter (no year before it) and of its last.
+    assert signal.since == _day(0)
+    assert (signal.reference_first, signal.reference_last) == (_day(0), _day(90))
+    assert signal.before == pytest.approx(4.25, abs=0.3)
+    assert signal.now == pytest.approx(5.75, abs=0.3)
 
 
 def test_a_rise_after_a_steady_year_is_compared_with_that_year() -> None:
@@ -366,9 +368,8 @@ def test_other_measures_worse_way_round() -> None:
     assert signals["outdoor_distance"].slope_per_year < 0
     assert signals["falls"].slope_per_year > 0
     assert signals["capacity"].slope_per_year < 0
-    assert signals["outdoor_distance"].reason.startswith("Outdoor walking distance falling")
-    assert " m a year " in signals["outdoor_distance"].reason
-    assert " a week per year " in signals["falls"].reason
+    assert signals["outdoor_distance"].now < signals["outdoor_distance"].before
+    assert signals["falls"].now > signals["falls"].before
 
 
 def test_capacity_only_counts_sessions_at_similar_effort() -> None:
@@ -476,10 +477,14 @@ def test_the_lasting_step_of_an_unlogged_relapse_is_not_a_trend() -> None:
 
 
 def test_signals_never_diagnose() -> None:
-    [signal] = review(_fatigue_series(_noisy_ramp(365, 2.0)), _day(364))
-    words = signal.reason.lower()
+    series = _fatigue_series(_noisy_ramp(365, 2.0))
+    [signal] = review(series, _day(364))
+    reason = reasons.from_signal(signal, series, _day(364))
     for banned in ("progress", "diagnos", "relapse", "ms "):
-        assert banned not in words
+        assert banned not in reason.sentence.lower()
+    # The details name how relapses are handled, never that one happened.
+    for banned in ("progress", "diagnos", "ms "):
+        assert banned not in " ".join(reason.details).lower()
 
 
 # --- Simulated cohorts ---------------------------------------------------------------------

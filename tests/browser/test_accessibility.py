@@ -633,12 +633,33 @@ def test_charts_and_summary_pass_axe(
     response = page.goto(path.format(**demo_ids))
     assert response is not None and response.ok
     expect(page.get_by_role("img").first).to_be_visible()
-    for details in page.locator("details.chart-data").all():  # the data tables too
+    # The data tables too, and the numbers behind each reason worth reviewing.
+    for details in page.locator("details.chart-data, details.how-found").all():
         details.locator("summary").click()
     screenshot(page, f"charts-{name}-{scheme}")
     options = {"runOnly": {"type": "tag", "values": AXE_TAGS}, "resultTypes": ["violations"]}
     violations = axe.run(page, options=options).response["violations"]
     assert not violations, f"{name} ({scheme}):{axe_report(violations)}"
+
+
+@pytest.mark.parametrize("scheme", SCHEMES)
+def test_the_caseloads_reasons_pass_axe(
+    demo_tabs: dict[str, Page], demo_ids: dict[str, int], axe: Axe, scheme: str
+) -> None:
+    """The demo's flagged patient on the caseload, every reason and its numbers open."""
+    page = demo_tabs[scheme]
+    page.goto("/therapist")
+    row = page.get_by_role("row").filter(has_text="Jo Patel")
+    expect(row.get_by_text("How this was found").first).to_be_visible()
+    for details in row.locator("details.more-flags").all():
+        details.locator("summary").first.click()
+    for details in row.locator("details.how-found").all():
+        details.locator("summary").click()
+    expect(row.get_by_text(re.compile(r"one-sided p")).first).to_be_visible()
+    screenshot(page, f"caseload-reasons-{scheme}")
+    options = {"runOnly": {"type": "tag", "values": AXE_TAGS}, "resultTypes": ["violations"]}
+    violations = axe.run(page, options=options).response["violations"]
+    assert not violations, f"caseload reasons ({scheme}):{axe_report(violations)}"
 
 
 def test_charts_are_named_by_their_words(
