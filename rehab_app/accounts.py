@@ -22,6 +22,7 @@ from .models import (
     SyncClient,
     User,
     UserSession,
+    utcnow,
 )
 
 
@@ -128,7 +129,7 @@ def _therapist_document(session: Session, user: User) -> dict[str, Any]:
     )
     return {
         "format": exports.FORMAT,
-        "exported_at_utc": exports.iso(exports.utcnow()),
+        "exported_at_utc": exports.iso(utcnow()),
         "account": exports.account_record(user),
         "care_links": [
             {

@@ -27,7 +27,9 @@ def is_approved(user: User) -> bool:
 
 def approve(session: Session, email: str) -> User:
     """Approve the therapist with this email (approving twice changes nothing)."""
-    user = session.scalar(select(User).where(func.lower(User.email) == email.strip().lower()))
+    user: User | None = session.scalar(
+        select(User).where(func.lower(User.email) == email.strip().lower())
+    )
     if user is None or not user.is_therapist:
         raise ApprovalError(f"There is no therapist account for {email.strip().lower()}.")
     if user.approved_at is None:

@@ -5,9 +5,9 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import Table, or_, select, update
 from sqlalchemy.orm import Session
 
 from .models import ENTRY_CLASSES, Entry, Exercise, ProgrammeItem, User, utcnow
@@ -88,7 +88,7 @@ def wipe_deleted(session: Session, deleted_before: datetime, batch: int = WIPE_B
     tombstone's times and change sequence number stay as they were: the change feed has
     already carried the delete, and a device that pulls later still gets it.
     """
-    table = Entry.__table__
+    table = cast(Table, Entry.__table__)  # the Table itself: a Core UPDATE below
     values = _wiped_values()
     content = [table.c[name].is_not(None) for name in values if name != "by_carer"]
     ids = session.scalars(

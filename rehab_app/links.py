@@ -64,7 +64,7 @@ def _usable(code: str, now: datetime) -> list[Any]:
 
 def code_therapist(session: Session, typed: str) -> User:
     """The therapist a code would link, for the patient to see before consenting."""
-    therapist = session.scalar(
+    therapist: User | None = session.scalar(
         select(User)
         .join(LinkCode, LinkCode.therapist_id == User.id)
         .where(*_usable(normalise_code(typed), utcnow()))

@@ -35,7 +35,7 @@ from sqlalchemy.orm import (
     relationship,
 )
 
-from .extensions import db
+from .extensions import Model
 from .vocab import DOSE_FIELDS, LIMITS
 
 # The largest integer id (PostgreSQL's INTEGER); a larger one cannot name a row.
@@ -57,7 +57,7 @@ def new_id() -> str:
     return str(uuid.uuid4())
 
 
-class User(UserMixin, db.Model):
+class User(UserMixin, Model):  # type: ignore[misc]  # Flask-Login ships no types
     """A person with an account: a patient or a therapist."""
 
     __tablename__ = "users"
@@ -106,7 +106,7 @@ class User(UserMixin, db.Model):
         return token
 
 
-class LinkCode(db.Model):
+class LinkCode(Model):
     """A short one-time code a therapist hands to a patient to ask for a care link."""
 
     __tablename__ = "link_codes"
@@ -120,7 +120,7 @@ class LinkCode(db.Model):
     used_at: Mapped[datetime | None] = mapped_column(DateTime)
 
 
-class CareLink(db.Model):
+class CareLink(Model):
     """A patient's consent for a therapist to see their log, until revoked."""
 
     __tablename__ = "care_links"
@@ -138,7 +138,7 @@ class CareLink(db.Model):
     patient: Mapped[User] = relationship(foreign_keys=[patient_id])
 
 
-class Exercise(db.Model):
+class Exercise(Model):
     """An exercise of the catalogue, saying what to record for it."""
 
     __tablename__ = "exercises"
@@ -161,7 +161,7 @@ class Exercise(db.Model):
 DOSE_COLUMNS = DOSE_FIELDS
 
 
-class ProgrammeItem(db.Model):
+class ProgrammeItem(Model):
     """An exercise a therapist prescribes to a patient, with a target dose."""
 
     __tablename__ = "programme_items"
@@ -221,7 +221,7 @@ def _range(column: str, low: int, high: int) -> CheckConstraint:
     return CheckConstraint(f"{column} IS NULL OR {column} BETWEEN {low} AND {high}", name=column)
 
 
-class Entry(db.Model):
+class Entry(Model):
     """One logged thing: an exercise session, a fatigue rating, mobility-aid use or a bad day.
 
     One table for every kind (single-table inheritance): one id space, one change feed
@@ -321,7 +321,7 @@ ENTRY_CLASSES: dict[str, type[Entry]] = {
 }
 
 
-class LoginAttempt(db.Model):
+class LoginAttempt(Model):
     """A failed login, kept for a while to limit guessing per account and per address.
 
     Kept in the database so that every stateless worker sees the same counts.
@@ -335,7 +335,7 @@ class LoginAttempt(db.Model):
     at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, server_default=func.now())
 
 
-class UserSession(db.Model):
+class UserSession(Model):
     """One login on one device: the cookie carries a random token, the table only its hash.
 
     Logging out deletes the row, so a copied cookie stops working at once; "Log out
@@ -355,7 +355,7 @@ class UserSession(db.Model):
     expires_at: Mapped[datetime] = mapped_column(DateTime)
 
 
-class EmailToken(db.Model):
+class EmailToken(Model):
     """A single-use, short-lived link sent by email (confirm a sign-up, reset a password).
 
     Only the token's hash is stored: a copy of the database does not open anyone's account.
@@ -377,7 +377,7 @@ class EmailToken(db.Model):
     used_at: Mapped[datetime | None] = mapped_column(DateTime)
 
 
-class Passkey(db.Model):
+class Passkey(Model):
     """A WebAuthn credential (a passkey) a person can log in with instead of a password."""
 
     __tablename__ = "passkeys"
@@ -394,7 +394,7 @@ class Passkey(db.Model):
     last_used_at: Mapped[datetime | None] = mapped_column(DateTime)
 
 
-class SyncClient(db.Model):
+class SyncClient(Model):
     """An installed app (one browser on one device) that syncs one user's log."""
 
     __tablename__ = "sync_clients"
@@ -407,7 +407,7 @@ class SyncClient(db.Model):
     last_seen_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
 
-class SyncOutcome(db.Model):
+class SyncOutcome(Model):
     """What the server decided for one change a phone sent, so that a retry gets that answer.
 
     Kept per person by the change's own id (made on the phone, the same under any client id
@@ -436,7 +436,7 @@ class SyncOutcome(db.Model):
     decided_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
 
-class ChangeCounter(db.Model):
+class ChangeCounter(Model):
     """One row (id 1): the last change sequence number handed out.
 
     A row rather than a database sequence: the UPDATE that takes numbers also locks the
@@ -456,15 +456,14 @@ SYNCED_MODELS = (Entry, ProgrammeItem)
 
 def next_change_seqs(connection: Connection, count: int) -> range:
     """Take `count` new change sequence numbers, holding the counter until commit."""
-    table = ChangeCounter.__table__
     last = connection.execute(
-        update(table)
-        .where(table.c.id == 1)
-        .values(value=table.c.value + count)
-        .returning(table.c.value)
+        update(ChangeCounter)
+        .where(ChangeCounter.id == 1)
+        .values(value=ChangeCounter.value + count)
+        .returning(ChangeCounter.value)
     ).scalar_one_or_none()
     if last is None:  # a database made without the migrations (the test suite's)
-        connection.execute(insert(table).values(id=1, value=count))
+        connection.execute(insert(ChangeCounter).values(id=1, value=count))
         last = count
     return range(last - count + 1, last + 1)
 
@@ -488,7 +487,7 @@ def stamp_changes(session: Session, _flush: UOWTransaction, _instances: object) 
         obj.change_seq = seq
 
 
-class AccessEvent(db.Model):
+class AccessEvent(Model):
     """One therapist look at one person's data: append-only, shown to the person.
 
     The therapist's name is kept as it was, so the record still says who looked after the
@@ -535,7 +534,7 @@ def refuse_bulk_access_event_changes(state: ORMExecuteState) -> None:
         raise AppendOnlyError("access events cannot be changed or deleted")
 
 
-class ReminderSettings(db.Model):
+class ReminderSettings(Model):
     """What a person wants to be reminded of, when (their local times) and when not.
 
     One row per person, made when they first save the reminders page. Times are local
@@ -565,7 +564,7 @@ class ReminderSettings(db.Model):
     updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
 
 
-class ReminderSend(db.Model):
+class ReminderSend(Model):
     """One reminder for one person, slot and local day: the row is claimed before sending.
 
     The unique constraint is the once-only rule: whichever sender inserts the row first
@@ -592,7 +591,7 @@ class ReminderSend(db.Model):
     delivered: Mapped[int] = mapped_column(Integer, default=0)  # devices that accepted it
 
 
-class PushSubscription(db.Model):
+class PushSubscription(Model):
     """One device's Web Push subscription, tied to the login it was made in.
 
     Logging that device out deletes the login row and, with it (ON DELETE CASCADE), the
@@ -615,7 +614,7 @@ class PushSubscription(db.Model):
     last_sent_at: Mapped[datetime | None] = mapped_column(DateTime)
 
 
-class CalendarFeed(db.Model):
+class CalendarFeed(Model):
     """A person's private calendar feed: the URL's long random token, stored only hashed.
 
     Resetting it makes a new token (the old URL stops working); revoking deletes the row.
@@ -630,7 +629,7 @@ class CalendarFeed(db.Model):
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
 
-class CaseloadSummary(db.Model):
+class CaseloadSummary(Model):
     """A person's caseload row and trend review as last computed (rehab_app/caseload.py).
 
     Reading two years of entries and reviewing every trend of everyone on each caseload load

@@ -12,7 +12,7 @@ import re
 import secrets
 from collections.abc import Sequence
 from datetime import datetime, timedelta
-from typing import cast
+from typing import Any, cast
 
 from sqlalchemy import CursorResult, Delete, delete, select, update
 from sqlalchemy.orm import Session
@@ -167,4 +167,4 @@ def purge_expired(session: Session, now: datetime | None = None) -> int:
 
 def _deleted(session: Session, query: Delete) -> int:
     """Run a DELETE and return how many rows it removed."""
-    return cast(CursorResult, session.execute(query)).rowcount or 0
+    return cast("CursorResult[Any]", session.execute(query)).rowcount or 0

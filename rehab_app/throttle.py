@@ -67,7 +67,7 @@ def delay_for(failures: int, free: int, max_delay: int) -> int:
     """Seconds to wait after `failures` failures: none while free, then 1, 2, 4, ... max."""
     if failures < free:
         return 0
-    return min(2 ** (failures - free), max_delay)
+    return min(1 << (failures - free), max_delay)
 
 
 def _failures(session: Session, key: str, since: datetime) -> tuple[int, datetime | None]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import cast
+from typing import Any, cast
 
 from sqlalchemy import CursorResult, select, update
 from sqlalchemy.orm import Session
@@ -54,7 +54,7 @@ def use_up(session: Session, row: EmailToken, now: datetime | None = None) -> No
         .where(EmailToken.id == row.id, EmailToken.used_at.is_(None))
         .values(used_at=now)
     )
-    if not cast(CursorResult, spent).rowcount:
+    if not cast("CursorResult[Any]", spent).rowcount:
         raise LinkInvalid("already used")
     session.execute(
         update(EmailToken)
