@@ -484,7 +484,7 @@ def _most_used(counts: Counter[str]) -> str | None:
     return max(used, key=lambda a: (counts[a], AID_LEVEL[a], a)) if used else None
 
 
-def aid_history(rows: Iterable[LogRow], today: date) -> Aids:
+def aid_history(rows: Iterable[LogRow] | Iterable[Entry], today: date) -> Aids:
     """The main aid outdoors and indoors (last 14 days), and their changes within 90 days.
 
     The main aid of a setting is followed day by day over a sliding 14-day window. A change
