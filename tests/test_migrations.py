@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
 
 import psycopg
 import pytest
@@ -15,8 +16,10 @@ from sqlalchemy import create_engine, inspect, text
 
 from config import TestConfig
 from rehab_app import create_app
-from rehab_app.catalogue import CATALOGUE
+from rehab_app.catalogue import CATALOGUE, seed_rows
 from rehab_app.extensions import db
+
+MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations" / "versions"
 
 TABLES = {
     "users",
@@ -81,6 +84,26 @@ def test_upgrade_downgrade_upgrade(scratch_url: str) -> None:
         assert _tables(scratch_url) == TABLES
         db.session.remove()
         db.engine.dispose()
+
+
+def test_a_fresh_database_holds_exactly_the_live_catalogue(scratch_url: str) -> None:
+    """0001 seeds frozen data: a catalogue edit without its own migration fails here."""
+    app = create_app(TestConfig, SQLALCHEMY_DATABASE_URI=scratch_url)
+    with app.app_context():
+        upgrade()
+        columns = "slug, name, discipline, category, description, records"
+        rows = db.session.execute(text(f"SELECT {columns} FROM exercises ORDER BY slug"))  # noqa: S608
+        in_database = [dict(row._mapping) for row in rows]
+        db.session.remove()
+        db.engine.dispose()
+    assert in_database == sorted(seed_rows(), key=lambda row: row["slug"])
+
+
+def test_0001_does_not_read_the_live_catalogue() -> None:
+    """The first migration's result must not move when rehab_app.catalogue does."""
+    source = "".join(p.read_text() for p in MIGRATIONS.glob("0001_*.py"))
+    assert "from rehab_app" not in source
+    assert "import rehab_app" not in source
 
 
 # Neither SQLite nor PostgreSQL reflection compares expression indexes (lower(email)):

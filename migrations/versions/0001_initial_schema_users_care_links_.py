@@ -5,6 +5,9 @@ Revises:
 Create Date: 2026-11-21 08:42:24.912474
 
 """
+import json
+from pathlib import Path
+
 from alembic import op
 import sqlalchemy as sa
 
@@ -32,15 +35,16 @@ def upgrade():
     with op.batch_alter_table('exercises', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_exercises_discipline'), ['discipline'], unique=False)
 
-    # Seed the catalogue as it stands in this revision; a later catalogue change gets a
-    # migration of its own that updates rows by slug.
-    from rehab_app.catalogue import seed_rows
+    # Seed the catalogue as it stood when this revision was written, frozen in the JSON file
+    # beside it (never the live rehab_app.catalogue, which moves on); a later catalogue change
+    # gets a migration of its own that updates rows by slug.
+    seed_rows = json.loads(Path(__file__).with_name("0001_exercises.json").read_text("utf-8"))
 
     exercises = sa.table(
         "exercises",
         *(sa.column(c, sa.String) for c in ("slug", "name", "discipline", "category", "description", "records")),
     )
-    op.bulk_insert(exercises, seed_rows())
+    op.bulk_insert(exercises, seed_rows)
 
     op.create_table('login_attempts',
     sa.Column('id', sa.Integer(), nullable=False),
