@@ -10,19 +10,45 @@ PG_TEST_URL ?= postgresql://postgres@127.0.0.1:5432/test
 CHROMIUM ?= /usr/bin/chromium
 export APP_ENV
 
-.PHONY: run install install-test chromium postgres test test-fast test-sqlite test-postgres lint bench bench-signals assets clean pwa-images
+.PHONY: run install install-test lock chromium postgres test test-fast test-sqlite test-postgres lint bench bench-signals assets clean pwa-images
+
+# Locked dependencies (issue 10): exact versions with hashes, made by `make lock` from
+# pyproject.toml with pip-tools for CPython 3.11 on Linux x86_64. Installs never resolve.
+LOCK_RUN := requirements/run.txt
+LOCK_TEST := requirements/test.txt
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
 
-$(VENV)/.installed: pyproject.toml | $(BIN)/python
-	$(BIN)/pip install --quiet -e .
+# Each install stamp depends on its lock file, so a changed lock re-installs. `pip check` fails
+# when pyproject.toml asks for a package the lock lacks (run `make lock` after editing it).
+$(VENV)/.installed: $(LOCK_RUN) pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet --require-hashes -r $(LOCK_RUN)
+	$(BIN)/pip install --quiet --no-deps -e .
+	$(BIN)/pip check || { echo "ERROR: pyproject.toml and $(LOCK_RUN) differ: run make lock" >&2; exit 1; }
 	touch $@
 
-$(VENV)/.installed-test: pyproject.toml | $(BIN)/python
-	$(BIN)/pip install --quiet -e ".[test]"
+$(VENV)/.installed-test: $(LOCK_TEST) $(LOCK_RUN) pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet --require-hashes -r $(LOCK_TEST)
+	$(BIN)/pip install --quiet --no-deps -e .
+	$(BIN)/pip check || { echo "ERROR: pyproject.toml and $(LOCK_TEST) differ: run make lock" >&2; exit 1; }
 	touch $(VENV)/.installed $@
+
+# The lock is made from the package index alone (no pip config files or local wheel folders of
+# this machine), keeping every pin already in the lock unless asked: `make lock UPGRADE=1` moves
+# everything to the newest allowed, `make lock LOCK_ARGS="--upgrade-package ruff"` one package.
+LOCK_ENV := env -u PIP_FIND_LINKS -u PIP_EXTRA_INDEX_URL PIP_CONFIG_FILE=/dev/null \
+  CUSTOM_COMPILE_COMMAND="make lock"
+LOCK_FLAGS := --quiet --generate-hashes --strip-extras --allow-unsafe --no-emit-index-url \
+  --no-emit-find-links $(if $(UPGRADE),--upgrade) $(LOCK_ARGS)
+
+## Re-make both lock files from pyproject.toml (the test lock keeps the runtime lock's pins).
+## pip-tools comes from the current test lock, so this works while the two disagree.
+lock: | $(BIN)/python
+	$(BIN)/pip install --quiet --require-hashes -r $(LOCK_TEST)
+	$(LOCK_ENV) $(BIN)/pip-compile $(LOCK_FLAGS) -o $(LOCK_RUN) pyproject.toml
+	$(LOCK_ENV) $(BIN)/pip-compile $(LOCK_FLAGS) --extra test --constraint $(LOCK_RUN) \
+	  -o $(LOCK_TEST) pyproject.toml
 
 install: $(VENV)/.installed
 
