@@ -181,13 +181,16 @@ def pull() -> Response | tuple[Response, int]:
         raise ApiError(400, "bad_request", f"The limit must be from 1 to {sync.MAX_PULL_LIMIT}.")
     client_id = args.get("client_id")
     try:
-        _client(client_id)
+        client = _client(client_id)
     except ApiError as unknown:
         # A GET: the session's token goes with it, so that an app whose token and client are
         # both stale (after a new login) can register again without a page load.
         body = jsonify(error=unknown.code, message=unknown.message, csrf_token=generate_csrf())
         return body, unknown.status
     page = sync.pull_changes(db.session, me(), cast(str, client_id), int(cursor), int(limit))
+    # What the pull told the app, kept in a write of its own after the reads.
+    sync.note_pulled(db.session, client, page["last_mutation_id"])
+    db.session.commit()
     # A fresh token for the next push: the app keeps working after a new login.
     return jsonify(**page, csrf_token=generate_csrf())
 

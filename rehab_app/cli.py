@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 
 from .extensions import db
 from .models import User, utcnow
+from .sync import OUTCOME_DAYS
 
 
 def register_cli(app: Flask) -> None:
@@ -131,6 +132,29 @@ def register_cli(app: Flask) -> None:
             db.session.commit()
             total += wiped
         click.echo(f"Wiped the content of {total} entries deleted more than {days} days ago.")
+
+    @app.cli.group("sync")
+    def sync_group() -> None:
+        """The sync API's stored state."""
+
+    @sync_group.command("prune")
+    @click.option(
+        "--days", default=OUTCOME_DAYS, show_default=True, help="Keep outcomes at least this long."
+    )
+    @click.option("--batch", default=1000, show_default=True, help="Outcomes per transaction.")
+    def sync_prune(days: int, batch: int) -> None:
+        """Forget sync outcomes no app can ask for again (cron, e.g. daily; safe to rerun)."""
+        from .sync import prune_outcomes
+
+        before = utcnow() - timedelta(days=max(0, days))
+        total = 0
+        while pruned := prune_outcomes(db.session, before, max(1, batch)):
+            db.session.commit()
+            total += pruned
+        click.echo(
+            f"Forgot {total} sync outcomes decided more than {days} days ago "
+            "and since pulled by their app."
+        )
 
 
 def _print_logins(logins: list[tuple[str, str, str]]) -> None:

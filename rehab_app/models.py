@@ -405,6 +405,9 @@ class SyncClient(Model):
     # The client's mutations are applied strictly in order: this is the last one applied.
     last_mutation_id: Mapped[int] = mapped_column(BigInteger, default=0)
     last_seen_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    # The highest last_mutation_id a pull has answered this client: the app drops every change
+    # up to it from its outbox, so it never asks for their outcomes again (sync.prune_outcomes).
+    pulled_mutation_id: Mapped[int] = mapped_column(BigInteger, default=0, server_default=text("0"))
 
 
 class SyncOutcome(Model):

@@ -101,6 +101,9 @@ REQUIRED: dict[str, tuple[str, ...]] = {
 READ_ONLY = ("local_date", "created_at", "updated_at", "deleted_at", "change_seq", "type")
 OPS = ("create", "update", "delete", "restore")
 DEFAULT_TOMBSTONE_DAYS = 30  # the TOMBSTONE_DAYS setting: how long a delete can be undone
+# How long an outcome is kept at least (`flask sync prune`): far longer than any retry, and
+# only once its app has been told by a pull that the change is decided (docs/sync.md).
+OUTCOME_DAYS = 90
 
 
 class UnknownClient(LookupError):
@@ -672,3 +675,51 @@ def _iso(value: datetime | date | None) -> str | None:
     if isinstance(value, datetime):
         return value.replace(tzinfo=UTC).isoformat().replace("+00:00", "Z")
     return value.isoformat()
+
+
+# ----------------------------------------------------------------------------- pruning
+
+
+def note_pulled(session: Session, client: SyncClient, last_mutation_id: int) -> None:
+    """Keep the last_mutation_id a pull answered the client (only ever raised; the caller
+    commits). The app drops every change up to it from its outbox, so it will not ask for
+    their outcomes again (prune_outcomes). A pull that tells nothing new writes nothing."""
+    if client.pulled_mutation_id >= last_mutation_id:
+        return
+    session.execute(
+        update(SyncClient)
+        .where(SyncClient.id == client.id, SyncClient.pulled_mutation_id < last_mutation_id)
+        .values(pulled_mutation_id=last_mutation_id)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def prune_outcomes(session: Session, before: datetime, batch: int = 1000) -> int:
+    """Forget up to `batch` outcomes decided before `before` that no app can ask for again.
+
+    An outcome goes only when the client it was decided for still exists and a pull has since
+    answered it a `last_mutation_id` at or above the change's mutation id: that app has dropped
+    the change from its outbox, so it never sends it again, under this client or a new one.
+    Outcomes of an app that has not pulled since, and of a forgotten app (which may come back,
+    register again and resend its changes by `change_id`), are kept. Returns how many went;
+    the caller commits (and calls again until 0).
+    """
+    told = (
+        select(SyncClient.id)
+        .where(
+            SyncClient.id == SyncOutcome.client_id,
+            SyncClient.user_id == SyncOutcome.user_id,
+            SyncClient.pulled_mutation_id >= SyncOutcome.mutation_id,
+        )
+        .exists()
+    )
+    ids = session.scalars(
+        select(SyncOutcome.id).where(SyncOutcome.decided_at < before, told).limit(batch)
+    ).all()
+    if ids:
+        session.execute(
+            delete(SyncOutcome)
+            .where(SyncOutcome.id.in_(ids))
+            .execution_options(synchronize_session=False)
+        )
+    return len(ids)

@@ -1,4 +1,4 @@
-"""Command-line tools: `flask demo-data`, `flask create-user` and `flask purge-deleted`."""
+"""Command-line tools: `flask demo-data`, `create-user`, `purge-deleted` and `sync prune`."""
 
 from __future__ import annotations
 
@@ -344,3 +344,65 @@ def test_the_caseload_patient_page_and_summary_say_the_same(
     assert re.search(r"Slow change: Walks about (a quarter|a third|half)", " ".join(on_page))
     for sentence in on_page:
         assert not re.search(r"\bp [=<]|weeks|a year", sentence), sentence
+
+
+# ----------------------------------------------------------------------------- sync prune
+
+
+def test_sync_prune_forgets_only_old_outcomes_their_app_has_pulled_past(
+    runner: Any, client: CsrfClient
+) -> None:
+    import uuid
+
+    from sqlalchemy import update
+
+    from rehab_app.models import SyncClient, SyncOutcome
+    from tests.test_api import fatigue, post, register
+
+    owner = make_user("patient")
+    login(client, owner)
+
+    def push(client_id: str, *numbers: int, change: dict[int, str]) -> list[dict[str, Any]]:
+        mutations = [
+            {**fatigue(n, str(uuid.UUID(int=n + 10))), "change_id": change[n]} for n in numbers
+        ]
+        body = {"client_id": client_id, "mutations": mutations}
+        response = post(client, "/api/v1/sync/push", body)
+        assert response.status_code == 200, response.get_data(as_text=True)
+        return response.get_json()["results"]
+
+    phone, old_phone = register(client), register(client)
+    change = {n: str(uuid.uuid4()) for n in range(1, 5)}
+    push(phone, 1, 2, 3, change=change)
+    assert client.get(f"/api/v1/sync/pull?client_id={phone}").status_code == 200
+    push(phone, 4, change=change)  # decided, but the app has not pulled since
+    forgotten = {1: str(uuid.uuid4())}
+    push(old_phone, 1, change=forgotten)
+    client.get(f"/api/v1/sync/pull?client_id={old_phone}")
+    db.session.execute(db.delete(SyncClient).where(SyncClient.id == old_phone))  # forgotten
+    db.session.execute(update(SyncOutcome).values(decided_at=utcnow() - timedelta(days=91)))
+    db.session.execute(  # change 3 was decided recently
+        update(SyncOutcome)
+        .where(SyncOutcome.change_id == change[3])
+        .values(decided_at=utcnow() - timedelta(days=10))
+    )
+    db.session.commit()
+
+    result = runner.invoke(args=["sync", "prune", "--batch", "1"])
+
+    assert result.exit_code == 0, result.output
+    assert "Forgot 2 sync outcomes decided more than 90 days ago" in result.output
+    left = set(db.session.scalars(select(SyncOutcome.change_id)))
+    assert left == {change[3], change[4], forgotten[1]}
+    # The change whose answer the app may not have had is still answered as decided.
+    assert push(phone, 4, change=change)[0] == {
+        "mutation_id": 4,
+        "status": "applied",
+        "entry_id": str(uuid.UUID(int=14)),
+        "created": True,
+        "repeated": True,
+    }
+    # Once a pull has told the app, it goes too; a rerun with nothing to do forgets nothing.
+    client.get(f"/api/v1/sync/pull?client_id={phone}")
+    assert "Forgot 1 sync outcomes" in runner.invoke(args=["sync", "prune"]).output
+    assert "Forgot 0 sync outcomes" in runner.invoke(args=["sync", "prune"]).output
