@@ -7,12 +7,40 @@ from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import Table, or_, select, update
+from sqlalchemy import Table, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from .models import ENTRY_CLASSES, Entry, Exercise, ProgrammeItem, User, utcnow
 from .timeutil import local_today, to_local, to_utc
 from .validation import normal_uuid
+
+# At most this many entries (not deleted) per person and local day, checked when an entry is
+# made (forms and sync alike). Far above any real day (a busy day is some 20), it keeps a
+# runaway script or a stuck button from filling the log and the therapist's charts
+# (docs/sync.md, "Limits").
+MAX_ENTRIES_PER_DAY = 200
+
+
+class DailyCapReached(Exception):
+    """A new entry would put more than MAX_ENTRIES_PER_DAY on one day; nothing is saved."""
+
+    def __init__(self, day: date) -> None:
+        self.day = day
+        super().__init__(
+            f"{day.day} {day:%B %Y} already has {MAX_ENTRIES_PER_DAY} entries, the most "
+            "one day can hold. To save this one, delete some of that day's entries first."
+        )
+
+
+def check_daily_cap(session: Session, user_id: int, day: date) -> None:
+    """Raise DailyCapReached when the person's day is full."""
+    count = session.scalar(
+        select(func.count())
+        .select_from(Entry)
+        .where(Entry.user_id == user_id, Entry.local_date == day, Entry.deleted_at.is_(None))
+    )
+    if (count or 0) >= MAX_ENTRIES_PER_DAY:
+        raise DailyCapReached(day)
 
 
 def catalogue_exercises(session: Session) -> list[Exercise]:
@@ -39,7 +67,7 @@ def create_entry(
     """Add an entry; return it and whether it is new.
 
     A client-made id makes a retry harmless: sending the same form twice finds the entry
-    made the first time instead of making a second one.
+    made the first time instead of making a second one. A full day raises DailyCapReached.
     """
     if entry_id:
         existing = session.get(Entry, entry_id)
@@ -47,6 +75,7 @@ def create_entry(
             if existing.user_id == user.id:
                 return existing, False
             entry_id = None  # someone else's id: never touch it, just make a fresh one
+    check_daily_cap(session, user.id, occurred_local.date())
     entry = ENTRY_CLASSES[kind](id=entry_id or str(uuid.uuid4()), user_id=user.id)
     _apply(entry, fields, occurred_local, user.timezone)
     session.add(entry)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from .entries import MAX_ENTRIES_PER_DAY
 from .sync import (
     COMMON_FIELDS,
     KIND_FIELDS,
@@ -155,8 +156,14 @@ def openapi_document() -> dict[str, Any]:
                 },
                 "entry_id": {"type": "string", "format": "uuid"},
                 "created": {"type": "boolean"},
-                "code": {"type": "string"},
-                "message": {"type": "string"},
+                "code": {
+                    "type": "string",
+                    "description": "Why a change was rejected: invalid, unknown_field, bad_op, "
+                    "bad_entry, bad_id, kind_changed, not_found, id_taken, bad_change_id, "
+                    "id_reused, undecidable, or too_many_entries (a create on a day that "
+                    f"already has {MAX_ENTRIES_PER_DAY} entries, field occurred_at)",
+                },
+                "message": {"type": "string", "description": "Plain words to show the person"},
                 "field": {"type": ["string", "null"]},
                 "repeated": {
                     "type": "boolean",
@@ -252,6 +259,10 @@ def openapi_document() -> dict[str, Any]:
             "/api/v1/sync/push": {
                 "post": {
                     "summary": "Apply a batch of mutations exactly once, in order",
+                    "description": f"At most {MAX_MUTATIONS} mutations and 1 MB per push, "
+                    "with or without Content-Length. A create is rejected (too_many_entries) "
+                    f"when the person's local day of occurred_at already has "
+                    f"{MAX_ENTRIES_PER_DAY} entries that are not deleted.",
                     "parameters": [csrf_header, account_header],
                     "requestBody": {
                         "required": True,

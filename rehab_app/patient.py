@@ -96,7 +96,11 @@ def item_done(item_id: int) -> Response:
     if item is None or item.patient_id != user.id:
         abort(404)
     entry_id = normal_uuid(request.form.get("entry_id") or "")
-    entry, _ = log.log_programme_item(db.session, user, item, entry_id)
+    try:
+        entry, _ = log.log_programme_item(db.session, user, item, entry_id)
+    except log.DailyCapReached as full:
+        flash(str(full), "error")
+        return redirect(url_for("patient.today"))
     db.session.commit()
     flash(f"Saved: {entry.name}, done.", "success")
     return redirect(url_for("patient.today"))
@@ -115,9 +119,13 @@ def quick_log(kind: str) -> Response | tuple[str, int]:
         form.occurred_at.raw_data = [form.occurred_at.data.strftime("%Y-%m-%dT%H:%M")]
     if not form.validate_on_submit():
         return _bad_request(f"patient/log_{kind}.html", form=form, kind=kind, entry=None)
-    log.create_entry(
-        db.session, user, kind, form.entry_fields(), form.occurred_at.data, form.entry_id.data
-    )
+    try:
+        log.create_entry(
+            db.session, user, kind, form.entry_fields(), form.occurred_at.data, form.entry_id.data
+        )
+    except log.DailyCapReached as full:
+        form.occurred_at.errors = [str(full)]
+        return _bad_request(f"patient/log_{kind}.html", form=form, kind=kind, entry=None)
     db.session.commit()
     flash(_saved_message(kind, form), "success")
     return redirect(url_for("patient.today"))
@@ -199,12 +207,16 @@ def new_entry(kind: str) -> Response | tuple[str, int] | str:
         fields = form.entry_fields()
         if kind == "exercise":
             fields["programme_item_id"] = _own_item_id(form.programme_item_id.data)  # type: ignore[attr-defined]
-        _, created = log.create_entry(
-            db.session, user, kind, fields, form.occurred_at.data, form.entry_id.data
-        )
-        db.session.commit()
-        flash("Saved." if created else "Already saved.", "success")
-        return redirect(url_for("patient.today"))
+        try:
+            _, created = log.create_entry(
+                db.session, user, kind, fields, form.occurred_at.data, form.entry_id.data
+            )
+        except log.DailyCapReached as full:
+            form.occurred_at.errors = [str(full)]
+        else:
+            db.session.commit()
+            flash("Saved." if created else "Already saved.", "success")
+            return redirect(url_for("patient.today"))
     if request.method == "POST":
         return _bad_request(f"patient/log_{kind}.html", form=form, kind=kind, entry=None)
     _prefill(form, log.last_entry(db.session, user.id, kind))

@@ -20,7 +20,13 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.orm import Session
 
-from .entries import can_restore, delete_entry, restore_entry
+from .entries import (
+    DailyCapReached,
+    can_restore,
+    check_daily_cap,
+    delete_entry,
+    restore_entry,
+)
 from .models import (
     ENTRY_CLASSES,
     ChangeCounter,
@@ -373,6 +379,10 @@ def _apply_one(
         fields = clean_fields(session, user, kind, data, partial=False)
         entry = ENTRY_CLASSES[kind](id=entry_id, user_id=user.id)
         _set_fields(entry, fields, user)
+        try:
+            check_daily_cap(session, user.id, entry.local_date)
+        except DailyCapReached as full:
+            raise Rejection("too_many_entries", str(full), "occurred_at") from None
         session.add(entry)
         session.flush()
         return {"status": "applied", "entry_id": entry_id, "created": True}

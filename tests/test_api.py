@@ -8,7 +8,7 @@ import json
 import threading
 import uuid
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -283,3 +283,31 @@ def test_a_crafted_value_is_rejected_and_blocks_nothing(
     assert second["status"] == "applied"
     page = patient_client.get(f"/api/v1/sync/pull?client_id={client_id}").get_json()
     assert [c["fatigue"] for c in page["changes"]] == [3]
+
+
+def test_a_create_on_a_full_day_is_rejected_with_its_own_code(
+    patient_client: CsrfClient, people: People
+) -> None:
+    from zoneinfo import ZoneInfo
+
+    from tests.test_patient import fill_day
+
+    now = datetime.now(ZoneInfo(people.patient.timezone)).replace(microsecond=0)
+    fill_day(people.patient, now.date(), 200)
+    client_id = register(patient_client)
+    full, other_day = fatigue(1, str(uuid.uuid4())), fatigue(2, str(uuid.uuid4()))
+    full["entry"]["occurred_at"] = now.isoformat()  # the person's own day, as the phone sends
+    other_day["entry"]["occurred_at"] = (now - timedelta(days=1)).isoformat()
+    body = {"client_id": client_id, "mutations": [full, other_day]}
+
+    results = post(patient_client, "/api/v1/sync/push", body).get_json()["results"]
+
+    assert results[0]["status"] == "rejected"
+    assert results[0]["code"] == "too_many_entries" and results[0]["field"] == "occurred_at"
+    assert "already has 200 entries, the most one day can hold" in results[0]["message"]
+    assert results[1]["status"] == "applied" and results[1]["created"] is True
+    # Sent again (its answer lost), it is answered with the same refusal.
+    again = post(patient_client, "/api/v1/sync/push", body).get_json()["results"]
+    assert {k: again[0][k] for k in ("status", "code", "message")} == {
+        k: results[0][k] for k in ("status", "code", "message")
+    }

@@ -799,3 +799,60 @@ def test_same_as_last_time_logs_an_exercise_again_in_one_tap(
     # The same form sent twice (a double tap without JavaScript) is one entry.
     patient_client.post("/today/exercise", data=form)
     assert len(live_entries(people.patient)) == 4
+
+
+def fill_day(user: User, day: date, n: int) -> None:
+    """Log n fatigue ratings on one of the person's days, as the forms would."""
+    from rehab_app.entries import MAX_ENTRIES_PER_DAY
+
+    assert n <= MAX_ENTRIES_PER_DAY
+    noon = datetime.combine(day, datetime.min.time()).replace(hour=12)
+    for _ in range(n):
+        create_entry(db.session, user, "fatigue", {"fatigue": 3}, noon)
+    db.session.commit()
+
+
+@pytest.mark.parametrize(
+    "url", ["item", "/today/fatigue", "/log/fatigue"], ids=["done-button", "button", "form"]
+)
+def test_a_full_day_refuses_one_more_entry_with_a_message_next_to_the_form(
+    patient_client: CsrfClient, people: People, url: str
+) -> None:
+    fill_day(people.patient, local_today(TZ), 200)
+    data = {"fatigue": "6", "entry_id": str(uuid.uuid4())}
+    if url == "item":
+        url = f"/today/items/{add_item(people.patient, name='Bridge').id}/done"
+    if url.startswith("/log/"):
+        data["occurred_at"] = now_field()
+
+    response = patient_client.post(url, data=data, follow_redirects=True)
+
+    message = (
+        "already has 200 entries, the most one day can hold. To save this one, delete some of "
+        "that day's entries first."
+    )
+    page = response.get_data(as_text=True)
+    if "items" in url:  # a one-tap button: the message comes back on Today
+        assert response.request.path == "/today"
+        assert message in visible(page)
+    else:  # a form: the message sits with the time field, what was typed is kept
+        assert response.status_code == 400
+        error = re.search(r'<p class="error" id="occurred_at-error">(.*?)</p>', page, re.S)
+        assert error is not None and message in visible(error.group(1))
+        today = local_today(TZ)
+        assert f"{today.day} {today:%B %Y} already has" in visible(error.group(1))
+    assert entry_count() == 200
+
+    # Another day still takes entries, and the same day does once one is deleted.
+    yesterday = {
+        "fatigue": "5",
+        "occurred_at": (local_now(TZ) - timedelta(days=1)).strftime("%Y-%m-%dT%H:%M"),
+    }
+    assert patient_client.post("/log/fatigue", data=yesterday).status_code == 302
+    assert patient_client.post(url, data=data).status_code in (302, 400)
+    assert entry_count() == 201  # the day is still full
+    todays = [e for e in live_entries(people.patient) if e.local_date == local_today(TZ)]
+    todays[0].deleted_at = utcnow()
+    db.session.commit()
+    assert patient_client.post(url, data=data).status_code == 302
+    assert entry_count() == 202
