@@ -1,0 +1,245 @@
+"""Every row of docs/sync.md's "What the app does for each answer", in Chromium (issue 9).
+
+The server is made to answer each status with `context.route`; each test checks what the person
+sees in the header, that the outbox keeps the change while the answer lasts, and that the app
+recovers by itself (or, after 401 and 409, once the person follows the "Log in" link) with the
+change on the server exactly once. The real 401 (an expired session), 409 (two people on one
+phone), a stale token with a forgotten client and a change the server keeps failing on are in
+test_offline.py, test_shared_phone.py and test_sync_outcomes.py.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+from collections.abc import Callable, Iterator
+
+import pytest
+from flask import Flask
+from playwright.sync_api import Browser, BrowserContext, Page, Request, Route, expect
+from playwright.sync_api import Error as PlaywrightError
+
+from .conftest import new_context
+from .test_offline import server_entries, status
+from .test_shared_phone import OUTBOX
+from .test_sync_outcomes import QUEUE, ready
+
+pytestmark = pytest.mark.browser
+
+PUSH = "**/api/v1/sync/push"
+
+
+@pytest.fixture
+def phone(browser: Browser, live_server: str) -> Iterator[BrowserContext]:
+    """A phone (a browser context) of its own."""
+    context = new_context(browser, live_server)
+    yield context
+    context.close()
+
+
+def error_body(code: str) -> str:
+    return json.dumps({"error": code, "message": f"A {code} made up by the test."})
+
+
+def queue_fatigue(page: Page, value: int) -> str:
+    """A fatigue rating in the outbox, as a form puts it there; its entry id."""
+    entry_id = page.evaluate("() => crypto.randomUUID()")
+    page.evaluate(QUEUE, ["create", {"id": entry_id, "fatigue": value}])
+    return entry_id
+
+
+def outbox(page: Page) -> object:
+    return page.evaluate(OUTBOX, page.evaluate("document.body.dataset.account"))
+
+
+def wait_until(page: Page, check: Callable[[], bool], what: str, timeout_ms: int = 5_000) -> None:
+    """Wait (letting the page and the routes run) until check() holds; fail saying what."""
+    for _ in range(timeout_ms // 50):
+        if check():
+            return
+        page.wait_for_timeout(50)
+    raise AssertionError(f"never happened: {what}")
+
+
+def expect_outbox(page: Page, count: int) -> None:
+    """The outbox holds `count` changes (IndexedDB is written asynchronously: wait for it)."""
+    wait_until(page, lambda: outbox(page) == count, f"{count} changes in the outbox")
+
+
+def api_calls(context: BrowserContext) -> list[str]:
+    """The API requests the phone makes from now on, as "METHOD /path"."""
+    calls: list[str] = []
+
+    def seen(request: Request) -> None:
+        if "/api/v1/" in request.url:
+            path = request.url.split("/api/v1")[-1].split("?")[0]
+            calls.append(f"{request.method} {path}")
+
+    context.on("request", seen)
+    return calls
+
+
+def answer_pushes_with(
+    context: BrowserContext, status_code: int, code: str, while_: Callable[[], bool]
+) -> list[int]:
+    """Answer every push with that status while `while_()` holds; let them through after.
+
+    A status of 0 is a network failure (the request never gets an answer). Returns the
+    statuses the pushes got, in order.
+    """
+    got: list[int] = []
+
+    def handle(route: Route) -> None:
+        if not while_():
+            got.append(200)
+            route.continue_()
+        elif status_code == 0:
+            got.append(0)
+            with contextlib.suppress(PlaywrightError):
+                route.abort("internetdisconnected")
+        else:
+            got.append(status_code)
+            route.fulfill(
+                status=status_code, content_type="application/json", body=error_body(code)
+            )
+
+    context.route(PUSH, handle)
+    return got
+
+
+@pytest.mark.parametrize(
+    ("status_code", "code"),
+    [
+        (0, "network"),
+        (502, "bad_gateway"),
+        (503, "unavailable"),
+        (504, "timeout"),
+        (500, "internal"),
+        (403, "forbidden"),
+        (429, "too_many_requests"),
+    ],
+    ids=["network", "502", "503", "504", "500", "403", "429"],
+)
+def test_a_failing_answer_keeps_the_outbox_and_backs_off_until_it_goes_through(
+    app: Flask, phone: BrowserContext, status_code: int, code: str
+) -> None:
+    """network error, 502-504, 403, 429, other 5xx (and a 500 from a server that fails on
+    everything, which sets nothing aside): try again with back-off; the outbox stays."""
+    email = f"retry{status_code}@example.test"
+    page = ready(phone, email, "Rory Retry")
+    failing = [True]
+    pushes = answer_pushes_with(phone, status_code, code, lambda: failing[0])
+    entry_id = queue_fatigue(page, 7)
+    page.evaluate("() => RL.app.sync()")
+
+    wait_until(page, lambda: bool(pushes), "a push", 10_000)
+    status(page).to_contain_text("1 waiting to sync.")
+    expect_outbox(page, 1)
+    assert server_entries(app, email) == []
+    expect(page.locator("#sync-status a")).to_have_count(0)  # no "Log in": not the person's to do
+
+    failing[0] = False  # the server is back: the app's own back-off retry sends it
+    status(page).to_contain_text("All synced", timeout=40_000)
+    assert 200 in pushes and set(pushes) == {status_code, 200}
+    expect_outbox(page, 0)
+    assert [e.id for e in server_entries(app, email)] == [entry_id]
+    expect(page.locator("#sync-status")).not_to_contain_text("not sent")
+
+
+@pytest.mark.parametrize(
+    ("status_code", "code"), [(401, "login_required"), (409, "wrong_account")], ids=["401", "409"]
+)
+def test_a_login_or_account_answer_stops_keeps_the_outbox_and_asks_to_log_in(
+    app: Flask, phone: BrowserContext, status_code: int, code: str
+) -> None:
+    """401: stop, keep the outbox, ask the person to log in. 409: stop at once, never register
+    nor renumber for the session's person."""
+    email = f"stop{status_code}@example.test"
+    page = ready(phone, email, "Stan Stop")
+    calls = api_calls(phone)
+    refusing = [True]
+    pushes = answer_pushes_with(phone, status_code, code, lambda: refusing[0])
+    entry_id = queue_fatigue(page, 3)
+    page.evaluate("() => RL.app.sync()")
+
+    status(page).to_contain_text("1 waiting to sync. Log in again to sync; nothing is lost.")
+    expect(page.locator("#sync-status").get_by_role("link", name="Log in")).to_be_visible()
+    assert pushes == [status_code]
+    # Stopped: no pull, no new registration; another sync does not even try.
+    page.evaluate("() => RL.app.sync()")
+    expect_outbox(page, 1)
+    assert calls == ["POST /sync/push"] and pushes == [status_code]
+    assert server_entries(app, email) == []
+
+    # The person follows the link (logged in again); the outbox goes, once.
+    refusing[0] = False
+    page.locator("#sync-status").get_by_role("link", name="Log in").click()
+    status(page).to_contain_text("All synced")
+    expect_outbox(page, 0)
+    assert [e.id for e in server_entries(app, email)] == [entry_id]
+    assert "POST /clients" not in calls  # the client it had is still its own
+
+
+def test_a_csrf_answer_renews_the_token_with_a_pull_and_sends_in_the_same_sync(
+    app: Flask, phone: BrowserContext
+) -> None:
+    page = ready(phone, "csrf@example.test", "Cass Csrf")
+    calls = api_calls(phone)
+    pushes = answer_pushes_with(phone, 400, "csrf", lambda: not pushes)
+    entry_id = queue_fatigue(page, 5)
+
+    page.evaluate("() => RL.app.sync()")  # resolves once this one sync is over
+
+    status(page).to_contain_text("All synced")
+    assert pushes == [400, 200]
+    assert calls[:3] == ["POST /sync/push", "GET /sync/pull", "POST /sync/push"]
+    assert [e.id for e in server_entries(app, "csrf@example.test")] == [entry_id]
+    expect_outbox(page, 0)
+
+
+def test_an_unknown_client_answer_registers_again_and_sends_once(
+    app: Flask, phone: BrowserContext
+) -> None:
+    page = ready(phone, "unknown@example.test", "Uri Unknown")
+    account = page.evaluate("document.body.dataset.account")
+    before = page.evaluate("(a) => RL.store.getMeta(a, 'clientId')", account)
+    calls = api_calls(phone)
+    pushes = answer_pushes_with(phone, 404, "unknown_client", lambda: not pushes)
+    first, second = queue_fatigue(page, 1), queue_fatigue(page, 2)
+
+    page.evaluate("() => RL.app.sync()")
+
+    status(page).to_contain_text("All synced")
+    assert pushes == [404, 200]
+    assert calls[:3] == ["POST /sync/push", "POST /clients", "POST /sync/push"]
+    assert page.evaluate("(a) => RL.store.getMeta(a, 'clientId')", account) != before
+    assert sorted(e.id for e in server_entries(app, "unknown@example.test")) == sorted(
+        [first, second]
+    )
+    expect_outbox(page, 0)
+
+
+def test_a_too_large_answer_halves_the_batch_until_it_fits(
+    app: Flask, phone: BrowserContext
+) -> None:
+    page = ready(phone, "large@example.test", "Lars Large")
+    sizes: list[tuple[int, int]] = []  # (changes in the push, its status)
+
+    def too_large_above_one(route: Route) -> None:
+        n = len(json.loads(route.request.post_data or "{}").get("mutations", []))
+        if n > 1:
+            sizes.append((n, 413))
+            route.fulfill(status=413, content_type="application/json", body=error_body("too_large"))
+        else:
+            sizes.append((n, 200))
+            route.continue_()
+
+    phone.route(PUSH, too_large_above_one)
+    ids = [queue_fatigue(page, value) for value in (4, 5, 6)]
+
+    page.evaluate("() => RL.app.sync()")
+
+    status(page).to_contain_text("All synced")
+    assert sizes == [(3, 413), (1, 200), (1, 200), (1, 200)]
+    assert sorted(e.id for e in server_entries(app, "large@example.test")) == sorted(ids)
+    expect_outbox(page, 0)
