@@ -34,7 +34,7 @@ from collections import defaultdict
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -141,7 +141,10 @@ def phone(
         mutations = []
         for _ in range(batch):
             mid += 1
-            at = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+            # Spread over the last two weeks (as a phone back from a time offline sends), so a
+            # long run never meets the cap of 200 entries a person a day (docs/sync.md).
+            ago = timedelta(seconds=rng.uniform(0, 14 * 86400))
+            at = (datetime.now(UTC) - ago).strftime("%Y-%m-%dT%H:%M:%SZ")
             entry = {"id": str(uuid.uuid4()), "kind": "fatigue", "occurred_at": at}
             entry |= {"fatigue": rng.randint(0, 10), "note": MARK}
             mutations.append(
