@@ -43,11 +43,13 @@ CARRY_OVER = {
 }
 
 
-def _entry_form(kind: str, **kwargs: Any) -> EntryForm:
+def _entry_form(kind: str, done: list[Entry] | None = None, **kwargs: Any) -> EntryForm:
+    """A kind's form; an exercise's lists `done` (done_before(), read here if not given) first."""
     user = me()
     if kind == "exercise":
         kwargs["exercises"] = log.catalogue_exercises(db.session)
-        kwargs["recent"] = [e.exercise_id for e in done_before(user.id) if e.exercise_id]
+        done = done_before(user.id) if done is None else done
+        kwargs["recent"] = [e.exercise_id for e in done if e.exercise_id]
     return ENTRY_FORMS[kind](tz=user.timezone, **kwargs)
 
 
@@ -202,7 +204,8 @@ def new_entry(kind: str) -> Response | tuple[str, int] | str:
     if kind not in ENTRY_FORMS:
         abort(404)
     user = me()
-    form = _entry_form(kind)
+    done = done_before(user.id) if kind == "exercise" else []
+    form = _entry_form(kind, done)
     if form.validate_on_submit():
         fields = form.entry_fields()
         if kind == "exercise":
@@ -224,7 +227,7 @@ def new_entry(kind: str) -> Response | tuple[str, int] | str:
         _prefill_from_item(form, request.args.get("item", ""))
     form.occurred_at.data = local_now(user.timezone)
     form.entry_id.data = new_id()
-    again = done_before(user.id) if kind == "exercise" and not request.args.get("item") else []
+    again = [] if request.args.get("item") else done
     return render_template(
         f"patient/log_{kind}.html",
         form=form,

@@ -26,15 +26,7 @@
   var recent = {};
 
   /** A new entry id, made on the phone (the server keeps it). */
-  function newId() {
-    if (root.crypto && root.crypto.randomUUID) return root.crypto.randomUUID();
-    var b = root.crypto.getRandomValues(new Uint8Array(16));
-    b[6] = (b[6] & 15) | 64;
-    b[8] = (b[8] & 63) | 128;
-    var h = Array.prototype.map.call(b, function (x) { return (x + 256).toString(16).slice(1); });
-    return h.slice(0, 4).join("") + "-" + h.slice(4, 6).join("") + "-" + h.slice(6, 8).join("") +
-      "-" + h.slice(8, 10).join("") + "-" + h.slice(10).join("");
-  }
+  var newId = RL.store.newId;  // store.js, before this file in the bundle
 
   /** An instant as the sync API takes it: UTC to the second, like 2026-03-01T09:30:00Z. */
   function isoSeconds(ms) {

@@ -13,15 +13,24 @@
 
   function dbName(account) { return PREFIX + account; }
 
-  /** A new change's own id (docs/sync.md, "Outcomes"): kept across renumbering for good. */
-  function newChangeId() {
-    if (root.crypto && root.crypto.randomUUID) return root.crypto.randomUUID();
-    var bytes = root.crypto.getRandomValues(new Uint8Array(16));
+  /** A version-4 UUID from 16 bytes (random, or a digest's first 16). */
+  function uuidFromBytes(bytes) {
     bytes[6] = (bytes[6] & 0x0f) | 0x40;
     bytes[8] = (bytes[8] & 0x3f) | 0x80;
     var hex = Array.prototype.map.call(bytes, function (b) { return (b + 256).toString(16).slice(1); });
     return hex.slice(0, 4).join("") + "-" + hex.slice(4, 6).join("") + "-" +
       hex.slice(6, 8).join("") + "-" + hex.slice(8, 10).join("") + "-" + hex.slice(10).join("");
+  }
+
+  /** A new random id (an entry's, a change's). */
+  function newId() {
+    if (root.crypto && root.crypto.randomUUID) return root.crypto.randomUUID();
+    return uuidFromBytes(root.crypto.getRandomValues(new Uint8Array(16)));
+  }
+
+  /** Whether a programme item is in force on a day ("YYYY-MM-DD"), as Today shows it. */
+  function activeOn(item, day) {
+    return !item.stopped_at && item.start_date <= day && (!item.end_date || day <= item.end_date);
   }
 
   /** Whether the server may already have decided this mutation: not if it stands in the place
@@ -126,8 +135,9 @@
     return transact(account, ["meta", "outbox", "entries"], "readwrite", function (s) {
       return req(s.meta.get("nextMutationId")).then(function (next) {
         var mid = next || 1;
+        // change_id: the change's own id (docs/sync.md, "Outcomes"), kept across renumbering.
         var mutation = { mid: mid, op: op, entry: entry, local_date: localDate || null,
-          queued_at: new Date().toISOString(), change_id: newChangeId() };
+          queued_at: new Date().toISOString(), change_id: newId() };
         s.outbox.add(mutation);
         s.meta.put(mid + 1, "nextMutationId");
         return req(s.entries.get(entry.id)).then(function (record) {
@@ -327,7 +337,7 @@
         del.op = "restore";
         del.entry = { id: id };
         del.undoes = del.change_id || null;
-        del.change_id = newChangeId();
+        del.change_id = newId();
         del.resend = true;
         s.outbox.put(del);
         return req(s.entries.get(id)).then(function (record) {
@@ -398,7 +408,7 @@
       return req(s.outbox.get(mid)).then(function (m) {
         if (!m || m.set_aside) return;
         s.outbox.put({ mid: mid, op: "update", entry: { id: m.entry.id }, local_date: null,
-          queued_at: m.queued_at, set_aside: true, change_id: newChangeId(), resend: true });
+          queued_at: m.queued_at, set_aside: true, change_id: newId(), resend: true });
         return req(s.entries.get(m.entry.id)).then(function (record) {
           if (!record) return;
           record.error = { code: "not_sent", message: reason, field: null };
@@ -431,7 +441,8 @@
   }
 
   RL.store = {
-    KEEP_DAYS: KEEP_DAYS, DOSE: DOSE, doneEntry: doneEntry,
+    KEEP_DAYS: KEEP_DAYS, DOSE: DOSE, doneEntry: doneEntry, newId: newId,
+    uuidFromBytes: uuidFromBytes, activeOn: activeOn,
     open: openDb, queue: queue, outbox: outbox, acknowledge: acknowledge, applyPull: applyPull,
     prune: prune, entriesBetween: entriesBetween, getEntry: getEntry, refused: refused,
     discard: discard, undoDelete: undoDelete, programme: programme, getMeta: getMeta, setMeta: setMeta,

@@ -279,13 +279,8 @@ function localDay(tz) {
     answer "Done" make one entry (the server takes a create of a known id once). */
 async function doneId(account, itemId, day) {
   var text = new TextEncoder().encode("reminder-done:" + account + ":" + itemId + ":" + day);
-  var bytes = new Uint8Array(await crypto.subtle.digest("SHA-256", text)).slice(0, 16);
-  bytes[6] = (bytes[6] & 0x0f) | 0x40;
-  bytes[8] = (bytes[8] & 0x3f) | 0x80;
-  var hex = Array.prototype.map.call(bytes, function (b) { return (b + 256).toString(16).slice(1); })
-    .join("");
-  return hex.slice(0, 8) + "-" + hex.slice(8, 12) + "-" + hex.slice(12, 16) + "-" +
-    hex.slice(16, 20) + "-" + hex.slice(20);
+  var digest = await crypto.subtle.digest("SHA-256", text);
+  return RL.store.uuidFromBytes(new Uint8Array(digest).slice(0, 16));
 }
 
 async function syncQuietly(account) {
@@ -304,9 +299,7 @@ async function logProgrammeDone(account, tz) {
   (await RL.store.entriesBetween(account, day, day)).forEach(function (e) {
     if (e.programme_item_id) done[e.programme_item_id] = true;
   });
-  var due = items.filter(function (i) {
-    return !i.stopped_at && i.start_date <= day && (!i.end_date || day <= i.end_date) && !done[i.id];
-  });
+  var due = items.filter(function (i) { return RL.store.activeOn(i, day) && !done[i.id]; });
   var at = new Date().toISOString().slice(0, 19) + "Z";
   for (var i = 0; i < due.length; i++) {
     var entry = RL.store.doneEntry(due[i], at);

@@ -180,9 +180,7 @@
     var box = doc.getElementById("programme");
     if (!box || !doc.getElementById("tpl-item")) return;
     var monday = addDays(day, -((new Date(day + "T12:00:00Z").getUTCDay() + 6) % 7));
-    var active = items.filter(function (i) {
-      return !i.stopped_at && i.start_date <= day && (!i.end_date || day <= i.end_date);
-    });
+    var active = items.filter(function (i) { return RL.store.activeOn(i, day); });
     var doneDays = {};
     week.forEach(function (e) {
       if (e.programme_item_id && e.local_date >= monday) {
