@@ -19,7 +19,7 @@ from rehab_app.adherence import (
 )
 from rehab_app.extensions import db
 from rehab_app.models import ProgrammeItem
-from tests.conftest import make_user
+from tests.helpers.accounts import make_user
 
 TODAY = date(2026, 3, 28)  # a Saturday; the 28-day window starts on Sunday 1 March
 

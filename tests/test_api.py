@@ -8,45 +8,15 @@ import json
 import threading
 import uuid
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
 from flask import Flask
 from werkzeug.serving import make_server
 
-from tests.conftest import CsrfClient, People, login
-
-NOW = datetime.now(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
-
-
-def post(client: CsrfClient, path: str, body: Any = None, **kwargs: Any) -> Any:
-    """A JSON post with the session's CSRF header."""
-    headers = {"X-CSRFToken": client.csrf_token(), **kwargs.pop("headers", {})}
-    return client.post(path, json=body or {}, headers=headers, **kwargs)
-
-
-def register(client: CsrfClient) -> str:
-    """Register a sync client; its id."""
-    response = post(client, "/api/v1/clients")
-    assert response.status_code == 201
-    return response.get_json()["client_id"]
-
-
-def fatigue(n: int, entry_id: str, value: int = 5) -> dict[str, Any]:
-    """A create mutation of a fatigue rating."""
-    entry = {"id": entry_id, "kind": "fatigue", "occurred_at": NOW, "fatigue": value}
-    return {"id": n, "op": "create", "entry": entry}
-
-
-def assert_json_error(response: Any, status: int, code: str | None = None) -> None:
-    """An error answered as {"error": ..., "message": ...} with that status."""
-    assert response.status_code == status, response.get_data(as_text=True)[:300]
-    assert response.mimetype == "application/json"
-    body = response.get_json()
-    assert set(body) == {"error", "message"} and body["message"]
-    if code:
-        assert body["error"] == code
+from tests.helpers.accounts import CsrfClient, People, login
+from tests.helpers.api import assert_json_error, fatigue, post, register
 
 
 def test_anonymous_requests_get_401_json_not_a_redirect(client: CsrfClient) -> None:
@@ -290,7 +260,7 @@ def test_a_create_on_a_full_day_is_rejected_with_its_own_code(
 ) -> None:
     from zoneinfo import ZoneInfo
 
-    from tests.test_patient import fill_day
+    from tests.helpers.entries import fill_day
 
     now = datetime.now(ZoneInfo(people.patient.timezone)).replace(microsecond=0)
     fill_day(people.patient, now.date(), 200)

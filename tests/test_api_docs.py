@@ -7,7 +7,7 @@ from pathlib import Path
 
 from flask import Flask
 
-from tests.conftest import CsrfClient
+from tests.helpers.accounts import CsrfClient
 
 DOC = (Path(__file__).resolve().parent.parent / "docs" / "sync.md").read_text()
 

@@ -31,8 +31,8 @@ from rehab_app.extensions import db
 from rehab_app.models import ProgrammeItem
 from rehab_app.openapi import openapi_document
 from rehab_app.sync import MAX_MUTATION_ID
-from tests.conftest import CsrfClient, People, login
-from tests.test_api import fatigue, post, register
+from tests.helpers.accounts import CsrfClient, People, login
+from tests.helpers.api import fatigue, post, register
 
 # A request that breaks the document is refused with one of these, never accepted: 413 is
 # the documented answer to more than 500 mutations (the schema's maxItems), 409 to a

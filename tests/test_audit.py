@@ -11,8 +11,8 @@ from sqlalchemy import delete, func, select, update
 from rehab_app import audit
 from rehab_app.extensions import db
 from rehab_app.models import AccessEvent, AppendOnlyError, User, utcnow
-from tests.conftest import CsrfClient, People, link, login, make_user
-from tests.test_patient import section
+from tests.helpers.accounts import CsrfClient, People, link, login, make_user
+from tests.helpers.pages import section
 
 
 def events(patient: User | None = None) -> list[tuple[int | None, str, int, str]]:

@@ -10,7 +10,8 @@ from sqlalchemy import func, select
 
 from rehab_app.extensions import db
 from rehab_app.models import Entry, User
-from tests.conftest import PASSWORD, CsrfClient, Mailbox, People, login, make_user
+from tests.helpers.accounts import PASSWORD, CsrfClient, People, login, make_user
+from tests.helpers.mail import Mailbox
 
 SIGNUP = {
     "display_name": "Maya",

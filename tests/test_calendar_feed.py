@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from rehab_app.extensions import db
 from rehab_app.models import CalendarFeed, ProgrammeItem
-from tests.conftest import CsrfClient, People
+from tests.helpers.accounts import CsrfClient, People
 
 SETTINGS = {
     "programme_on": "y",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 import pytest
@@ -13,22 +13,9 @@ from rehab_app import caseload as cl
 from rehab_app import reasons
 from rehab_app.models import ProgrammeItem, User
 from rehab_app.series import LogRow
+from tests.helpers.entries import TODAY, ago, row
 
-TODAY = date(2026, 3, 28)
 PATIENT = User(id=1, email="p@example.test", display_name="Pat", timezone="Europe/London")
-
-
-def ago(n: int) -> date:
-    """The date n days before TODAY."""
-    return TODAY - timedelta(days=n)
-
-
-def row(kind: str, days_ago: int, **fields: Any) -> LogRow:
-    """A live entry as the caseload query returns it."""
-    values: dict[str, Any] = dict.fromkeys(LogRow._fields)
-    values.update(user_id=1, kind=kind, local_date=ago(days_ago))
-    values.update(fields)
-    return LogRow(**values)
 
 
 def summary(

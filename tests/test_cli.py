@@ -16,8 +16,8 @@ from rehab_app.demo import DEMO_PASSWORD
 from rehab_app.extensions import db
 from rehab_app.models import CareLink, Entry, User, utcnow
 from rehab_app.timeutil import local_today
-from tests.conftest import CsrfClient, login, make_user
-from tests.test_patient import visible
+from tests.helpers.accounts import CsrfClient, login, make_user
+from tests.helpers.pages import visible
 
 DEMO_LOGINS = {
     "therapist@demo.rehablog.test": "therapist",
@@ -293,7 +293,7 @@ def test_purge_deleted_wipes_old_tombstones_and_keeps_the_rest(
     assert entry_row(recent.id) == before[recent.id]
 
     # A device that syncs for the first time still learns of every delete.
-    from tests.test_api import register
+    from tests.helpers.api import register
 
     login(client, owner)
     client_id = register(client)
@@ -357,7 +357,7 @@ def test_sync_prune_forgets_only_old_outcomes_their_app_has_pulled_past(
     from sqlalchemy import update
 
     from rehab_app.models import SyncClient, SyncOutcome
-    from tests.test_api import fatigue, post, register
+    from tests.helpers.api import fatigue, post, register
 
     owner = make_user("patient")
     login(client, owner)

@@ -139,7 +139,7 @@ def test_a_read_only_database_fails_the_health_check_and_logins_say_so(
     app: Flask, db_url: str
 ) -> None:
     """Read-only: /healthz answers 503, and a login is a clear 503 page, not a 500."""
-    from tests.conftest import PASSWORD, CsrfClient, make_user
+    from tests.helpers.accounts import PASSWORD, CsrfClient, make_user
 
     user = make_user("patient", "olive.owner@example.test")
     read_only = create_app(config.TestConfig, SQLALCHEMY_DATABASE_URI=read_only_url(db_url))

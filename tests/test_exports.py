@@ -24,8 +24,9 @@ from rehab_app.models import (
     UserSession,
     utcnow,
 )
-from tests.conftest import PASSWORD, CsrfClient, People, link, login
-from tests.test_patient import add_entry, add_item, visible
+from tests.helpers.accounts import PASSWORD, CsrfClient, People, link, login
+from tests.helpers.entries import add_entry, add_item
+from tests.helpers.pages import visible
 
 ANDROID = (
     "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 "

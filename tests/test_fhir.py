@@ -17,8 +17,8 @@ from fhir.resources.R4B.bundle import Bundle
 from rehab_app import fhir
 from rehab_app.extensions import db
 from rehab_app.models import utcnow
-from tests.conftest import CsrfClient, People
-from tests.test_patient import add_entry
+from tests.helpers.accounts import CsrfClient, People
+from tests.helpers.entries import add_entry
 
 LOINC = "http://loinc.org"
 LOCAL = "https://rehablog.example/fhir/CodeSystem/observation"

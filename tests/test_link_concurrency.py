@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from rehab_app import links
 from rehab_app.extensions import db
 from rehab_app.models import CareLink, LinkCode
-from tests.conftest import make_user
+from tests.helpers.accounts import make_user
 
 RACERS = 8
 

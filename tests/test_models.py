@@ -19,7 +19,7 @@ from rehab_app.models import (
     MobilityUse,
     ProgrammeItem,
 )
-from tests.conftest import make_user
+from tests.helpers.accounts import make_user
 
 WHEN = {"occurred_at": datetime(2026, 3, 1, 9, 30), "local_date": date(2026, 3, 1)}
 

@@ -12,8 +12,8 @@ from sqlalchemy import func, select
 
 from rehab_app.extensions import db
 from rehab_app.models import LoginAttempt, Passkey
-from tests.conftest import CsrfClient, People, login
-from tests.softkey import SoftKey
+from tests.helpers.accounts import CsrfClient, People, login
+from tests.helpers.softkey import SoftKey
 
 ORIGIN = "http://localhost"
 

@@ -10,8 +10,8 @@ from flask import Flask
 from rehab_app import passkeys
 from rehab_app.extensions import db
 from rehab_app.models import Passkey, utcnow
-from tests.conftest import People
-from tests.softkey import SoftKey
+from tests.helpers.accounts import People
+from tests.helpers.softkey import SoftKey
 
 RP = passkeys.RelyingParty(id="rehab.example", name="Rehab Log", origin="https://rehab.example")
 SECRET = "test-secret"

@@ -15,8 +15,9 @@ from rehab_app import mail
 from rehab_app.extensions import db
 from rehab_app.models import EmailToken, User, UserSession
 from rehab_app.passwords import WeakPassword, check_password
-from tests.conftest import PASSWORD, CsrfClient, Mailbox, login, make_user
-from tests.test_patient import visible
+from tests.helpers.accounts import PASSWORD, CsrfClient, login, make_user
+from tests.helpers.mail import Mailbox
+from tests.helpers.pages import visible
 
 NEW = "a quiet walk by the river"
 SIGNUP = {

@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 import uuid
 from datetime import date, datetime, timedelta
-from html import unescape
 from html.parser import HTMLParser
 from typing import Any
 
@@ -14,32 +13,19 @@ from sqlalchemy import func, select
 
 from rehab_app.entries import create_entry
 from rehab_app.extensions import db
-from rehab_app.models import Entry, Exercise, ProgrammeItem, User, utcnow
+from rehab_app.models import Entry, Exercise, User, utcnow
 from rehab_app.present import long_date
 from rehab_app.timeutil import local_now, local_today
 from rehab_app.vocab import DISCIPLINES
-from tests.conftest import CsrfClient, People, login, make_user
+from tests.helpers.accounts import CsrfClient, People, login, make_user
+from tests.helpers.entries import add_entry, add_item, fill_day
+from tests.helpers.pages import TIMES, section, visible
 
 TZ = "Europe/London"  # the time zone of the people fixture's patients
 FORM_TIME = "%Y-%m-%dT%H:%M"
-TIMES = "\N{MULTIPLICATION SIGN}"  # how a dose reads: 2 sets of 10 is "2 TIMES 10"
 
 
 # ----------------------------------------------------------------------------- reading pages
-
-
-def visible(markup: str) -> str:
-    """The text a person reads: tags dropped, entities decoded, white space collapsed."""
-    return " ".join(unescape(re.sub(r"<[^>]+>", " ", markup)).split())
-
-
-def section(markup: str, heading_id: str) -> str:
-    """The visible text of the page section labelled by a heading."""
-    match = re.search(
-        rf'<section\b[^>]*\baria-labelledby="{heading_id}"[^>]*>(.*?)</section>', markup, re.S
-    )
-    assert match is not None, f"no section labelled {heading_id}"
-    return visible(match.group(1))
 
 
 def entry_text(markup: str, entry_id: str) -> str | None:
@@ -108,44 +94,6 @@ def form_values(markup: str, action: str = "") -> dict[str, str]:
 
 
 # ----------------------------------------------------------------------------- making data
-
-
-def add_item(
-    patient: User,
-    *,
-    slug: str | None = None,
-    name: str | None = None,
-    start: int = 0,
-    end: int | None = None,
-    stopped: bool = False,
-    days_per_week: int = 5,
-    **dose: int,
-) -> ProgrammeItem:
-    """Prescribe an item directly; start and end are days from the patient's today."""
-    today = local_today(patient.timezone)
-    exercise = db.session.scalar(select(Exercise).where(Exercise.slug == slug)) if slug else None
-    item = ProgrammeItem(
-        patient_id=patient.id,
-        exercise_id=exercise.id if exercise else None,
-        custom_name=name,
-        discipline=exercise.discipline if exercise else "physio",
-        days_per_week=days_per_week,
-        start_date=today + timedelta(days=start),
-        end_date=None if end is None else today + timedelta(days=end),
-        stopped_at=utcnow() if stopped else None,
-        **dose,
-    )
-    db.session.add(item)
-    db.session.commit()
-    return item
-
-
-def add_entry(user: User, kind: str, days_ago: int = 0, **fields: Any) -> Entry:
-    """Log an entry directly, at the person's local time now, some days ago."""
-    when = local_now(user.timezone) - timedelta(days=days_ago)
-    entry, _ = create_entry(db.session, user, kind, fields, when)
-    db.session.commit()
-    return entry
 
 
 def live_entries(user: User) -> list[Entry]:
@@ -799,17 +747,6 @@ def test_same_as_last_time_logs_an_exercise_again_in_one_tap(
     # The same form sent twice (a double tap without JavaScript) is one entry.
     patient_client.post("/today/exercise", data=form)
     assert len(live_entries(people.patient)) == 4
-
-
-def fill_day(user: User, day: date, n: int) -> None:
-    """Log n fatigue ratings on one of the person's days, as the forms would."""
-    from rehab_app.entries import MAX_ENTRIES_PER_DAY
-
-    assert n <= MAX_ENTRIES_PER_DAY
-    noon = datetime.combine(day, datetime.min.time()).replace(hour=12)
-    for _ in range(n):
-        create_entry(db.session, user, "fatigue", {"fatigue": 3}, noon)
-    db.session.commit()
 
 
 @pytest.mark.parametrize(

@@ -12,8 +12,8 @@ from sqlalchemy import event, func, select
 
 from rehab_app.extensions import db
 from rehab_app.models import Entry, SyncClient
-from tests.conftest import CsrfClient, People, login
-from tests.test_api import assert_json_error, fatigue, post, register
+from tests.helpers.accounts import CsrfClient, People, login
+from tests.helpers.api import assert_json_error, fatigue, post, register
 
 ACCOUNT = "Rehab-Account"
 

@@ -8,8 +8,9 @@ from datetime import date, timedelta
 import pytest
 
 from rehab_app.progress import Week, this_week
-from tests.conftest import CsrfClient, People
-from tests.test_patient import add_entry, visible
+from tests.helpers.accounts import CsrfClient, People
+from tests.helpers.entries import add_entry
+from tests.helpers.pages import visible
 
 FRIDAY = date(2026, 12, 4)
 

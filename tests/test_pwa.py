@@ -13,7 +13,7 @@ from flask import Flask
 
 from rehab_app import pwa
 from rehab_app.extensions import assets
-from tests.conftest import CsrfClient, People, login
+from tests.helpers.accounts import CsrfClient, People, login
 
 STATIC = Path(__file__).resolve().parent.parent / "static"
 SHELL_BUDGET = 60 * 1024  # bytes, gzipped: HTML, CSS and JS of the app shell (issue 3)

@@ -10,7 +10,7 @@ from flask import Flask
 
 from rehab_app.extensions import db
 from rehab_app.models import ReminderSettings
-from tests.conftest import CsrfClient, People
+from tests.helpers.accounts import CsrfClient, People
 
 VALID = {
     "programme_on": "y",
@@ -144,7 +144,7 @@ def test_the_page_works_without_a_script(app: Flask, patient_client: CsrfClient)
 def test_the_therapist_sees_only_whether_reminders_are_on(
     app: Flask, patient_client: CsrfClient, people: People
 ) -> None:
-    from tests.conftest import login
+    from tests.helpers.accounts import login
 
     therapist = app.test_client()
     login(therapist, people.therapist)

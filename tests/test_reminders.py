@@ -15,7 +15,7 @@ from rehab_app import entries as log
 from rehab_app import reminders, sessions
 from rehab_app.extensions import db
 from rehab_app.models import ProgrammeItem, PushSubscription, ReminderSend, ReminderSettings, User
-from tests.conftest import make_user
+from tests.helpers.accounts import make_user
 
 
 class Recorder(reminders.Sender):

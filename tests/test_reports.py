@@ -18,8 +18,9 @@ from rehab_app.extensions import db
 from rehab_app.models import AccessEvent, utcnow
 from rehab_app.reports import filename_slug
 from rehab_app.timeutil import local_today
-from tests.conftest import CsrfClient, People, login
-from tests.test_patient import add_entry, add_item, section, visible
+from tests.helpers.accounts import CsrfClient, People, login
+from tests.helpers.entries import add_entry, add_item
+from tests.helpers.pages import section, visible
 
 EXPORTS = {
     "export.csv": ("text/csv", "entries", ".csv", "export_csv"),

@@ -13,8 +13,8 @@ from werkzeug.test import TestResponse
 from config import ProductionConfig
 from rehab_app import create_app
 from rehab_app.extensions import db
-from tests.conftest import PASSWORD, CsrfClient, People, login
-from tests.test_authorization import ACTORS, ANON, EXPECTED, World, as_actor, make_world, url
+from tests.helpers.accounts import PASSWORD, CsrfClient, People, login
+from tests.helpers.authorization import ACTORS, ANON, EXPECTED, World, as_actor, make_world, url
 
 # Every GET route, with the first visitor who gets it (200), or anyone when no one does.
 GET_ROUTES = {

@@ -9,8 +9,9 @@ from config import TestConfig
 from rehab_app import create_app
 from rehab_app.extensions import db
 from rehab_app.models import User, UserSession
-from tests.conftest import CsrfClient, clear_data, login, make_user
-from tests.test_patient import visible
+from tests.helpers.accounts import CsrfClient, login, make_user
+from tests.helpers.database import clear_data
+from tests.helpers.pages import visible
 
 IPHONE = (
     "Mozilla/5.0 (iPhone; CPU iPhone OS 18_1 like Mac OS X) AppleWebKit/605.1.15 "

@@ -11,8 +11,8 @@ from rehab_app.extensions import db
 from rehab_app.models import Entry
 from rehab_app.series import LOG_COLUMNS, LogRow, exercise_amount, patient_series
 from rehab_app.trends import ExerciseSample, review
-from tests.conftest import make_user
-from tests.test_caseload import row
+from tests.helpers.accounts import make_user
+from tests.helpers.entries import row
 
 D1, D2 = date(2026, 3, 1), date(2026, 3, 2)
 

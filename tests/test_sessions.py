@@ -10,7 +10,7 @@ from sqlalchemy import delete, func, select
 from rehab_app import sessions
 from rehab_app.extensions import db
 from rehab_app.models import Entry, User, UserSession, utcnow
-from tests.conftest import CSRF_RE, PASSWORD, CsrfClient, login, make_user
+from tests.helpers.accounts import CSRF_RE, PASSWORD, Auth, CsrfClient, login, make_user
 
 
 def _logged_in(client: CsrfClient) -> bool:
@@ -33,11 +33,11 @@ def _replay(client: CsrfClient, cookies: dict[str, str]) -> None:
 
 
 def test_a_deleted_accounts_cookies_do_not_open_the_next_account(
-    app: Flask, client: CsrfClient
+    app: Flask, client: CsrfClient, auth: Auth
 ) -> None:
     first = make_user(email="first@example.test")
     first_id = first.id
-    client.post("/login", data={"email": first.email, "password": PASSWORD, "remember": "y"})
+    auth.login(first, remember=True)
     kept = _cookies(client)
     assert "remember_token" in kept
     response = client.post("/account/delete", data={"password": PASSWORD})
@@ -73,23 +73,25 @@ def test_ids_are_never_handed_out_twice(app: Flask) -> None:
     assert c.id > highest > a.id
 
 
-def test_logout_ends_the_login_for_every_copy_of_its_cookie(app: Flask, client: CsrfClient) -> None:
+def test_logout_ends_the_login_for_every_copy_of_its_cookie(
+    app: Flask, client: CsrfClient, auth: Auth
+) -> None:
     user = make_user()
     login(client, user)
     copied = _cookies(client)
-    client.post("/logout")
+    auth.logout()
     assert not _logged_in(client)
     _replay(client, copied)
     assert not _logged_in(client)
     assert db.session.scalar(select(func.count()).select_from(UserSession)) == 0
 
 
-def test_remember_me_only_when_asked(app: Flask, client: CsrfClient) -> None:
+def test_remember_me_only_when_asked(app: Flask, client: CsrfClient, auth: Auth) -> None:
     user = make_user()
-    client.post("/login", data={"email": user.email, "password": PASSWORD})
+    auth.login(user)
     assert client.get_cookie("remember_token") is None
-    client.post("/logout")
-    client.post("/login", data={"email": user.email, "password": PASSWORD, "remember": "y"})
+    auth.logout()
+    auth.login(user, remember=True)
     cookie = client.get_cookie("remember_token")
     assert cookie is not None
     assert cookie.expires is not None
@@ -100,15 +102,15 @@ def test_remember_me_only_when_asked(app: Flask, client: CsrfClient) -> None:
 
 
 def test_the_remember_cookie_alone_logs_back_in_until_logout(
-    app: Flask, client: CsrfClient
+    app: Flask, client: CsrfClient, auth: Auth
 ) -> None:
     user = make_user()
-    client.post("/login", data={"email": user.email, "password": PASSWORD, "remember": "y"})
+    auth.login(user, remember=True)
     remember = client.get_cookie("remember_token")
     assert remember is not None
     client.delete_cookie("session")
     assert _logged_in(client), "the remember cookie should log the person back in"
-    client.post("/logout")
+    auth.logout()
     client.delete_cookie("session")
     client.set_cookie("remember_token", remember.value)
     assert not _logged_in(client)

@@ -18,8 +18,8 @@ from typing import Any
 import pytest
 from flask import Flask
 
-from tests.conftest import PASSWORD, CsrfClient, make_user
-from tests.test_sync_concurrency import device, together
+from tests.helpers.accounts import PASSWORD, CsrfClient, make_user
+from tests.helpers.api import device, together
 
 ROUNDS = 6
 

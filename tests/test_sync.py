@@ -15,7 +15,7 @@ from rehab_app import sync
 from rehab_app.extensions import db
 from rehab_app.models import Entry, ProgrammeItem, SyncClient, User
 from rehab_app.timeutil import local_now, local_today
-from tests.conftest import make_user
+from tests.helpers.accounts import make_user
 
 
 def iso(when: datetime) -> str:

@@ -12,12 +12,11 @@ from __future__ import annotations
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from datetime import date
-from typing import Any, TypeVar
+from typing import Any
 
 import pytest
 from flask import Flask, has_request_context, request
@@ -27,74 +26,10 @@ from sqlalchemy.orm import Session
 from rehab_app import models, sync
 from rehab_app.extensions import db
 from rehab_app.models import ChangeCounter, Entry, ProgrammeItem, SyncClient, User, utcnow
-from tests.conftest import CsrfClient, People, login
-from tests.test_api import NOW, register
+from tests.helpers.accounts import People
+from tests.helpers.api import NOW, PUSH, device, together
 
-T = TypeVar("T")
-PUSH = "/api/v1/sync/push"
 LINGER = 0.4  # seconds the first push waits before it commits
-
-
-@dataclass
-class Device:
-    """An installed app: a logged-in browser session, its CSRF token and its client id."""
-
-    browser: CsrfClient
-    token: str
-    client_id: str
-    seen: dict[str | int, int] = field(default_factory=dict)  # id -> change_seq, as pulled
-    cursor: int = 0
-
-    def push(self, mutations: list[dict[str, Any]]) -> tuple[int, dict[str, Any]]:
-        """Push a batch; the status code and the JSON answer."""
-        body = {"client_id": self.client_id, "mutations": mutations}
-        response = self.browser.post(PUSH, json=body, headers={"X-CSRFToken": self.token})
-        return response.status_code, response.get_json()
-
-    def pull(self) -> bool:
-        """Pull one page after the cursor, as the app does; whether there is more."""
-        query = f"client_id={self.client_id}&cursor={self.cursor}&limit=7"
-        response = self.browser.get(f"/api/v1/sync/pull?{query}")
-        assert response.status_code == 200, response.get_data(as_text=True)[:300]
-        page = response.get_json()
-        assert page["cursor"] >= self.cursor, "the cursor went back"
-        self.seen.update({c["id"]: c["change_seq"] for c in page["changes"]})
-        self.cursor = page["cursor"]
-        return page["more"]
-
-    def pull_until(self, stop: threading.Event) -> None:
-        """Keep pulling (as an open app does) until told to stop, then pull everything."""
-        while not stop.is_set():
-            self.pull()
-            time.sleep(0.01)
-        self.pull_all()
-
-    def pull_all(self) -> None:
-        """Pull page after page until there is no more."""
-        for _ in range(1000):
-            if not self.pull():
-                return
-        raise AssertionError("pulling never ends")
-
-
-def device(app: Flask, user: User, client_id: str | None = None) -> Device:
-    """A browser logged in as the user, with a new sync client (or the given one)."""
-    browser: CsrfClient = app.test_client()  # type: ignore[assignment]
-    login(browser, user)
-    return Device(browser, browser.csrf_token(), client_id or register(browser))
-
-
-def together(*calls: Callable[[], T]) -> list[T]:
-    """Run each call in a thread of its own, all released at the same instant; their results."""
-    barrier = threading.Barrier(len(calls), timeout=10)
-
-    def run(call: Callable[[], T]) -> T:
-        barrier.wait()
-        return call()
-
-    with ThreadPoolExecutor(len(calls)) as pool:
-        futures = [pool.submit(run, call) for call in calls]
-        return [future.result(timeout=60) for future in futures]
 
 
 @contextmanager

@@ -18,8 +18,8 @@ from sqlalchemy import func, select
 from rehab_app import sync
 from rehab_app.extensions import db
 from rehab_app.models import Entry, SyncClient
-from tests.conftest import CsrfClient, People, login
-from tests.test_api import NOW, post, register
+from tests.helpers.accounts import CsrfClient, People, login
+from tests.helpers.api import NOW, post, register
 
 
 class Phone:

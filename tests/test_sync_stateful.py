@@ -34,7 +34,7 @@ from sqlalchemy import delete, select
 from rehab_app import sync
 from rehab_app.extensions import db
 from rehab_app.models import Entry, User
-from tests.conftest import password_hash
+from tests.helpers.accounts import password_hash
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
 DEVICES = 3

@@ -28,8 +28,9 @@ from rehab_app.models import (
     utcnow,
 )
 from rehab_app.timeutil import local_today
-from tests.conftest import PASSWORD, CsrfClient, People, link, login, make_user
-from tests.test_patient import TIMES, add_entry, add_item, section, visible
+from tests.helpers.accounts import PASSWORD, CsrfClient, People, link, login, make_user
+from tests.helpers.entries import add_entry, add_item
+from tests.helpers.pages import TIMES, section, visible
 
 CODE_SHOWN = re.compile(r'<p class="code"[^>]*>([^<]+)</p>')
 NOT_VALID = "That code is not valid. Codes work once and for 7 days: ask for a new one."

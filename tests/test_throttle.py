@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from rehab_app import throttle
 from rehab_app.extensions import db
 from rehab_app.models import LoginAttempt, User
-from tests.conftest import PASSWORD, CsrfClient, login, make_user
+from tests.helpers.accounts import PASSWORD, CsrfClient, login, make_user
 
 WRONG = {"email": "sam@example.test", "password": "guess guess"}
 RIGHT = {"email": "sam@example.test", "password": PASSWORD}

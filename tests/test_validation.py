@@ -56,7 +56,7 @@ from rehab_app.vocab import (
     ROLES,
     SETTINGS,
 )
-from tests.conftest import PASSWORD, CsrfClient, People
+from tests.helpers.accounts import PASSWORD, CsrfClient, People
 
 TZ = "Europe/London"  # the time zone of the people of conftest
 CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")

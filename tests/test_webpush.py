@@ -16,9 +16,9 @@ from rehab_app.extensions import db
 from rehab_app.models import PushSubscription, ReminderSend, utcnow
 from rehab_app.timeutil import local_now
 from rehab_app.webpush import WebPushSender, new_vapid_private_key, public_key_of
-from tests.conftest import CsrfClient, People, login
-from tests.pushservice import PushService
-from tests.test_patient import add_item
+from tests.helpers.accounts import CsrfClient, People, login
+from tests.helpers.entries import add_item
+from tests.helpers.pushservice import PushService
 
 KEY = new_vapid_private_key()
 
@@ -88,7 +88,7 @@ def test_the_stand_in_refuses_a_wrong_signature(
         def send(self, subscription: PushSubscription, payload: dict[str, Any]) -> str:
             import requests
 
-            from tests.pushservice import b64url
+            from tests.helpers.pushservice import b64url
 
             body = b"\x00" * 100
             token = "eyJhbGciOiJFUzI1NiJ9.eyJhdWQiOiJ4In0." + b64url(b"\x01" * 64)

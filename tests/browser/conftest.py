@@ -21,7 +21,8 @@ from werkzeug.serving import make_server
 
 from config import TestConfig
 from rehab_app import create_app
-from tests.conftest import PASSWORD, Mailbox
+from tests.helpers.accounts import PASSWORD
+from tests.helpers.mail import Mailbox
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [

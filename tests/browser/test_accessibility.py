@@ -18,7 +18,8 @@ from rehab_app import entries as log
 from rehab_app.extensions import db
 from rehab_app.models import Exercise, ProgrammeItem, User
 from rehab_app.timeutil import local_now, local_today
-from tests.conftest import clear_data, link, make_user
+from tests.helpers.accounts import link, make_user
+from tests.helpers.database import clear_data
 
 from .conftest import DESKTOP, PHONE, log_in, new_context, screenshot
 

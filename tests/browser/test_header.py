@@ -6,7 +6,7 @@ import pytest
 from flask import Flask
 from playwright.sync_api import Page
 
-from tests.conftest import make_user
+from tests.helpers.accounts import make_user
 
 from .conftest import log_in, screenshot
 

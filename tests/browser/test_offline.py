@@ -17,8 +17,8 @@ from sqlalchemy import select
 from rehab_app import pwa
 from rehab_app.extensions import db
 from rehab_app.models import Entry, ProgrammeItem, User
-from tests.conftest import link, make_user
-from tests.test_patient import add_item
+from tests.helpers.accounts import link, make_user
+from tests.helpers.entries import add_item
 
 from .conftest import CHROMIUM, CHROMIUM_ARGS, PHONE, log_in, new_context, screenshot
 

@@ -8,7 +8,8 @@ import pytest
 from flask import Flask
 from playwright.sync_api import BrowserContext, ConsoleMessage, Page, expect
 
-from tests.conftest import Mailbox, make_user
+from tests.helpers.accounts import make_user
+from tests.helpers.mail import Mailbox
 
 from .conftest import is_problem, log_in, screenshot
 

@@ -8,7 +8,8 @@ import pytest
 from flask import Flask
 from playwright.sync_api import Browser, Locator, Page, expect
 
-from tests.conftest import Mailbox, make_user
+from tests.helpers.accounts import make_user
+from tests.helpers.mail import Mailbox
 
 from .conftest import DESKTOP, log_in, new_context
 

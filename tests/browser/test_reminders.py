@@ -11,8 +11,8 @@ from flask import Flask
 from playwright.sync_api import BrowserContext, Page
 
 from rehab_app.extensions import db
-from tests.conftest import make_user
-from tests.test_patient import add_item
+from tests.helpers.accounts import make_user
+from tests.helpers.entries import add_item
 
 from .conftest import log_in, screenshot
 from .test_offline import server_entries, status, wait_until_ready_offline

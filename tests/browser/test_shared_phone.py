@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 
 from rehab_app.extensions import db
 from rehab_app.models import Entry, SyncClient
-from tests.conftest import make_user
+from tests.helpers.accounts import make_user
 
 from .conftest import log_in, new_context, screenshot
 from .test_offline import (

@@ -12,7 +12,7 @@ from flask import Flask
 from playwright.sync_api import Browser, BrowserContext, Page, Route, expect
 from playwright.sync_api import Error as PlaywrightError
 
-from tests.conftest import make_user
+from tests.helpers.accounts import make_user
 
 from .conftest import log_in, new_context, screenshot
 from .test_offline import server_entries, status, wait_until_ready_offline

@@ -13,8 +13,8 @@ from flask import Flask
 from playwright.sync_api import Locator, Page, expect
 
 from rehab_app.extensions import db
-from tests.conftest import make_user
-from tests.test_patient import add_item
+from tests.helpers.accounts import make_user
+from tests.helpers.entries import add_item
 
 from .test_offline import phone_for, server_entries, status
 from .test_quick_actions import HOLD_MS, done_button
