@@ -12,8 +12,14 @@ def imported_modules(path: Path) -> set[str]:
     """Every module a file imports from, at any depth (local imports included)."""
     found: set[str] = set()
     for node in ast.walk(ast.parse(path.read_text(), str(path))):
-        if isinstance(node, ast.ImportFrom) and node.module:
-            found.add(node.module)
+        if isinstance(node, ast.ImportFrom):
+            # A relative import is named from the file's own package: tests.browser.test_offline.
+            package = ".".join(("tests", *path.relative_to(TESTS).parent.parts))
+            if node.level:
+                package = package.rsplit(".", node.level - 1)[0] if node.level > 1 else package
+                found.add(f"{package}.{node.module}" if node.module else package)
+            elif node.module:
+                found.add(node.module)
         elif isinstance(node, ast.Import):
             found.update(alias.name for alias in node.names)
     return found

@@ -5,14 +5,11 @@ from __future__ import annotations
 import os
 import threading
 from collections.abc import Iterator
-from pathlib import Path
-from typing import Any
 
 import pytest
 from playwright.sync_api import (
     Browser,
     BrowserContext,
-    ConsoleMessage,
     Page,
     expect,
     sync_playwright,
@@ -21,28 +18,16 @@ from werkzeug.serving import make_server
 
 from config import TestConfig
 from rehab_app import create_app
-from tests.helpers.accounts import PASSWORD
+from tests.helpers.browser import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    is_problem,
+    log_in,
+    new_context,
+    status,
+    wait_until_ready_offline,
+)
 from tests.helpers.mail import Mailbox
-
-CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-# A mid-sized phone held upright, as most patients use the app.
-PHONE: dict[str, Any] = {
-    "viewport": {"width": 390, "height": 844},
-    "device_scale_factor": 2,
-    "is_mobile": True,
-    "has_touch": True,
-}
-# A therapist's desktop browser.
-DESKTOP: dict[str, Any] = {"viewport": {"width": 1280, "height": 800}}
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 
 expect.set_options(timeout=5_000)
 
@@ -88,18 +73,6 @@ def browser() -> Iterator[Browser]:
         browser.close()
 
 
-def new_context(
-    browser: Browser, base_url: str, device: dict[str, Any] = PHONE, **options: Any
-) -> BrowserContext:
-    """A fresh browser context (no cookies) on a device, pointed at the live server."""
-    context = browser.new_context(
-        **{"locale": "en-GB", "timezone_id": "Europe/London", **device, **options},
-        base_url=base_url,
-    )
-    context.set_default_timeout(5_000)
-    return context
-
-
 @pytest.fixture
 def phone(browser: Browser, live_server: str) -> Iterator[BrowserContext]:
     """A phone, 390 by 844 CSS px with touch, with the page's own CSP in force."""
@@ -117,19 +90,6 @@ def inbox(smtp_server: tuple[Mailbox, int]) -> Iterator[Mailbox]:
     box.messages.clear()
 
 
-def is_problem(message: ConsoleMessage) -> bool:
-    """A console error, other than two the app expects.
-
-    The browser asks for a favicon the app does not have; and a sync sent just before a
-    "Log out" is answered 401 when it arrives after it (the app then asks to log in again, as
-    tests/browser/test_offline.py shows).
-    """
-    url = message.location.get("url", "")
-    if message.type != "error" or url.endswith("/favicon.ico"):
-        return False
-    return not ("/api/v1/sync/" in url and "status of 401" in message.text)
-
-
 @pytest.fixture
 def page(phone: BrowserContext) -> Iterator[Page]:
     """A tab on the phone that fails the test on any console error or uncaught exception."""
@@ -141,17 +101,20 @@ def page(phone: BrowserContext) -> Iterator[Page]:
     assert not problems, f"the browser reported errors: {problems}"
 
 
-def log_in(page: Page, email: str, password: str = PASSWORD) -> None:
-    """Log in through the real login form, as a person would."""
-    page.goto("/login")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Log in", exact=True).click()
-    expect(page.get_by_role("button", name="Log out")).to_be_visible()
+@pytest.fixture
+def phone_for(browser: Browser, live_server: str) -> Iterator[object]:
+    """Open logged-in phones (browser contexts) on demand; close them all afterwards."""
+    opened: list[BrowserContext] = []
 
+    def open_phone(email: str) -> tuple[BrowserContext, Page]:
+        context = new_context(browser, live_server)
+        opened.append(context)
+        page = context.new_page()
+        log_in(page, email)
+        wait_until_ready_offline(page)
+        status(page).to_contain_text("All synced")
+        return context, page
 
-def screenshot(page: Page, name: str) -> None:
-    """Save a full-page screenshot to test-artifacts/ when SCREENSHOTS=1."""
-    if os.environ.get("SCREENSHOTS") == "1":
-        ARTIFACTS.mkdir(exist_ok=True)
-        page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+    yield open_phone
+    for context in opened:
+        context.close()

@@ -19,9 +19,8 @@ from rehab_app.extensions import db
 from rehab_app.models import Exercise, ProgrammeItem, User
 from rehab_app.timeutil import local_now, local_today
 from tests.helpers.accounts import link, make_user
+from tests.helpers.browser import DESKTOP, PHONE, log_in, new_context, screenshot
 from tests.helpers.database import clear_data
-
-from .conftest import DESKTOP, PHONE, log_in, new_context, screenshot
 
 pytestmark = pytest.mark.browser
 

@@ -12,9 +12,8 @@ from config import TestConfig
 from rehab_app import create_app
 from rehab_app.demo import DEMO_PASSWORD, THERAPIST_EMAIL, create_demo
 from rehab_app.extensions import db
+from tests.helpers.browser import log_in, new_context, screenshot
 from tests.helpers.database import clear_data
-
-from .conftest import log_in, new_context, screenshot
 
 pytestmark = pytest.mark.browser
 

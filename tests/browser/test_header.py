@@ -7,8 +7,7 @@ from flask import Flask
 from playwright.sync_api import Page
 
 from tests.helpers.accounts import make_user
-
-from .conftest import log_in, screenshot
+from tests.helpers.browser import log_in, screenshot
 
 pytestmark = pytest.mark.browser
 

@@ -5,115 +5,32 @@ from __future__ import annotations
 import contextlib
 import re
 import tempfile
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from flask import Flask
-from playwright.sync_api import Browser, BrowserContext, Page, Route, expect
+from playwright.sync_api import Browser, Page, Route, expect
 from playwright.sync_api import Error as PlaywrightError
-from sqlalchemy import select
 
 from rehab_app import pwa
 from rehab_app.extensions import db
-from rehab_app.models import Entry, ProgrammeItem, User
+from rehab_app.models import ProgrammeItem
 from tests.helpers.accounts import link, make_user
+from tests.helpers.browser import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    PHONE,
+    device_entries,
+    log_in,
+    logged_today,
+    saved,
+    screenshot,
+    server_entries,
+    status,
+)
 from tests.helpers.entries import add_item
 
-from .conftest import CHROMIUM, CHROMIUM_ARGS, PHONE, log_in, new_context, screenshot
-
 pytestmark = pytest.mark.browser
-
-OFFLINE_PAGES = ["/today", "/history", "/log/fatigue", "/log/mobility", "/log/exercise"]
-KEPT = """async (paths) => {
-  const reg = await navigator.serviceWorker.getRegistration();
-  if (!reg || !reg.active) return "no worker";
-  for (const name of await caches.keys()) {
-    const keys = (await (await caches.open(name)).keys()).map(r => new URL(r.url).pathname);
-    if (paths.every(p => keys.includes(p))) {
-      return navigator.serviceWorker.controller ? "ready" : "not controlled";
-    }
-  }
-  return "pages not kept";
-}"""
-
-
-def wait_until_ready_offline(page: Page) -> None:
-    """Wait until the service worker controls the page and keeps the patient pages."""
-    for _ in range(100):
-        state = page.evaluate(KEPT, OFFLINE_PAGES)
-        if state == "ready":
-            return
-        if state == "not controlled":
-            # The page loaded while the first worker was still activating (its claim() came
-            # before this document existed): the next load is controlled, as for a person.
-            page.reload()
-        page.wait_for_timeout(100)
-    state = page.evaluate(
-        """async () => {
-          const reg = await navigator.serviceWorker.getRegistration();
-          const out = {active: reg && reg.active && reg.active.state,
-            controlled: !!navigator.serviceWorker.controller};
-          for (const name of await caches.keys()) {
-            out[name] = (await (await caches.open(name)).keys()).map(r => new URL(r.url).pathname);
-          }
-          return out;
-        }"""
-    )
-    raise AssertionError(f"the service worker never kept the patient pages: {state}")
-
-
-def server_entries(app: Flask, email: str) -> list[Entry]:
-    """The person's live entries as the server holds them."""
-    with app.app_context():
-        db.session.expire_all()
-        user = db.session.scalars(select(User).where(User.email == email)).one()
-        rows = db.session.scalars(
-            select(Entry).where(Entry.user_id == user.id, Entry.deleted_at.is_(None))
-        ).all()
-        db.session.expunge_all()
-        return list(rows)
-
-
-def device_entries(page: Page) -> list[dict[str, object]]:
-    """The entries the phone keeps in IndexedDB."""
-    return page.evaluate(
-        "() => RL.store.entriesBetween(document.body.dataset.account, '2000-01-01', '2100-01-01')"
-    )
-
-
-def status(page: Page) -> object:
-    """The sync state in the header."""
-    return expect(page.locator("#sync-status"))
-
-
-def logged_today(page: Page) -> object:
-    """The list of today's entries."""
-    return page.get_by_role("region", name="Logged today").get_by_role("listitem")
-
-
-def saved(page: Page, text: str) -> None:
-    """The page says it saved."""
-    expect(page.get_by_role("status").filter(has_text=text)).to_be_visible()
-
-
-@pytest.fixture
-def phone_for(browser: Browser, live_server: str) -> Iterator[object]:
-    """Open logged-in phones (browser contexts) on demand; close them all afterwards."""
-    opened: list[BrowserContext] = []
-
-    def open_phone(email: str) -> tuple[BrowserContext, Page]:
-        context = new_context(browser, live_server)
-        opened.append(context)
-        page = context.new_page()
-        log_in(page, email)
-        wait_until_ready_offline(page)
-        status(page).to_contain_text("All synced")
-        return context, page
-
-    yield open_phone
-    for context in opened:
-        context.close()
 
 
 def test_a_day_logged_offline_reaches_the_server_once_and_every_device(

@@ -9,8 +9,7 @@ from flask import Flask
 from playwright.sync_api import Browser, Page, expect
 
 from tests.helpers.accounts import make_user
-
-from .conftest import is_problem, log_in, new_context
+from tests.helpers.browser import is_problem, log_in, new_context
 
 pytestmark = pytest.mark.browser
 

@@ -9,9 +9,8 @@ from flask import Flask
 from playwright.sync_api import BrowserContext, ConsoleMessage, Page, expect
 
 from tests.helpers.accounts import make_user
+from tests.helpers.browser import is_problem, log_in, screenshot
 from tests.helpers.mail import Mailbox
-
-from .conftest import is_problem, log_in, screenshot
 
 pytestmark = pytest.mark.browser
 

@@ -9,9 +9,8 @@ from flask import Flask
 from playwright.sync_api import Browser, Locator, Page, expect
 
 from tests.helpers.accounts import make_user
+from tests.helpers.browser import DESKTOP, log_in, new_context
 from tests.helpers.mail import Mailbox
-
-from .conftest import DESKTOP, log_in, new_context
 
 pytestmark = pytest.mark.browser
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 
 import pytest
@@ -11,20 +10,10 @@ from playwright.sync_api import Locator, Page, expect
 
 from rehab_app.extensions import db
 from tests.helpers.accounts import make_user
+from tests.helpers.browser import HOLD_MS, device_entries, done_button, server_entries, status
 from tests.helpers.entries import add_item
 
-from .test_offline import device_entries, phone_for, server_entries, status
-
-__all__ = ["phone_for"]  # the fixture, shared with the offline tests
-
 pytestmark = pytest.mark.browser
-
-HOLD_MS = 2_500  # static/js/forms.js: how long a quick action's buttons rest after a save
-
-
-def done_button(page: Page, name: str) -> Locator:
-    """The Done button of a programme item."""
-    return page.get_by_role("button", name=re.compile(rf"^Done\W+{name}$"))
 
 
 def quick_actions(page: Page) -> dict[str, Locator]:

@@ -12,11 +12,15 @@ from playwright.sync_api import BrowserContext, Page
 
 from rehab_app.extensions import db
 from tests.helpers.accounts import make_user
+from tests.helpers.browser import (
+    done_button,
+    log_in,
+    screenshot,
+    server_entries,
+    status,
+    wait_until_ready_offline,
+)
 from tests.helpers.entries import add_item
-
-from .conftest import log_in, screenshot
-from .test_offline import server_entries, status, wait_until_ready_offline
-from .test_quick_actions import done_button
 
 pytestmark = pytest.mark.browser
 

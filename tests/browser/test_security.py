@@ -7,8 +7,7 @@ from flask import Flask
 from playwright.sync_api import Browser, Page, expect
 
 from tests.helpers.accounts import make_user
-
-from .conftest import DESKTOP, PHONE, log_in, new_context, screenshot
+from tests.helpers.browser import DESKTOP, PHONE, log_in, new_context, screenshot
 
 pytestmark = pytest.mark.browser
 

@@ -14,12 +14,14 @@ from sqlalchemy import func, select
 from rehab_app.extensions import db
 from rehab_app.models import Entry, SyncClient
 from tests.helpers.accounts import make_user
-
-from .conftest import log_in, new_context, screenshot
-from .test_offline import (
+from tests.helpers.browser import (
     OFFLINE_PAGES,
+    OUTBOX,
     device_entries,
+    log_in,
+    new_context,
     saved,
+    screenshot,
     server_entries,
     status,
     wait_until_ready_offline,
@@ -35,11 +37,6 @@ KEPT_PAGES = """async (paths) => {
     if (pages.length) out[name] = pages;
   }
   return out;
-}"""
-OUTBOX = """async (account) => {
-  const names = (await indexedDB.databases()).map(d => d.name);
-  if (!names.includes('rehab-log-a' + account)) return null;
-  return (await RL.store.outbox(account)).length;
 }"""
 
 

@@ -15,9 +15,8 @@ from rehab_app.demo import DEMO_EMAILS, DEMO_PASSWORD, THERAPIST_EMAIL, create_d
 from rehab_app.extensions import db
 from rehab_app.models import User
 from rehab_app.timeutil import local_today
+from tests.helpers.browser import ARTIFACTS, DESKTOP, log_in, new_context, screenshot
 from tests.helpers.database import clear_data
-
-from .conftest import ARTIFACTS, DESKTOP, log_in, new_context, screenshot
 
 pytestmark = pytest.mark.browser
 

@@ -19,10 +19,7 @@ from flask import Flask
 from playwright.sync_api import Browser, BrowserContext, Page, Request, Route, expect
 from playwright.sync_api import Error as PlaywrightError
 
-from .conftest import new_context
-from .test_offline import server_entries, status
-from .test_shared_phone import OUTBOX
-from .test_sync_outcomes import QUEUE, ready
+from tests.helpers.browser import OUTBOX, QUEUE, new_context, ready, server_entries, status
 
 pytestmark = pytest.mark.browser
 

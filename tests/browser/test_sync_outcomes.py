@@ -12,19 +12,16 @@ from flask import Flask
 from playwright.sync_api import Browser, BrowserContext, Page, Route, expect
 from playwright.sync_api import Error as PlaywrightError
 
-from tests.helpers.accounts import make_user
-
-from .conftest import log_in, new_context, screenshot
-from .test_offline import server_entries, status, wait_until_ready_offline
+from tests.helpers.browser import (
+    QUEUE,
+    new_context,
+    ready,
+    screenshot,
+    server_entries,
+    status,
+)
 
 pytestmark = pytest.mark.browser
-
-QUEUE = """([op, entry]) => {
-  const at = new Date().toISOString().slice(0, 19) + 'Z';
-  return RL.store.queue(document.body.dataset.account, op, Object.assign(
-    op === 'create' ? {kind: 'fatigue', occurred_at: at, by_carer: false} : {}, entry),
-    RL.views.localDate(at, document.body.dataset.tz)).then(() => null);
-}"""
 
 
 @pytest.fixture
@@ -33,16 +30,6 @@ def phone(browser: Browser, live_server: str) -> Iterator[BrowserContext]:
     context = new_context(browser, live_server)
     yield context
     context.close()
-
-
-def ready(context: BrowserContext, email: str, name: str) -> Page:
-    """A new person logged in on the phone, the app ready offline and synced."""
-    make_user("patient", email, name)
-    page = context.new_page()
-    log_in(page, email)
-    wait_until_ready_offline(page)
-    status(page).to_contain_text("All synced")
-    return page
 
 
 def lose_next_push_answer(context: BrowserContext) -> list[int]:

@@ -14,12 +14,8 @@ from playwright.sync_api import Locator, Page, expect
 
 from rehab_app.extensions import db
 from tests.helpers.accounts import make_user
+from tests.helpers.browser import HOLD_MS, done_button, server_entries, status
 from tests.helpers.entries import add_item
-
-from .test_offline import phone_for, server_entries, status
-from .test_quick_actions import HOLD_MS, done_button
-
-__all__ = ["phone_for"]
 
 pytestmark = pytest.mark.browser
 

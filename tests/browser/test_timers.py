@@ -10,9 +10,8 @@ from playwright.sync_api import Page, expect
 
 from rehab_app.extensions import db
 from tests.helpers.accounts import make_user
+from tests.helpers.browser import log_in, screenshot
 from tests.helpers.entries import add_item
-
-from .conftest import log_in, screenshot
 
 pytestmark = pytest.mark.browser
 

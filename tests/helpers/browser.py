@@ -1,0 +1,200 @@
+"""Driving Chromium as a person would: devices, logging in, the offline app, reading the page."""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+from playwright.sync_api import (
+    Browser,
+    BrowserContext,
+    ConsoleMessage,
+    Locator,
+    Page,
+    expect,
+)
+from sqlalchemy import select
+
+from rehab_app.extensions import db
+from rehab_app.models import Entry, User
+from tests.helpers.accounts import PASSWORD, make_user
+
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+
+
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+# A mid-sized phone held upright, as most patients use the app.
+PHONE: dict[str, Any] = {
+    "viewport": {"width": 390, "height": 844},
+    "device_scale_factor": 2,
+    "is_mobile": True,
+    "has_touch": True,
+}
+
+
+# A therapist's desktop browser.
+DESKTOP: dict[str, Any] = {"viewport": {"width": 1280, "height": 800}}
+
+
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+
+
+def new_context(
+    browser: Browser, base_url: str, device: dict[str, Any] = PHONE, **options: Any
+) -> BrowserContext:
+    """A fresh browser context (no cookies) on a device, pointed at the live server."""
+    context = browser.new_context(
+        **{"locale": "en-GB", "timezone_id": "Europe/London", **device, **options},
+        base_url=base_url,
+    )
+    context.set_default_timeout(5_000)
+    return context
+
+
+def is_problem(message: ConsoleMessage) -> bool:
+    """A console error, other than two the app expects.
+
+    The browser asks for a favicon the app does not have; and a sync sent just before a
+    "Log out" is answered 401 when it arrives after it (the app then asks to log in again, as
+    tests/browser/test_offline.py shows).
+    """
+    url = message.location.get("url", "")
+    if message.type != "error" or url.endswith("/favicon.ico"):
+        return False
+    return not ("/api/v1/sync/" in url and "status of 401" in message.text)
+
+
+def log_in(page: Page, email: str, password: str = PASSWORD) -> None:
+    """Log in through the real login form, as a person would."""
+    page.goto("/login")
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Log in", exact=True).click()
+    expect(page.get_by_role("button", name="Log out")).to_be_visible()
+
+
+def screenshot(page: Page, name: str) -> None:
+    """Save a full-page screenshot to test-artifacts/ when SCREENSHOTS=1."""
+    if os.environ.get("SCREENSHOTS") == "1":
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+
+
+OFFLINE_PAGES = ["/today", "/history", "/log/fatigue", "/log/mobility", "/log/exercise"]
+
+
+KEPT = """async (paths) => {
+  const reg = await navigator.serviceWorker.getRegistration();
+  if (!reg || !reg.active) return "no worker";
+  for (const name of await caches.keys()) {
+    const keys = (await (await caches.open(name)).keys()).map(r => new URL(r.url).pathname);
+    if (paths.every(p => keys.includes(p))) {
+      return navigator.serviceWorker.controller ? "ready" : "not controlled";
+    }
+  }
+  return "pages not kept";
+}"""
+
+
+def wait_until_ready_offline(page: Page) -> None:
+    """Wait until the service worker controls the page and keeps the patient pages."""
+    for _ in range(100):
+        state = page.evaluate(KEPT, OFFLINE_PAGES)
+        if state == "ready":
+            return
+        if state == "not controlled":
+            # The page loaded while the first worker was still activating (its claim() came
+            # before this document existed): the next load is controlled, as for a person.
+            page.reload()
+        page.wait_for_timeout(100)
+    state = page.evaluate(
+        """async () => {
+          const reg = await navigator.serviceWorker.getRegistration();
+          const out = {active: reg && reg.active && reg.active.state,
+            controlled: !!navigator.serviceWorker.controller};
+          for (const name of await caches.keys()) {
+            out[name] = (await (await caches.open(name)).keys()).map(r => new URL(r.url).pathname);
+          }
+          return out;
+        }"""
+    )
+    raise AssertionError(f"the service worker never kept the patient pages: {state}")
+
+
+def server_entries(app: Flask, email: str) -> list[Entry]:
+    """The person's live entries as the server holds them."""
+    with app.app_context():
+        db.session.expire_all()
+        user = db.session.scalars(select(User).where(User.email == email)).one()
+        rows = db.session.scalars(
+            select(Entry).where(Entry.user_id == user.id, Entry.deleted_at.is_(None))
+        ).all()
+        db.session.expunge_all()
+        return list(rows)
+
+
+def device_entries(page: Page) -> list[dict[str, object]]:
+    """The entries the phone keeps in IndexedDB."""
+    return page.evaluate(
+        "() => RL.store.entriesBetween(document.body.dataset.account, '2000-01-01', '2100-01-01')"
+    )
+
+
+def status(page: Page) -> object:
+    """The sync state in the header."""
+    return expect(page.locator("#sync-status"))
+
+
+def logged_today(page: Page) -> object:
+    """The list of today's entries."""
+    return page.get_by_role("region", name="Logged today").get_by_role("listitem")
+
+
+def saved(page: Page, text: str) -> None:
+    """The page says it saved."""
+    expect(page.get_by_role("status").filter(has_text=text)).to_be_visible()
+
+
+HOLD_MS = 2_500  # static/js/forms.js: how long a quick action's buttons rest after a save
+
+
+def done_button(page: Page, name: str) -> Locator:
+    """The Done button of a programme item."""
+    return page.get_by_role("button", name=re.compile(rf"^Done\W+{name}$"))
+
+
+OUTBOX = """async (account) => {
+  const names = (await indexedDB.databases()).map(d => d.name);
+  if (!names.includes('rehab-log-a' + account)) return null;
+  return (await RL.store.outbox(account)).length;
+}"""
+
+
+QUEUE = """([op, entry]) => {
+  const at = new Date().toISOString().slice(0, 19) + 'Z';
+  return RL.store.queue(document.body.dataset.account, op, Object.assign(
+    op === 'create' ? {kind: 'fatigue', occurred_at: at, by_carer: false} : {}, entry),
+    RL.views.localDate(at, document.body.dataset.tz)).then(() => null);
+}"""
+
+
+def ready(context: BrowserContext, email: str, name: str) -> Page:
+    """A new person logged in on the phone, the app ready offline and synced."""
+    make_user("patient", email, name)
+    page = context.new_page()
+    log_in(page, email)
+    wait_until_ready_offline(page)
+    status(page).to_contain_text("All synced")
+    return page
