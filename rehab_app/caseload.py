@@ -212,37 +212,56 @@ def load_caseload(
     return [with_activity(core[p.id], synced.get(p.id)) for p in patients]
 
 
-REFRESH_BATCH = 200  # people a transaction of `flask reviews refresh`
+REFRESH_BATCH = 50  # people a transaction of `flask reviews refresh` claims and recomputes
 
 
 def refresh_summaries(session: Session, now: datetime | None = None) -> tuple[int, int]:
     """Recompute the stored summaries of every linked person whose data changed; (seen, redone).
 
-    For cron, so that the first caseload of the day opens at once too. Batches of
-    REFRESH_BATCH people, each committed. Several processes at once only repeat work: the
-    upsert of store_summaries() makes the same row either way.
+    For cron, so that the first caseload of the day opens at once too, and safe to run in
+    several processes at once: each batch of REFRESH_BATCH people is claimed before it is
+    computed. On PostgreSQL the claim is a lock on each person's summary row, taken with
+    `FOR UPDATE SKIP LOCKED`, so a second process passes over the people the first is working
+    on and takes the next ones; a caseload load that recomputes one of them meanwhile waits
+    for that batch's commit, then finds the row fresh. (People without a row yet get an
+    empty one first, which is stale by construction.) SQLite has one writer and no row locks:
+    there, run one refresh at a time; a second one would only repeat work, never break it.
     """
     now = now or utcnow()
     linked = select(CareLink.patient_id).where(CareLink.revoked_at.is_(None)).distinct()
     ids = list(session.scalars(linked.order_by(CareLink.patient_id)))
+    session.commit()
     seen = redone = 0
     for i in range(0, len(ids), REFRESH_BATCH):
-        people = list(session.scalars(select(User).where(User.id.in_(ids[i : i + REFRESH_BATCH]))))
+        batch = ids[i : i + REFRESH_BATCH]
+        _ensure_rows(session, batch, now)
+        session.commit()
+        claim = select(CaseloadSummary.patient_id, CaseloadSummary.source).where(
+            CaseloadSummary.patient_id.in_(batch)
+        )
+        if session.get_bind().dialect.name == "postgresql":
+            claim = claim.with_for_update(skip_locked=True)
+        kept = {pid: source for pid, source in session.execute(claim)}
+        people = list(session.scalars(select(User).where(User.id.in_(list(kept)))))
         sources = _sources(session, people, now)
-        kept = {
-            pid: source
-            for pid, source in session.execute(
-                select(CaseloadSummary.patient_id, CaseloadSummary.source).where(
-                    CaseloadSummary.patient_id.in_([p.id for p in people])
-                )
-            )
-        }
-        stale = [p for p in people if kept.get(p.id) != sources[p.id]]
+        stale = [p for p in people if kept[p.id] != sources[p.id]]
         fresh = compute_summaries(session, stale, now) if stale else {}
         store_summaries(session, {pid: (sources[pid], row) for pid, row in fresh.items()}, now)
         session.commit()
         seen, redone = seen + len(people), redone + len(stale)
     return seen, redone
+
+
+def _ensure_rows(session: Session, ids: Sequence[int], now: datetime) -> None:
+    """An empty (so stale) summary row for each of these people who has none, to be claimed."""
+    if not ids:
+        return
+    dialect = session.get_bind().dialect.name
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    values = [{"patient_id": pid, "source": "", "summary": "", "computed_at": now} for pid in ids]
+    session.execute(
+        insert(CaseloadSummary).on_conflict_do_nothing(index_elements=["patient_id"]), values
+    )
 
 
 def compute_summaries(

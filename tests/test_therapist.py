@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import html
+import os
 import re
+import time as time_module
 from collections.abc import Callable
 from datetime import datetime, time, timedelta
 from typing import Any
@@ -12,6 +14,7 @@ import pytest
 from flask import Flask
 from sqlalchemy import event, func, select
 
+from rehab_app import caseload as cl
 from rehab_app import links, sync
 from rehab_app.caseload import FIRST_DIRECTION, SHOWN_IN, TABLE_COLUMNS
 from rehab_app.extensions import db
@@ -29,6 +32,7 @@ from rehab_app.models import (
 )
 from rehab_app.timeutil import local_today
 from tests.helpers.accounts import PASSWORD, CsrfClient, People, link, login, make_user
+from tests.helpers.api import together
 from tests.helpers.entries import add_entry, add_item
 from tests.helpers.pages import TIMES, section, visible
 
@@ -628,6 +632,38 @@ def test_reviews_refresh_recomputes_only_what_changed(app: Flask) -> None:
         in runner.invoke(args=["reviews", "refresh"]).output
     )
     assert entry_reads(client) == []
+
+
+@pytest.mark.skipif(
+    not os.environ.get("TEST_DATABASE_URL"), reason="row claims need PostgreSQL's row locks"
+)
+def test_two_refreshes_at_once_compute_each_person_once(
+    app: Flask, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two cron runs that overlap share the work: one skips whom the other has claimed."""
+    caseload_of(app, 6)
+    monkeypatch.setattr(cl, "REFRESH_BATCH", 2)
+    real = cl.compute_summaries
+    computed: list[int] = []
+
+    def slow(session: Any, patients: Any, now: datetime) -> Any:
+        computed.extend(p.id for p in patients)
+        time_module.sleep(0.3)  # long enough for the other run to reach the same people
+        return real(session, patients, now)
+
+    monkeypatch.setattr(cl, "compute_summaries", slow)
+
+    def refresh() -> tuple[int, int]:
+        with app.app_context():
+            try:
+                return cl.refresh_summaries(db.session)
+            finally:
+                db.session.remove()
+
+    results = together(refresh, refresh)
+    assert sum(redone for _, redone in results) == 6, results
+    assert sorted(computed) == sorted(set(computed)) and len(computed) == 6
+    assert all(seen for seen, _ in results), "both runs took a share"
 
 
 def caseload_rows(page: str) -> list[str]:
