@@ -24,6 +24,7 @@ from .access import me, patient_required
 from .extensions import db
 from .forms import ENTRY_FORMS, ActionForm, EntryForm
 from .models import MAX_ID, Entry, ProgrammeItem, new_id, utcnow
+from .present import day_gist
 from .sync import programme_change
 from .timeutil import local_now, to_local
 from .validation import normal_uuid
@@ -71,12 +72,14 @@ def today() -> str:
     mobility_form = _entry_form("mobility")
     _prefill(mobility_form, last_mobility)
     mobility_form.occurred_at.data = local_now(user.timezone)
+    todays = log.entries_between(db.session, user.id, day, day)
     return render_template(
         "patient/today.html",
         day=day,
         items=items,
         progress=progress,
-        todays=log.entries_between(db.session, user.id, day, day),
+        todays=todays,
+        gist=day_gist(todays),
         mobility_form=mobility_form,
         last_mobility=last_mobility,
         carried_walk=carried_walk(last_mobility),

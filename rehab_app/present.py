@@ -2,11 +2,21 @@
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Iterable
 from datetime import date, datetime
 from typing import Any
 
 from .timeutil import to_local
-from .vocab import AIDS, BAD_DAY_REASONS, DISCIPLINES, FATIGUE_CONTEXTS, SETTINGS
+from .vocab import (
+    AIDS,
+    BAD_DAY_REASONS,
+    DISCIPLINES,
+    ENTRY_KINDS,
+    FATIGUE_CONTEXTS,
+    KIND_COUNTED,
+    SETTINGS,
+)
 
 
 def _plural(n: int, one: str, many: str) -> str:
@@ -49,6 +59,22 @@ def entry_title(entry: Any) -> str:
     if entry.reason == "relapse":
         return "Relapse or flare-up"
     return f"Bad day: {BAD_DAY_REASONS.get(entry.reason or '', '').lower()}"
+
+
+def day_gist(entries: Iterable[Any]) -> str:
+    """What a day's entries come to, in one line: 'Logged today: 3 exercises, 1 fatigue rating'.
+
+    Kinds in their usual order, counted; the phone says the same (views.js `dayGist`).
+    """
+    counts = Counter(e.kind for e in entries)
+    if not counts:
+        return "Nothing logged yet today."
+    order = [k for k in ENTRY_KINDS if k in counts] + sorted(set(counts) - set(ENTRY_KINDS))
+    parts = []
+    for kind in order:
+        one, many = KIND_COUNTED.get(kind, (kind.replace("_", " "),) * 2)
+        parts.append(_plural(counts[kind], one, many))
+    return "Logged today: " + ", ".join(parts)
 
 
 def entry_details(entry: Any) -> str:

@@ -72,6 +72,13 @@ ENTRY_KINDS: Final = {
     "mobility": "Walking and mobility aid",
     "bad_day": "Bad day or relapse",
 }
+# How entries of a kind are counted in a sentence ("3 exercises, 1 fatigue rating"): one, many.
+KIND_COUNTED: Final = {
+    "exercise": ("exercise", "exercises"),
+    "fatigue": ("fatigue rating", "fatigue ratings"),
+    "mobility": ("walking entry", "walking entries"),
+    "bad_day": ("bad day", "bad days"),
+}
 
 # The amounts an exercise can be dosed and recorded in, in display order.
 DOSE_FIELDS: Final = (
@@ -118,6 +125,8 @@ def client_words() -> dict[str, object]:
     """The labels the offline app needs to describe entries it has not sent yet."""
     return {
         "kinds": ENTRY_KINDS,
+        "counted": KIND_COUNTED,
+        "kind_order": list(ENTRY_KINDS),  # the page's JSON sorts keys: the usual order apart
         "aids": AIDS,
         "settings": SETTINGS,
         "contexts": FATIGUE_CONTEXTS,

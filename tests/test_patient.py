@@ -6,6 +6,7 @@ import re
 import uuid
 from datetime import date, datetime, timedelta
 from html.parser import HTMLParser
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -14,7 +15,7 @@ from sqlalchemy import func, select
 from rehab_app.entries import create_entry
 from rehab_app.extensions import db
 from rehab_app.models import Entry, Exercise, User, utcnow
-from rehab_app.present import long_date
+from rehab_app.present import day_gist, long_date
 from rehab_app.timeutil import local_now, local_today
 from rehab_app.vocab import DISCIPLINES
 from tests.helpers.accounts import CsrfClient, People, login, make_user
@@ -793,3 +794,31 @@ def test_a_full_day_refuses_one_more_entry_with_a_message_next_to_the_form(
     db.session.commit()
     assert patient_client.post(url, data=data).status_code == 302
     assert entry_count() == 202
+
+
+def test_today_says_what_was_logged_in_one_line_at_the_top(
+    patient_client: CsrfClient, people: People
+) -> None:
+    page = visible(patient_client.get("/today").get_data(as_text=True))
+    assert page.index("Nothing logged yet today.") < page.index("Your exercises")
+
+    add_entry(people.patient, "fatigue", fatigue=4)
+    for name in ("Sit to stand", "Bridge"):
+        add_entry(people.patient, "exercise", discipline="physio", name=name, reps=10)
+    add_entry(people.patient, "fatigue", days_ago=1, fatigue=6)  # yesterday's is not counted
+    page = visible(patient_client.get("/today").get_data(as_text=True))
+    gist = "Logged today: 2 exercises, 1 fatigue rating"
+    assert gist in page and page.index(gist) < page.index("Your exercises")
+
+
+@pytest.mark.parametrize(
+    ("kinds", "words"),
+    [
+        ([], "Nothing logged yet today."),
+        (["bad_day", "fatigue"], "Logged today: 1 fatigue rating, 1 bad day"),
+        (["mobility"] * 2 + ["exercise"], "Logged today: 1 exercise, 2 walking entries"),
+        (["walk_test"], "Logged today: 1 walk test"),  # a kind without counted words yet
+    ],
+)
+def test_the_day_gist_counts_kinds_in_their_usual_order(kinds: list[str], words: str) -> None:
+    assert day_gist(SimpleNamespace(kind=k) for k in kinds) == words

@@ -292,7 +292,7 @@
       app.queued();
       if (key) {
         // Today's quick actions: stay, say so where the person tapped, and offer to undo.
-        RL.views.announce(text, "success");
+        RL.views.announce(text, "success", true);
         var idField2 = form.elements.namedItem("entry_id");
         if (idField2) idField2.value = newId();
         Object.assign(recent[key], { text: text, id: entry.id, until: Date.now() + CONFIRM_MS,
@@ -380,7 +380,7 @@
         r.text = "Undone: that entry is removed.";
         r.until = Date.now() + HOLD_MS;
         r.holdUntil = 0;
-        RL.views.announce(r.text, "info");
+        RL.views.announce(r.text, "info", true);
         placeConfirmations(app);
         setTimeout(function () { placeConfirmations(app); }, HOLD_MS + 50);
         app.queued();

@@ -149,6 +149,33 @@
     };
   }
 
+  /** The kinds of the entries listed (each list item carries its kind's class). */
+  function listedKinds(list) {
+    return Array.prototype.map.call(list.querySelectorAll(".kind"), function (tag) {
+      return tag.className.replace(/^kind kind-/, "");
+    });
+  }
+
+  /** A day's entries in one line, as the server words it (present.day_gist). */
+  function dayGist(kinds) {
+    if (!kinds.length) return "Nothing logged yet today.";
+    var counted = words().counted || {}, counts = {}, order = [];
+    kinds.forEach(function (k) {
+      if (!counts[k]) order.push(k);
+      counts[k] = (counts[k] || 0) + 1;
+    });
+    var known = words().kind_order || Object.keys(words().kinds);
+    order.sort(function (a, b) {
+      var ia = known.indexOf(a), ib = known.indexOf(b);
+      if (ia < 0 && ib < 0) return a < b ? -1 : 1;
+      return (ia < 0 ? known.length : ia) - (ib < 0 ? known.length : ib);
+    });
+    return "Logged today: " + order.map(function (k) {
+      var forms = counted[k] || [k.replace(/_/g, " "), k.replace(/_/g, " ")];
+      return counts[k] + " " + (counts[k] === 1 ? forms[0] : forms[1]);
+    }).join(", ");
+  }
+
   /** Today's entries and programme from the phone's copy (once it has been filled by a pull). */
   function renderToday(account, tz) {
     var list = doc.getElementById("today-entries");
@@ -171,6 +198,8 @@
         list.appendChild(entryItem(e, tz, discarder(account, again)));
       });
       doc.getElementById("today-empty").hidden = list.children.length > 0;
+      var gist = doc.getElementById("today-gist");
+      if (gist) gist.textContent = dayGist(listedKinds(list));
       if (pulled) renderProgramme(items, week, day);
       if (RL.views.onTodayRendered) RL.views.onTodayRendered();
     });
@@ -271,12 +300,14 @@
   }
 
   /** Show a message where the server's flash messages go (a polite live region). */
-  function announce(text, kind) {
+  function announce(text, kind, quiet) {
     var box = doc.getElementById("flashes");
     if (!box) return;
     box.textContent = "";
     var p = doc.createElement("p");
-    p.className = "flash flash-" + (kind || "success");
+    // Quiet: said to screen readers only, when the words are already on screen where the
+    // person tapped; a banner at the top would push the page (and the next tap) down.
+    p.className = "flash flash-" + (kind || "success") + (quiet ? " visually-hidden" : "");
     p.textContent = text;
     box.appendChild(p);
   }
@@ -329,7 +360,7 @@
   RL.views = {
     words: words, localDate: localDate, localTime: localTime, longDate: longDate,
     addDays: addDays, today: today, title: title, details: details, doseText: doseText,
-    renderToday: renderToday, renderHistory: renderHistory, announce: announce,
+    renderToday: renderToday, renderHistory: renderHistory, announce: announce, dayGist: dayGist,
     showStatus: showStatus
   };
 })(self);

@@ -30,8 +30,10 @@ def sign_up(page: Page, name: str, email: str, password: str) -> None:
 
 
 def saved(page: Page, message: str) -> None:
-    """The page says, in its status message, that something was saved."""
-    expect(page.get_by_role("status").filter(has_text=message)).to_be_visible()
+    """The page says, in its status message, that something was saved, and shows it."""
+    expect(page.get_by_role("status")).to_contain_text(message)
+    shown = page.locator(".saved-here, .flash:not(.visually-hidden)").filter(has_text=message)
+    expect(shown.first).to_be_visible()
 
 
 def entry(page: Page, title: str) -> Locator:

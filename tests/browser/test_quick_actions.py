@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from collections import Counter
+from types import SimpleNamespace
 
 import pytest
 from flask import Flask
 from playwright.sync_api import Locator, Page, expect
 
 from rehab_app.extensions import db
+from rehab_app.present import day_gist
 from tests.helpers.accounts import make_user
 from tests.helpers.browser import HOLD_MS, device_entries, done_button, server_entries, status
 from tests.helpers.entries import add_item
@@ -53,6 +55,13 @@ def tap_repeatedly(button: Locator, gaps_ms: list[int]) -> None:
         button.tap()
 
 
+def place(target: Locator) -> list[float]:
+    """Where a control sits on the page (not on the screen, which scrolls): top and height."""
+    return target.evaluate(
+        "e => { const r = e.getBoundingClientRect(); return [r.top + scrollY, r.height]; }"
+    )
+
+
 def kinds(entries: list[object]) -> Counter[str]:
     """How many entries of each kind."""
     return Counter(getattr(e, "kind", None) or e["kind"] for e in entries)  # type: ignore[index]
@@ -70,6 +79,9 @@ def test_double_and_triple_taps_store_one_entry_each(
         context.set_offline(True)
         page.reload()
     fill_walking(page)
+    gist = page.get_by_role("link", name="Nothing logged yet today.")
+    programme = page.get_by_role("heading", name="Your exercises")
+    gist_box, gap = place(gist), place(programme)[0] - place(gist)[0]
 
     # A triple tap (50 ms, then 800 ms) and a double tap (300 ms) on each: one entry each.
     for kind, button in quick_actions(page).items():
@@ -89,6 +101,14 @@ def test_double_and_triple_taps_store_one_entry_each(
     # After the rest, a second, deliberate fatigue entry is a new entry.
     tap_repeatedly(quick_actions(page)["fatigue"], [300])
     expect(page.get_by_role("region", name="Logged today").get_by_role("listitem")).to_have_count(5)
+    # What was done today reads at the top, in one line that did not grow and moved nothing
+    # (the header's sync line above it may change with what waits to sync: not this test's).
+    gist = page.locator("#today-gist")
+    expect(gist).to_have_text(
+        "Logged today: 1 exercise, 2 fatigue ratings, 1 walking entry, 1 bad day"
+    )
+    assert place(gist)[1] == gist_box[1]
+    assert place(programme)[0] - place(gist)[0] == gap
 
     context.set_offline(False)
     status(page).to_contain_text("All synced")
@@ -136,7 +156,7 @@ def test_undo_a_quick_action_where_it_was_tapped(
     page.wait_for_timeout(400)
     here.get_by_role("button", name="Undo").tap()
     expect(here).to_contain_text("Undone: that entry is removed.")
-    expect(page.get_by_role("status").filter(has_text="Undone")).to_be_visible()
+    expect(page.get_by_role("status")).to_contain_text("Undone")  # said to screen readers
     expect(logged).to_have_count(0)
     assert device_entries(page) == []
     context.set_offline(False)
@@ -159,3 +179,18 @@ def test_undo_keeps_the_keyboard_where_it_is_while_the_page_redraws(
     page.keyboard.press("Enter")
     expect(here).to_contain_text("Undone: that entry is removed.")
     expect(here).to_be_focused()
+
+
+def test_the_phone_words_the_day_gist_as_the_server_does(app: Flask, phone_for: object) -> None:
+    person = make_user("patient", "gist@example.test", "Gil Gist")
+    _, page = phone_for(person.email)  # type: ignore[operator]
+    cases = [
+        [],
+        ["fatigue"],
+        ["bad_day", "fatigue", "fatigue"],
+        ["mobility", "exercise", "mobility", "exercise", "exercise"],
+        ["walk_test", "fatigue"],
+    ]
+    for kinds_logged in cases:
+        phone = page.evaluate("(kinds) => RL.views.dayGist(kinds)", kinds_logged)
+        assert phone == day_gist(SimpleNamespace(kind=k) for k in kinds_logged)

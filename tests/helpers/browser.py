@@ -163,8 +163,11 @@ def logged_today(page: Page) -> object:
 
 
 def saved(page: Page, text: str) -> None:
-    """The page says it saved."""
-    expect(page.get_by_role("status").filter(has_text=text)).to_be_visible()
+    """The page says it saved: to screen readers (its status region) and on screen (where the
+    person tapped, for Today's quick actions; at the top after a form)."""
+    expect(page.get_by_role("status")).to_contain_text(text)
+    shown = page.locator(".saved-here, .flash:not(.visually-hidden)").filter(has_text=text)
+    expect(shown.first).to_be_visible()
 
 
 HOLD_MS = 2_500  # static/js/forms.js: how long a quick action's buttons rest after a save
