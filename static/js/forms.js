@@ -393,6 +393,30 @@
     return button;
   }
 
+  /** After an edit, History opens at the entry: say "Changes saved." there, not at the top.
+
+  The top message stays for screen readers; on screen it would be far above, out of view. Drawn
+  again after each render of History (the phone's copy replaces the list items).
+  */
+  function confirmEditAtEntry() {
+    var match = /^#entry-([0-9a-f-]+)$/.exec(root.location.hash);
+    var flash = doc.querySelector("#flashes .flash-success");
+    if (!match || !flash || !doc.getElementById("history-days")) return;
+    var id = match[1], text = flash.textContent;
+    function place() {
+      doc.querySelectorAll(".saved-here.edit-confirm").forEach(function (p) { p.remove(); });
+      var item = doc.getElementById("entry-" + id);
+      flash.classList.toggle("visually-hidden", !!item);
+      if (!item) return;
+      var p = doc.createElement("p");
+      p.className = "saved-here edit-confirm";
+      p.textContent = text;
+      item.appendChild(p);
+    }
+    RL.views.onHistoryRendered = place;
+    place();
+  }
+
   /** After a delete, History offers to bring the entry back. */
   function offerUndo(app) {
     var id = takeKept(UNDO_KEY);
@@ -482,6 +506,7 @@
     });
     var form = doc.getElementById("entry-form");
     showKeptFlash();
+    confirmEditAtEntry();
     offerUndo(app);
     return form ? openForEdit(app, form) : Promise.resolve();
   }

@@ -281,6 +281,7 @@
         if (!s.querySelector("li")) s.remove();
       });
       empty.hidden = !!box.querySelector("section");
+      if (RL.views.onHistoryRendered) RL.views.onHistoryRendered();
     });
   }
 

@@ -1,0 +1,39 @@
+"""History on a phone: an edit comes back to the entry, and says so there."""
+
+from __future__ import annotations
+
+import pytest
+from flask import Flask
+from playwright.sync_api import expect
+
+from tests.helpers.accounts import make_user
+from tests.helpers.entries import add_entry
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.mark.parametrize("online", [True, False], ids=["online", "offline"])
+def test_an_edit_is_confirmed_next_to_the_entry_it_returns_to(
+    app: Flask, phone_for: object, online: bool
+) -> None:
+    person = make_user("patient", f"edit.{int(online)}@example.test", "Eddie Edit")
+    for n in range(12):  # a long week: the entry edited is far below the top of the page
+        add_entry(person, "fatigue", days_ago=0, fatigue=n % 10)
+    oldest = add_entry(person, "bad_day", days_ago=0, reason="heat")
+    context, page = phone_for(person.email)  # type: ignore[operator]
+    if not online:
+        context.set_offline(True)
+    page.goto("/history")
+    item = page.locator(f"#entry-{oldest.id}")
+    item.get_by_role("link", name="Edit").click()
+    page.get_by_role("radio", name="Pain", exact=True).check()
+    page.get_by_role("button", name="Save changes").click()
+
+    item = page.locator(f"#entry-{oldest.id}")
+    here = item.locator(".saved-here")
+    expect(here).to_contain_text("Changes saved.")
+    expect(here).to_be_in_viewport(ratio=1)
+    expect(item).to_contain_text("pain")
+    # Said to screen readers in the page's status region; not shown again far above.
+    expect(page.get_by_role("status")).to_contain_text("Changes saved.")
+    expect(page.locator("#flashes .flash:not(.visually-hidden)")).to_have_count(0)
