@@ -10,7 +10,7 @@ PG_TEST_URL ?= postgresql://postgres@127.0.0.1:5432/test
 CHROMIUM ?= /usr/bin/chromium
 export APP_ENV
 
-.PHONY: run install install-test lock chromium postgres test test-fast test-sqlite test-postgres lint bench bench-signals assets clean pwa-images
+.PHONY: run install install-test lock chromium postgres test test-fast test-sqlite test-postgres lint bench bench-signals bench-sync assets clean pwa-images
 
 # Locked dependencies (issue 10): exact versions with hashes, made by `make lock` from
 # pyproject.toml with pip-tools for CPython 3.11 on Linux x86_64. Installs never resolve.
@@ -124,6 +124,10 @@ bench: install-test
 ## The slow-change signals on the independent cohort (issue 12), held-out seed: a long run.
 bench-signals: install-test
 	$(BIN)/python -m bench.signals --size 1000
+
+## Sync apply and a small sync against raw inserts and a health check (issue 14), both databases.
+bench-sync: install-test postgres
+	$(BIN)/python -m bench.sync
 
 ## The load test (issue 14): 1,000 patients, 200 phones syncing, 50 therapists, gunicorn + PostgreSQL.
 bench-load: install-test postgres

@@ -16,11 +16,12 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.orm import Session
 
 from .entries import (
+    MAX_ENTRIES_PER_DAY,
     DailyCapReached,
     can_restore,
     check_daily_cap,
@@ -216,9 +217,38 @@ def apply_mutations(
         # Changes are once per person, whatever client sends them: two clients of one person
         # deciding the same change wait for each other (SQLite's write lock does it already).
         session.execute(select(User.id).where(User.id == user.id).with_for_update())
+    ordered = sorted(mutations, key=lambda m: m["id"])
+    # The whole batch at once: what it touches read in a few queries, written in one flush.
+    # Anything but a rejection (a bug, a value the database refuses) undoes the batch's work,
+    # and the batch is decided again one change at a time, each in a savepoint of its own, so
+    # that one change's content never fails the others.
+    try:
+        with session.begin_nested():
+            results = _apply_all(session, user, client, ordered, tombstone_days, _Batch)
+            session.flush()
+        return results
+    except (OperationalError, InterfaceError):
+        raise  # the database is busy or away: the whole request again, or a clear 503
+    except Exception as error:  # decided again, change by change
+        logger.warning("A batch is decided one change at a time: %s", type(error).__name__)
+    results = _apply_all(session, user, client, ordered, tombstone_days, _OneByOne)
+    session.flush()
+    return results
+
+
+def _apply_all(
+    session: Session,
+    user: User,
+    client: SyncClient,
+    ordered: Sequence[dict[str, Any]],
+    tombstone_days: int,
+    reader: type[_OneByOne],
+) -> list[dict[str, Any]]:
+    """Decide the mutations in id order, reading through `reader`."""
+    look = reader(session, user, client, ordered)
     results = []
     in_batch: dict[int, tuple[str, dict[str, Any]]] = {}
-    for mutation in sorted(mutations, key=lambda m: m["id"]):
+    for mutation in ordered:
         mutation_id = mutation["id"]
         fingerprint = _fingerprint(mutation)
         if mutation_id in in_batch:
@@ -229,12 +259,178 @@ def apply_mutations(
             else:
                 results.append(ID_REUSED.result(mutation_id))
             continue
-        result = _decide(session, user, client, mutation, fingerprint, tombstone_days)
+        result = _decide(session, user, client, mutation, fingerprint, tombstone_days, look)
         if result["status"] != "gap":
             in_batch[mutation_id] = (fingerprint, result)
         results.append(result)
-    session.flush()
+    look.finish()
     return results
+
+
+class _OneByOne:
+    """What deciding a change reads, straight from the database, one change at a time.
+
+    The careful path: each change is applied in a savepoint of its own and flushed, so a
+    change the database refuses is rejected alone.
+    """
+
+    bulk = False
+
+    def __init__(
+        self, session: Session, user: User, client: SyncClient, ordered: Sequence[dict[str, Any]]
+    ) -> None:
+        self.session, self.user, self.client = session, user, client
+
+    def outcome_for_change(self, change_id: str) -> SyncOutcome | None:
+        """The outcome of this person's change, if decided."""
+        return self.session.scalar(
+            select(SyncOutcome).where(
+                SyncOutcome.user_id == self.user.id, SyncOutcome.change_id == change_id
+            )
+        )
+
+    def outcome_for_mutation(self, mutation_id: int) -> SyncOutcome | None:
+        """The latest outcome of this client's mutation id, if decided."""
+        return self.session.scalar(
+            select(SyncOutcome)
+            .where(SyncOutcome.client_id == self.client.id, SyncOutcome.mutation_id == mutation_id)
+            .order_by(SyncOutcome.id.desc())
+            .limit(1)
+        )
+
+    def entry(self, entry_id: str) -> Entry | None:
+        """The entry with this id, anyone's."""
+        return self.session.get(Entry, entry_id)
+
+    def check_day(self, day: date) -> None:
+        """Raise DailyCapReached when one more entry does not fit on the person's day."""
+        check_daily_cap(self.session, self.user.id, day)
+
+    def decided(self, outcome: SyncOutcome) -> None:
+        """A change was decided now: its outcome is to be stored."""
+        self.session.add(outcome)
+
+    def finish(self) -> None:
+        """Every change of the batch is decided: write what is still to be written."""
+
+    def created(self, entry: Entry) -> None:
+        """An entry was made (added to the session)."""
+
+    def changed(self) -> None:
+        """An entry was changed, deleted or restored."""
+
+
+class _Batch(_OneByOne):
+    """What a whole batch reads, loaded up front in a few queries and kept up to date."""
+
+    bulk = True
+
+    def __init__(
+        self, session: Session, user: User, client: SyncClient, ordered: Sequence[dict[str, Any]]
+    ) -> None:
+        super().__init__(session, user, client, ordered)
+        change_ids = set()
+        entry_ids = set()
+        for m in ordered:
+            raw = m.get("change_id")
+            if isinstance(raw, str) and _is_uuid(raw):
+                change_ids.add(normal_uuid(raw))
+            for key in ("undoes",):
+                if isinstance(m.get(key), str) and _is_uuid(m[key]):
+                    change_ids.add(normal_uuid(m[key]))
+            data = m.get("entry")
+            if isinstance(data, dict) and isinstance(data.get("id"), str) and _is_uuid(data["id"]):
+                entry_ids.add(str(uuid.UUID(data["id"])))
+        self.by_change: dict[str, SyncOutcome] = {}
+        if change_ids:
+            self.by_change = {
+                o.change_id: o
+                for o in session.scalars(
+                    select(SyncOutcome).where(
+                        SyncOutcome.user_id == user.id, SyncOutcome.change_id.in_(change_ids)
+                    )
+                )
+                if o.change_id is not None
+            }
+        seen = [m["id"] for m in ordered if m["id"] <= client.last_mutation_id]
+        self.by_mutation: dict[int, SyncOutcome] = {}
+        if seen:
+            for o in session.scalars(
+                select(SyncOutcome)
+                .where(SyncOutcome.client_id == client.id, SyncOutcome.mutation_id.in_(seen))
+                .order_by(SyncOutcome.id)
+            ):
+                self.by_mutation[o.mutation_id] = o  # the latest wins
+        self.entries: dict[str, Entry] = {}
+        if entry_ids:
+            self.entries = {
+                e.id: e for e in session.scalars(select(Entry).where(Entry.id.in_(entry_ids)))
+            }
+        self.day_counts: dict[date, int] = {}
+        self.outcomes: list[SyncOutcome] = []
+
+    def outcome_for_change(self, change_id: str) -> SyncOutcome | None:
+        return self.by_change.get(change_id)
+
+    def outcome_for_mutation(self, mutation_id: int) -> SyncOutcome | None:
+        return self.by_mutation.get(mutation_id)
+
+    def entry(self, entry_id: str) -> Entry | None:
+        return self.entries.get(entry_id)
+
+    def check_day(self, day: date) -> None:
+        if day not in self.day_counts:
+            # Counted by the database once a day (autoflush brings in what this batch did).
+            self.day_counts[day] = (
+                self.session.scalar(
+                    select(func.count())
+                    .select_from(Entry)
+                    .where(
+                        Entry.user_id == self.user.id,
+                        Entry.local_date == day,
+                        Entry.deleted_at.is_(None),
+                    )
+                )
+                or 0
+            )
+        if self.day_counts[day] >= MAX_ENTRIES_PER_DAY:
+            raise DailyCapReached(day)
+
+    def decided(self, outcome: SyncOutcome) -> None:
+        # Kept here, and written at the end in one statement (as ORM objects they would be
+        # inserted one by one on SQLite, which must return each new id).
+        if outcome.change_id is not None:
+            self.by_change[outcome.change_id] = outcome
+        self.by_mutation[outcome.mutation_id] = outcome
+        self.outcomes.append(outcome)
+
+    def finish(self) -> None:
+        self.session.flush()  # the entries first
+        if self.outcomes:
+            now = utcnow()
+            self.session.execute(
+                insert(SyncOutcome),
+                [
+                    {
+                        "user_id": o.user_id,
+                        "client_id": o.client_id,
+                        "mutation_id": o.mutation_id,
+                        "change_id": o.change_id,
+                        "op": o.op,
+                        "fingerprint": o.fingerprint,
+                        "result": o.result,
+                        "decided_at": now,
+                    }
+                    for o in self.outcomes
+                ],
+            )
+
+    def created(self, entry: Entry) -> None:
+        self.entries[entry.id] = entry
+        self.day_counts[entry.local_date] = self.day_counts.get(entry.local_date, 0) + 1
+
+    def changed(self) -> None:
+        self.day_counts.clear()  # a delete, restore or move of day: count those days again
 
 
 ID_REUSED = Rejection(
@@ -250,6 +446,7 @@ def _decide(
     mutation: dict[str, Any],
     fingerprint: str,
     tombstone_days: int,
+    look: _OneByOne,
 ) -> dict[str, Any]:
     """One mutation's answer: remembered, a gap, or decided now (and remembered)."""
     mutation_id = mutation["id"]
@@ -257,7 +454,7 @@ def _decide(
     change_id = None
     if isinstance(raw_change_id, str) and _is_uuid(raw_change_id):
         change_id = normal_uuid(raw_change_id)
-    remembered = _remembered(session, user, client, mutation_id, change_id)
+    remembered = _remembered(look, client, mutation_id, change_id)
     if remembered is not None:
         if remembered.fingerprint != fingerprint:
             result = ID_REUSED.result(mutation_id)
@@ -280,51 +477,53 @@ def _decide(
             mutation_id
         )
     else:
-        result = _decide_now(session, user, mutation, tombstone_days)
-    session.add(
-        SyncOutcome(
-            user_id=user.id,
-            client_id=client.id,
-            mutation_id=mutation_id,
-            change_id=change_id,
-            op=str(mutation.get("op"))[:10],
-            fingerprint=fingerprint,
-            result=json.dumps({k: v for k, v in result.items() if k != "mutation_id"}),
-        )
+        result = _decide_now(session, user, mutation, tombstone_days, look)
+    outcome = SyncOutcome(
+        user_id=user.id,
+        client_id=client.id,
+        mutation_id=mutation_id,
+        change_id=change_id,
+        op=str(mutation.get("op"))[:10],
+        fingerprint=fingerprint,
+        result=json.dumps({k: v for k, v in result.items() if k != "mutation_id"}),
     )
+    look.decided(outcome)
     client.last_mutation_id = max(client.last_mutation_id, mutation_id)
     return result
 
 
 def _remembered(
-    session: Session, user: User, client: SyncClient, mutation_id: int, change_id: str | None
+    look: _OneByOne, client: SyncClient, mutation_id: int, change_id: str | None
 ) -> SyncOutcome | None:
     if change_id is not None:
-        return session.scalar(
-            select(SyncOutcome).where(
-                SyncOutcome.user_id == user.id, SyncOutcome.change_id == change_id
-            )
-        )
+        return look.outcome_for_change(change_id)
     if mutation_id > client.last_mutation_id:
         return None
-    return session.scalar(
-        select(SyncOutcome)
-        .where(SyncOutcome.client_id == client.id, SyncOutcome.mutation_id == mutation_id)
-        .order_by(SyncOutcome.id.desc())
-        .limit(1)
-    )
+    return look.outcome_for_mutation(mutation_id)
 
 
 def _decide_now(
-    session: Session, user: User, mutation: dict[str, Any], tombstone_days: int
+    session: Session, user: User, mutation: dict[str, Any], tombstone_days: int, look: _OneByOne
 ) -> dict[str, Any]:
-    """Apply one mutation, all of it or nothing; whatever it cannot decide is a rejection."""
+    """Apply one mutation, all of it or nothing; whatever it cannot decide is a rejection.
+
+    In a batch (look.bulk) a rejection is raised before anything is changed, and anything else
+    goes up to apply_mutations, which decides the batch again one change at a time.
+    """
     mutation_id = mutation["id"]
+    if look.bulk:
+        try:
+            return {
+                "mutation_id": mutation_id,
+                **_apply_one(session, user, mutation, tombstone_days, look),
+            }
+        except Rejection as rejection:
+            return rejection.result(mutation_id)
     try:
         with session.begin_nested():
             return {
                 "mutation_id": mutation_id,
-                **_apply_one(session, user, mutation, tombstone_days),
+                **_apply_one(session, user, mutation, tombstone_days, look),
             }
     except Rejection as rejection:
         return rejection.result(mutation_id)
@@ -347,7 +546,7 @@ def _fingerprint(mutation: dict[str, Any]) -> str:
 
 
 def _apply_one(
-    session: Session, user: User, mutation: dict[str, Any], tombstone_days: int
+    session: Session, user: User, mutation: dict[str, Any], tombstone_days: int, look: _OneByOne
 ) -> dict[str, Any]:
     op = mutation.get("op")
     if op not in OPS:
@@ -361,7 +560,7 @@ def _apply_one(
     if not isinstance(entry_id, str) or not _is_uuid(entry_id):
         raise Rejection("bad_id", "The entry id must be a UUID.", "id")
     entry_id = str(uuid.UUID(entry_id))
-    existing = session.get(Entry, entry_id)
+    existing = look.entry(entry_id)
     if existing is not None and existing.user_id != user.id:
         # Never touch, nor reveal, another person's entry.
         raise Rejection("id_taken", "This entry id is already in use. Make a new one.", "id")
@@ -380,32 +579,35 @@ def _apply_one(
         entry = ENTRY_CLASSES[kind](id=entry_id, user_id=user.id)
         _set_fields(entry, fields, user)
         try:
-            check_daily_cap(session, user.id, entry.local_date)
+            look.check_day(entry.local_date)
         except DailyCapReached as full:
             raise Rejection("too_many_entries", str(full), "occurred_at") from None
         session.add(entry)
-        session.flush()
+        look.created(entry)
+        if not look.bulk:
+            session.flush()
         return {"status": "applied", "entry_id": entry_id, "created": True}
 
     if existing is None:
         raise Rejection("not_found", "This entry is not on the server.", "id")
     if op == "restore":
-        return _restore(session, user, existing, mutation.get("undoes"), tombstone_days)
+        look.changed()
+        return _restore(existing, mutation.get("undoes"), tombstone_days, look)
     if existing.deleted_at is not None:
         # No resurrection: an edit made offline does not bring back a deleted entry.
         return {"status": "deleted", "entry_id": entry_id}
     if op == "delete":
+        look.changed()
         delete_entry(existing)
         return {"status": "applied", "entry_id": entry_id}
     fields = clean_fields(session, user, existing.kind, data, partial=True, current=existing)
+    look.changed()
     _set_fields(existing, fields, user)
     existing.updated_at = utcnow()
     return {"status": "applied", "entry_id": entry_id}
 
 
-def _restore(
-    session: Session, user: User, entry: Entry, undoes: object, tombstone_days: int
-) -> dict[str, Any]:
+def _restore(entry: Entry, undoes: object, tombstone_days: int, look: _OneByOne) -> dict[str, Any]:
     """Undo the delete this person sent as change `undoes`, if that delete was applied.
 
     An entry deleted by another change (on another phone, or a delete refused here) stays
@@ -416,11 +618,7 @@ def _restore(
     undone_id = normal_uuid(undoes) if isinstance(undoes, str) else None
     undone = None
     if undone_id is not None:
-        undone = session.scalar(
-            select(SyncOutcome).where(
-                SyncOutcome.user_id == user.id, SyncOutcome.change_id == undone_id
-            )
-        )
+        undone = look.outcome_for_change(undone_id)
     if (
         undone is not None
         and undone.op == "delete"

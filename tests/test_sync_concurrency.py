@@ -213,21 +213,45 @@ def test_a_pull_racing_two_commits_misses_neither(
 def test_without_the_client_lock_the_race_goes_wrong(
     app: Flask, people: People, counter: None, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The first test has teeth: reading the client without locking it breaks the retry race."""
+    """The retry tests have teeth: reading the client without locking it breaks the race.
+
+    Shown with updates: two pushes of creates would meet on the entries' key, and the batch
+    that loses is decided again one change at a time, reading the client afresh (so it
+    recovers); updates meet no key, so both pushes apply them.
+    """
     if db.engine.dialect.name == "sqlite":
         pytest.skip("On SQLite a push begins with BEGIN IMMEDIATE: whole pushes take turns")
     monkeypatch.setattr(sync, "_lock_client", sync.get_client)
     phone = device(app, people.patient)
     retry = device(app, people.patient, client_id=phone.client_id)
     entry_ids = [str(uuid.uuid4()) for _ in range(8)]
+    assert phone.push(fatigue_log(1, entry_ids, 1))[0] == 200
     with first_push_lingers():
         answers = together(
-            lambda: phone.push(batch(entry_ids, rounds=2)),
-            lambda: retry.push(batch(entry_ids, rounds=3)),
+            lambda: phone.push(fatigue_log(9, entry_ids, 2)),
+            lambda: retry.push(fatigue_log(9, entry_ids, 2) + fatigue_log(17, entry_ids, 3)),
         )
     statuses = [status for status, _ in answers]
-    # Both read last_mutation_id 0 and create the same entries: the second one fails (500).
-    assert statuses != [200, 200] or applied_ids(*(a for _, a in answers)) != list(range(1, 25))
+    # Both read last_mutation_id 8 and apply the same updates: each is applied twice.
+    assert statuses != [200, 200] or applied_ids(*(a for _, a in answers)) != list(range(9, 25))
+
+
+def test_a_retry_of_updates_racing_its_original_applies_each_once(
+    app: Flask, people: People, counter: None
+) -> None:
+    """As the first test, with the entries made before: the race the lock is for."""
+    phone = device(app, people.patient)
+    retry = device(app, people.patient, client_id=phone.client_id)
+    entry_ids = [str(uuid.uuid4()) for _ in range(8)]
+    assert phone.push(fatigue_log(1, entry_ids, 1))[0] == 200
+    with first_push_lingers():
+        answers = together(
+            lambda: phone.push(fatigue_log(9, entry_ids, 2)),
+            lambda: retry.push(fatigue_log(9, entry_ids, 2) + fatigue_log(17, entry_ids, 3)),
+        )
+    assert [status for status, _ in answers] == [200, 200], answers
+    assert applied_ids(*(a for _, a in answers)) == list(range(9, 25))
+    assert {e.fatigue for e in stored(people.patient).values()} == {3}
 
 
 def test_numbers_taken_like_a_sequence_would_let_a_pull_skip_a_change(

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 from flask import Flask
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 
 from rehab_app import sync
 from rehab_app.extensions import db
@@ -277,3 +277,28 @@ def test_whole_numbers_may_be_written_with_a_point_zero(phone: Phone) -> None:
     assert phone.pull_all()[entry["id"]]["fatigue"] == 6
     phone.queue("update", {"id": entry["id"], "fatigue": 6.5})
     assert phone.push()[0]["status"] == "rejected"
+
+
+def statements_of_a_push(phone: Phone, creates: int) -> int:
+    """How many SQL statements the server runs for a push of this many new entries."""
+    for n in range(creates):
+        phone.queue("create", fatigue_entry(n % 11))
+    seen: list[str] = []
+
+    def count(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        seen.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        assert {r["status"] for r in phone.push()} == {"applied"}
+    finally:
+        event.remove(db.engine, "before_cursor_execute", count)
+    return len(seen)
+
+
+def test_a_batch_is_applied_in_the_same_few_statements_whatever_its_size(phone: Phone) -> None:
+    """Read up front, written in one flush: ten times the entries, not ten times the queries."""
+    small = statements_of_a_push(phone, 10)
+    large = statements_of_a_push(phone, 100)
+    assert large <= small + 4, (small, large)
+    assert small <= 30, small
