@@ -29,6 +29,11 @@ class Config:
     SQLALCHEMY_DATABASE_URI = database_url()
     # hide_parameters: SQL errors in the logs never show the values sent (hashes, emails, notes).
     SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True, "hide_parameters": True}
+    # Logs (rehab_app/logs.py): "json" lines or readable "text"; a request at least this slow is
+    # logged as slow_request (0: never).
+    LOG_FORMAT = os.environ.get("LOG_FORMAT", "text")
+    LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")
+    SLOW_REQUEST_MS = int(os.environ.get("SLOW_REQUEST_MS", "1000"))
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_SECURE = False
@@ -139,6 +144,7 @@ class ProductionConfig(Config):
     SESSION_COOKIE_SECURE = True
     REMEMBER_COOKIE_SECURE = True
     HSTS = True
+    LOG_FORMAT = os.environ.get("LOG_FORMAT", "json")
     ASSETS_AUTO_BUILD = False
 
     @classmethod

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import time
 from pathlib import Path
@@ -18,7 +19,7 @@ from werkzeug.routing import IntegerConverter, Map
 
 from config import CONFIGS, Config, ProductionConfig
 
-from . import access, dberrors  # access registers the user loader
+from . import access, dberrors, logs  # access registers the user loader
 from .extensions import assets, csrf, db, login_manager, migrate
 from .models import MAX_ID
 
@@ -100,6 +101,7 @@ def create_app(config: type[Config] | str | None = None, **overrides: Any) -> Fl
         config.check()
     app.config.from_object(config)
     app.config.update(overrides)
+    logs.configure(app)  # first: its after_request runs last, and sees every answer
     os.makedirs(app.instance_path, exist_ok=True)
     if app.config["TRUSTED_PROXIES"]:
         n = app.config["TRUSTED_PROXIES"]
@@ -278,7 +280,15 @@ def _init_errors(app: Flask) -> None:
 
     @app.errorhandler(Exception)
     def unexpected(error: Exception) -> tuple[Response | str, int]:
-        app.logger.exception("Unhandled error")
+        # The type and where it was raised; never the message, which may quote what was sent.
+        statement = getattr(error, "statement", None)  # SQL with placeholders, never values
+        logs.event(
+            "unhandled_error",
+            logging.ERROR,
+            error_type=type(error).__name__,
+            where=logs.where(error.__traceback__),
+            **({"statement": str(statement)[:300]} if statement else {}),
+        )
         db.session.rollback()
         message = "Something went wrong on our side. Nothing you saved before is lost."
         if _wants_json():

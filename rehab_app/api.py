@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+from collections import Counter
 from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar, cast
@@ -11,7 +13,7 @@ from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from . import sync
+from . import logs, sync
 from .access import me
 from .extensions import csrf, db
 from .openapi import openapi_document
@@ -166,6 +168,11 @@ def push() -> Response:
         raise UNKNOWN_CLIENT from None
     last_mutation_id = _client(body["client_id"]).last_mutation_id
     db.session.commit()
+    refused = Counter(r.get("code") for r in results if r["status"] == "rejected")
+    if refused:  # codes and counts only: never the values that were refused
+        logs.event(
+            "sync_rejected", logging.WARNING, codes=dict(refused), count=sum(refused.values())
+        )
     return jsonify(results=results, last_mutation_id=last_mutation_id)
 
 

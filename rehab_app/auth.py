@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import timedelta
 from functools import cache
 from typing import Any
@@ -27,7 +28,7 @@ from werkzeug.wrappers import Response
 
 from config import Config
 
-from . import emails, mail, pwa, sessions, throttle, tokens
+from . import emails, logs, mail, pwa, sessions, throttle, tokens
 from .access import session_lifetime
 from .extensions import db
 from .forms import (
@@ -110,6 +111,7 @@ def log_in(user: User, *, remember: bool) -> None:
     )
     db.session.commit()
     login_user(user, remember=remember, duration=session_lifetime(remember=True))
+    logs.event("login")
 
 
 def log_out() -> None:
@@ -117,6 +119,7 @@ def log_out() -> None:
     token = getattr(current_user, "session_token", None)
     sessions.end(db.session, token)
     db.session.commit()
+    logs.event("logout")  # while the user is still known to the log line
     logout_user()
     fresh_session()
 
@@ -326,6 +329,7 @@ def login() -> Response | tuple[str, int] | tuple[str, int, dict[str, str]] | st
         try:
             right = checked_password(user, form.password.data, attempt)
         except throttle.PleaseWait as wait:
+            logs.event("login_throttled", logging.WARNING, seconds=wait.seconds)
             form.form_errors.append(please_wait(wait.seconds))
             return asked_to_wait("auth/login.html", wait.seconds, form=form)
         if right and user is not None:

@@ -23,15 +23,21 @@ def index() -> Response:
 
 @bp.route("/healthz")
 def health() -> tuple[Response, int]:
-    """For the load balancer: the app answers and the database can be written.
+    """Liveness, for a process manager: the app answers (nothing else is looked at)."""
+    return jsonify(status="ok"), 200
+
+
+@bp.route("/readyz")
+def ready() -> tuple[Response, int]:
+    """Readiness, for the load balancer: the database can be written.
 
     A real write (the change counter set to itself) inside a transaction that is rolled back:
     a read-only file or database, a full disk or a dead connection answers 503, not 200.
     """
     try:
         db.session.execute(text("UPDATE change_counter SET value = value WHERE id = 1"))
-    except Exception:  # any database failure means "not healthy"
+    except Exception:  # any database failure means "not ready"
         db.session.rollback()
-        return jsonify(status="database cannot be written"), 503
+        return jsonify(status="unavailable", reason="the database cannot be written"), 503
     db.session.rollback()
-    return jsonify(status="ok"), 200
+    return jsonify(status="ready"), 200

@@ -9,6 +9,7 @@ from sqlalchemy import text
 import config
 from rehab_app import create_app
 from rehab_app.extensions import db
+from rehab_app.logs import JsonFormatter
 
 
 def test_default_database_is_sqlite_in_instance(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -82,10 +83,14 @@ def test_static_and_templates_are_the_top_level_folders(app: Flask) -> None:
     assert app.template_folder is not None and str(app.template_folder).endswith("/templates")
 
 
-def test_health_check_reports_the_database(client) -> None:
+def test_health_check_answers_and_readiness_reports_the_database(client) -> None:
     response = client.get("/healthz")
     assert response.status_code == 200
     assert response.get_json() == {"status": "ok"}
+    ready = client.get("/readyz")
+    assert ready.status_code == 200
+    assert ready.get_json() == {"status": "ready"}
+    assert "Set-Cookie" not in ready.headers
 
 
 def test_assets_are_bundled_and_minified_outside_debug(client) -> None:
@@ -123,9 +128,13 @@ def test_database_errors_are_logged_without_the_values_sent(
     with caplog.at_level("ERROR"):
         response = client.get("/failing-statement")
     assert response.status_code == 500
-    assert "no_such_table" in caplog.text  # the error itself is logged...
-    assert "olive.owner" not in caplog.text  # ...without the values
-    assert "SALTSALT" not in caplog.text
+    lines = "\n".join(JsonFormatter().format(r) for r in caplog.records)
+    assert "no_such_table" in lines  # the error itself is logged...
+    assert "olive.owner" not in lines  # ...without the values
+    assert "SALTSALT" not in lines
+    # The person sees a reference that finds the line.
+    assert response.headers["X-Request-ID"] in response.get_data(as_text=True)
+    assert response.headers["X-Request-ID"] in lines
 
 
 def read_only_url(db_url: str) -> str:
@@ -138,7 +147,7 @@ def read_only_url(db_url: str) -> str:
 def test_a_read_only_database_fails_the_health_check_and_logins_say_so(
     app: Flask, db_url: str
 ) -> None:
-    """Read-only: /healthz answers 503, and a login is a clear 503 page, not a 500."""
+    """Read-only: /readyz answers 503 (/healthz, liveness, 200), and a login is a clear 503."""
     from tests.helpers.accounts import PASSWORD, CsrfClient, make_user
 
     user = make_user("patient", "olive.owner@example.test")
@@ -146,9 +155,13 @@ def test_a_read_only_database_fails_the_health_check_and_logins_say_so(
     read_only.test_client_class = CsrfClient
     client = read_only.test_client()
     try:
-        health = client.get("/healthz")
-        assert health.status_code == 503
-        assert health.get_json()["status"] == "database cannot be written"
+        ready = client.get("/readyz")
+        assert ready.status_code == 503
+        assert ready.get_json() == {
+            "status": "unavailable",
+            "reason": "the database cannot be written",
+        }
+        assert client.get("/healthz").status_code == 200
         response = client.post("/login", data={"email": user.email, "password": PASSWORD})
         assert response.status_code == 503
         assert "cannot save anything just now" in response.get_data(as_text=True)
@@ -158,9 +171,9 @@ def test_a_read_only_database_fails_the_health_check_and_logins_say_so(
             db.engine.dispose()
 
 
-def test_the_health_check_writes_nothing(client) -> None:
+def test_the_readiness_check_writes_nothing(client) -> None:
     from rehab_app.models import ChangeCounter
 
-    assert client.get("/healthz").status_code == 200
+    assert client.get("/readyz").status_code == 200
     counter = db.session.get(ChangeCounter, 1)
     assert counter is not None and counter.value == 0

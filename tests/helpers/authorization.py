@@ -82,6 +82,7 @@ EXPECTED: dict[tuple[str, str], dict[str, int]] = {
     ("/static/<path:filename>", "GET"): everyone(200),
     ("/", "GET"): everyone(302),
     ("/healthz", "GET"): everyone(200),
+    ("/readyz", "GET"): everyone(200),
     ("/signup", "GET"): logged_out(200),
     # Everyone who signs up reads "Check your email"; logged-in people are sent home.
     ("/signup", "POST"): {ANON: 200, **dict.fromkeys(PATIENTS + THERAPISTS, 302)},
