@@ -101,14 +101,17 @@ test-postgres: install-test postgres
 	@echo "=== The suite on PostgreSQL ($(PG_TEST_URL)) ==="
 	TEST_DATABASE_URL=$(PG_TEST_URL) $(BIN)/pytest -p no:cacheprovider $(PYTEST_ARGS)
 
-# The Flask-free domain modules, held to mypy as well as ruff, and the models they use (typed
-# through extensions.Model, so that a misspelt column fails the check).
-DOMAIN_MODULES := $(filter-out rehab_app/__init__.py,$(shell grep -L "^from flask\|^import flask" rehab_app/*.py)) rehab_app/models.py
+# The core (the Flask-free domain modules), named once in pyproject.toml's import-linter
+# contract: held to that contract, to mypy --strict as well as ruff, with the models they use
+# (typed through extensions.Model, so that a misspelt column fails the check). A core module
+# that gains a Flask import fails the contract instead of silently leaving the type check.
+CORE_MODULES := $(shell $(PYTHON) -c "import tomllib; c = tomllib.load(open('pyproject.toml', 'rb'))['tool']['importlinter']['contracts'][0]; print(' '.join(m.replace('.', '/') + '.py' for m in c['source_modules']))")
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy --strict --follow-imports=silent $(DOMAIN_MODULES)
+	$(BIN)/lint-imports
+	$(BIN)/mypy --strict --follow-imports=silent $(CORE_MODULES) rehab_app/models.py
 
 ## Build the minified, versioned CSS and JS bundles (production deploys run this).
 assets: install
