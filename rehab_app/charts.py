@@ -22,7 +22,7 @@ from typing import Final
 from markupsafe import Markup, escape
 
 from .trends import RELAPSE_EXCLUSION_DAYS
-from .vocab import AID_LEVEL, AIDS, BAD_DAY_REASONS, DISCIPLINES
+from .vocab import AID_LEVEL, AID_SHORT, AIDS, BAD_DAY_REASONS, DISCIPLINES, SETTINGS
 
 # ----------------------------------------------------------------------------- ranges
 
@@ -1321,6 +1321,86 @@ def _aid_svg(size: Size, period: Period, days: Sequence[AidDay], shades: Sequenc
     return _svg(size, size.height, uid, parts)
 
 
+# ----------------------------------------------------------------------------- timed walk
+
+
+@dataclass(frozen=True)
+class WalkTime:
+    """One timed 7.6 m walk: its score (the mean of two trials), the aid used, and where."""
+
+    day: date
+    seconds: float
+    aid: str | None
+    setting: str | None
+
+
+def walk_summary(walks: Sequence[WalkTime]) -> str:
+    """The timed-walk chart in words: the latest score, and the first of the period."""
+    latest, first = walks[-1], walks[0]
+    text_ = (
+        f"Latest timed 7.6 m walk: {fmt(latest.seconds)} s on {long_day(latest.day)}"
+        f" ({plural(len(walks), 'test')} in this period)."
+    )
+    if len(walks) > 1:
+        text_ += f" The first in the period took {fmt(first.seconds)} s on {long_day(first.day)}."
+    return text_
+
+
+def walk_chart(
+    walks: Iterable[WalkTime],
+    period: Period,
+    shades: Sequence[Shade],
+    sizes: Sequence[Size] = SCREEN_SIZES,
+) -> Chart:
+    """Each timed 7.6 m walk as a dot, in seconds: higher is slower."""
+    in_period = sorted(
+        (w for w in walks if period.first <= w.day <= period.last), key=lambda w: w.day
+    )
+    title = "Timed 7.6 m walk (seconds, mean of two trials)"
+    table = Table(
+        "Timed 7.6 m walks",
+        ("Date", "Seconds", "Aid", "Where", "Bad day or relapse"),
+        [
+            (
+                long_day(w.day),
+                fmt(w.seconds),
+                AID_SHORT.get(w.aid or "", ""),
+                SETTINGS.get(w.setting or "", ""),
+                _shade_marks(shades, w.day),
+            )
+            for w in reversed(in_period)
+        ],
+    )
+    if not in_period:
+        empty = "No timed walks logged in this period."
+        return Chart("walk", title, _with_shading(empty, shades, period), table, empty=empty)
+    summary = _with_shading(walk_summary(in_period), shades, period)
+    svgs = {s.name: _walk_svg(s, period, in_period, shades) for s in sizes}
+    legend = [
+        LegendItem("One walk test", _swatch('<circle class="c-dot" cx="12" cy="8" r="4"/>')),
+        *_shade_legend(shades),
+    ]
+    return Chart("walk", title, summary, table, svgs, legend)
+
+
+def _walk_svg(
+    size: Size, period: Period, walks: Sequence[WalkTime], shades: Sequence[Shade]
+) -> Markup:
+    plot = _plot(size, period, size.height)
+    top, ticks = nice_ceiling(max(w.seconds for w in walks))
+    parts = _shade_layer(plot, shades)
+    parts += _y_axis(plot, ticks, top, " s")
+    parts += _x_axis(plot)
+    r = min(max(plot.day_width * 0.4, 1.8), 3.5)
+    dots = "".join(
+        f'<circle cx="{fmt(plot.mid(w.day), 2)}" cy="{fmt(_y(plot, w.seconds, top), 2)}"'
+        f' r="{fmt(r, 2)}"/>'
+        for w in walks
+    )
+    parts.append(f'<g class="c-dot">{dots}</g>')
+    return _svg(size, size.height, f"chart-walk-{size.name}", parts)
+
+
 # ----------------------------------------------------------------------------- all of them
 
 
@@ -1332,6 +1412,7 @@ class LogData:
     sessions: Sequence[SessionMinutes] = ()
     aids: Sequence[AidUse] = ()
     bad_days: Sequence[tuple[date, str | None]] = ()
+    walks: Sequence[WalkTime] = ()
 
 
 def bad_day_words(reason: str | None) -> str:

@@ -17,7 +17,7 @@ from . import adherence, charts
 from . import entries as log
 from .caseload import AID_CHANGE_DAYS, AID_DAYS, Flag, aid_history
 from .charts import Chart, ItemWeeks, Period, Size
-from .models import Entry, ProgrammeItem
+from .models import Entry, ProgrammeItem, walk_score
 from .vocab import AID_SHORT, BAD_DAY_REASONS
 
 SUMMARY_RANGE = "3m"  # an appointment summary covers the last three months
@@ -45,7 +45,7 @@ def load_entries(
 
 def log_data(entries: Iterable[Entry]) -> charts.LogData:
     """The entries reduced to the plain values the charts draw."""
-    fatigue, sessions, aids, bad = [], [], [], []
+    fatigue, sessions, aids, bad, walks = [], [], [], [], []
     for e in entries:
         if e.kind == "fatigue" and e.fatigue is not None:
             fatigue.append((e.local_date, e.fatigue))
@@ -57,7 +57,11 @@ def log_data(entries: Iterable[Entry]) -> charts.LogData:
             )
         elif e.kind == "bad_day":
             bad.append((e.local_date, e.reason))
-    return charts.LogData(fatigue, sessions, aids, bad)
+        elif e.kind == "walk_test":
+            score = walk_score(e.trial_1_seconds, e.trial_2_seconds)
+            if score is not None:
+                walks.append(charts.WalkTime(e.local_date, score, e.aid, e.setting))
+    return charts.LogData(fatigue, sessions, aids, bad, walks)
 
 
 def programme_weeks(
@@ -95,7 +99,7 @@ def patient_charts(
     tz: str,
     sizes: Sequence[Size] = charts.SCREEN_SIZES,
 ) -> list[Chart]:
-    """The four charts of a patient's page, in the order a therapist reads them."""
+    """The five charts of a patient's page, in the order a therapist reads them."""
     data = log_data(entries)
     shades = charts.shades_for(data.bad_days, period)
     return [
@@ -105,6 +109,7 @@ def patient_charts(
             programme_weeks(entries, programme, period, tz), period, shades, sizes
         ),
         charts.aid_chart(data.aids, period, shades, sizes),
+        charts.walk_chart(data.walks, period, shades, sizes),
     ]
 
 

@@ -42,6 +42,8 @@ ENTRY_COLUMNS = (
     "falls",
     "near_falls",
     "reason",
+    "trial_1_seconds",
+    "trial_2_seconds",
     "by_carer",
     "note",
     "created_at_utc",

@@ -1,7 +1,8 @@
 """A person's log as a FHIR R4 Bundle of Observations, for a health record system (no Flask).
 
-One Observation per fatigue rating, exercise session and walking-aid use, all pointing at one
-Patient resource in the same Bundle (type "collection"). Bad days are not exported here.
+One Observation per fatigue rating, exercise session, walking-aid use and timed walk, all
+pointing at one Patient resource in the same Bundle (type "collection"). Bad days are not
+exported here.
 
 Codes: LOINC where a code means exactly what is measured, a local code system under
 LOCAL_BASE everywhere else (we do not invent LOINC codes):
@@ -12,7 +13,10 @@ LOCAL_BASE everywhere else (we do not invent LOINC codes):
   distance, voice, rests and effort as local component codes;
 - fatigue rating: a local code (no LOINC code fits a plain 0-10 fatigue rating);
 - walking-aid use: a local code, with the aid, the setting, the aid's rung on the ladder,
-  distance, duration, falls and near-falls as components.
+  distance, duration, falls and near-falls as components;
+- timed 7.6 m walk (the timed 25-foot walk): a local code, "timed-25-foot-walk" (we found no
+  LOINC code for a self-timed 25-foot walk we could verify), the mean of the two trials in
+  seconds as the value, each trial, the aid and the setting as components.
 
 Units are UCUM (min, s, m, dB[SPL]); times are UTC with a Z.
 """
@@ -24,6 +28,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any, Final
 
+from .models import walk_score
 from .vocab import AID_LEVEL, AIDS, DISCIPLINES, FATIGUE_CONTEXTS, SETTINGS
 
 LOCAL_BASE: Final = "https://rehablog.example/fhir"
@@ -62,6 +67,9 @@ LOCAL_DISPLAY: Final = {
     "rests": "Rests taken",
     "effort": "Effort, self-rated 0 to 10",
     "entered-by-carer": "Entered by a carer",
+    "timed-25-foot-walk": "Timed 7.6 m (25 foot) walk, mean of two trials, self-timed",
+    "walk-trial-1": "Timed 7.6 m walk, first trial",
+    "walk-trial-2": "Timed 7.6 m walk, second trial",
 }
 LOINC_DISPLAY: Final = {
     "73985-4": "Exercise activity",
@@ -104,7 +112,7 @@ def concept(system: str, code: str, display: str | None = None) -> dict[str, Any
     return {"coding": [coding(system, code, display)]}
 
 
-def quantity(value: int, unit: str) -> dict[str, Any]:
+def quantity(value: float, unit: str) -> dict[str, Any]:
     """A UCUM Quantity."""
     return {"value": value, "unit": UNIT_WORDS.get(unit, unit), "system": UCUM, "code": unit}
 
@@ -253,10 +261,48 @@ def mobility_observation(entry: Any, subject: str) -> dict[str, Any]:
     return resource
 
 
+def walk_test_observation(entry: Any, subject: str) -> dict[str, Any]:
+    """A timed 7.6 m walk: the mean of its trials as value; trials, aid, where as components."""
+    resource = _base(entry, subject, "activity", concept(LOCAL_CODES, "timed-25-foot-walk"))
+    score = walk_score(entry.trial_1_seconds, entry.trial_2_seconds)
+    if score is not None:
+        resource["valueQuantity"] = quantity(score, "s")
+    components = []
+    for field, code in (("trial_1_seconds", "walk-trial-1"), ("trial_2_seconds", "walk-trial-2")):
+        if getattr(entry, field) is not None:
+            components.append(
+                _component(
+                    concept(LOCAL_CODES, code),
+                    {"valueQuantity": quantity(getattr(entry, field), "s")},
+                )
+            )
+    if entry.aid in AIDS:
+        components.append(
+            _component(
+                concept(LOCAL_CODES, "walking-aid"),
+                {"valueCodeableConcept": concept(AID_CODES, entry.aid, AIDS[entry.aid])},
+            )
+        )
+    if entry.setting in SETTINGS:
+        components.append(
+            _component(
+                concept(LOCAL_CODES, "setting"),
+                {
+                    "valueCodeableConcept": concept(
+                        SETTING_CODES, entry.setting, SETTINGS[entry.setting]
+                    )
+                },
+            )
+        )
+    resource["component"] = components
+    return resource
+
+
 BUILDERS: Final = {
     "fatigue": fatigue_observation,
     "exercise": exercise_observation,
     "mobility": mobility_observation,
+    "walk_test": walk_test_observation,
 }
 
 

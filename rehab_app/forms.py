@@ -12,6 +12,7 @@ from wtforms import (
     BooleanField,
     DateField,
     DateTimeLocalField,
+    DecimalField,
     EmailField,
     Field,
     HiddenField,
@@ -49,6 +50,9 @@ from .vocab import (
     NAME_MAX,
     NOTE_MAX,
     SETTINGS,
+    WALK_SECONDS_MAX,
+    WALK_SECONDS_MESSAGE,
+    WALK_TRIAL_LABELS,
 )
 
 # WTForms' messages for a choice that is not offered, or that cannot be coerced (words for 0-10).
@@ -182,6 +186,11 @@ class BaseForm(FlaskForm):
             elif isinstance(field, IntegerField):
                 field.errors = [
                     "Enter a whole number, like 5." if e == "Not a valid integer value." else e
+                    for e in field.errors
+                ]
+            elif isinstance(field, DecimalField):
+                field.errors = [
+                    WALK_SECONDS_MESSAGE if e == "Not a valid decimal value." else e
                     for e in field.errors
                 ]
             elif isinstance(field, DateTimeLocalField):
@@ -522,8 +531,54 @@ class BadDayForm(EntryForm):
     columns = ("reason",)
 
 
+def walk_seconds(_form: FlaskForm, field: Field) -> None:
+    """More than 0 once kept to a tenth (0.04 s would be kept as 0), at most ten minutes."""
+    value = field.data
+    # "NaN" and "Infinity" parse as decimals, and NaN cannot be compared.
+    if value is None or not value.is_finite() or not 0 < round(value, 1) <= WALK_SECONDS_MAX:
+        raise ValidationError(WALK_SECONDS_MESSAGE)
+
+
+def walk_trial(name: str, required: str) -> DecimalField:
+    """Seconds for one walk, to a tenth, typed or filled in by its stopwatch."""
+    return DecimalField(
+        WALK_TRIAL_LABELS[name],
+        places=1,
+        validators=[
+            InputRequired(required),
+            walk_seconds,
+        ],
+        # step "any": 8.43 is kept as 8.4, as the server rounds, not refused by the browser.
+        render_kw={"inputmode": "decimal", "step": "any"},
+    )
+
+
+class WalkTestForm(EntryForm):
+    """A self-timed 7.6 m walk: two trials, the aid used, indoors or outdoors."""
+
+    kind = "walk_test"
+    trial_1_seconds = walk_trial("trial_1_seconds", "Time the first walk, or type its seconds.")
+    trial_2_seconds = walk_trial("trial_2_seconds", "Time the second walk, or type its seconds.")
+    aid = SelectField(
+        "Walking aid used", choices=list(AIDS.items()), validators=[InputRequired("Choose an aid.")]
+    )
+    setting = RadioField(
+        "Where",
+        choices=list(SETTINGS.items()),
+        default="indoors",
+        validators=[InputRequired("Choose indoors or outdoors.")],
+    )
+    columns = ("trial_1_seconds", "trial_2_seconds", "aid", "setting")
+
+    def entry_fields(self) -> dict[str, Any]:
+        values = super().entry_fields()
+        for name in ("trial_1_seconds", "trial_2_seconds"):
+            values[name] = round(float(values[name]), 1)
+        return values
+
+
 ENTRY_FORMS: dict[str, type[EntryForm]] = {
-    f.kind: f for f in (ExerciseForm, FatigueForm, MobilityForm, BadDayForm)
+    f.kind: f for f in (ExerciseForm, FatigueForm, MobilityForm, BadDayForm, WalkTestForm)
 }
 
 

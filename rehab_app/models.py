@@ -12,6 +12,7 @@ from sqlalchemy import (
     CheckConstraint,
     Date,
     DateTime,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -36,7 +37,7 @@ from sqlalchemy.orm import (
 )
 
 from .extensions import Model
-from .vocab import DOSE_FIELDS, LIMITS
+from .vocab import DOSE_FIELDS, LIMITS, WALK_SECONDS_MAX, WALK_TRIALS
 
 # The largest integer id (PostgreSQL's INTEGER); a larger one cannot name a row.
 MAX_ID = 2**31 - 1
@@ -230,9 +231,15 @@ class Entry(Model):
 
     __tablename__ = "entries"
     __table_args__ = (
-        CheckConstraint("kind IN ('exercise', 'fatigue', 'mobility', 'bad_day')", name="kind"),
+        CheckConstraint(
+            "kind IN ('exercise', 'fatigue', 'mobility', 'bad_day', 'walk_test')", name="kind"
+        ),
         *(_range(c, 0, LIMITS[c]) for c in (*DOSE_COLUMNS, "falls", "near_falls")),
         *(_range(c, 0, LIMITS["scale"]) for c in ("effort", "pain", "fatigue")),
+        *(
+            CheckConstraint(f"{c} IS NULL OR ({c} > 0 AND {c} <= {WALK_SECONDS_MAX})", name=c)
+            for c in WALK_TRIALS
+        ),
         Index("ix_entries_user_date", "user_id", "local_date"),
         Index("ix_entries_user_kind_occurred", "user_id", "kind", "occurred_at"),
         Index("ix_entries_user_change_seq", "user_id", "change_seq"),
@@ -281,6 +288,9 @@ class Entry(Model):
     near_falls: Mapped[int | None] = mapped_column(Integer)
     # Bad days and relapses.
     reason: Mapped[str | None] = mapped_column(String(32))
+    # Timed 7.6 m walks (with aid and setting): two trials in seconds, to a tenth.
+    trial_1_seconds: Mapped[float | None] = mapped_column(Float)
+    trial_2_seconds: Mapped[float | None] = mapped_column(Float)
 
     user: Mapped[User] = relationship(back_populates="entries")
     exercise: Mapped[Exercise | None] = relationship()
@@ -313,11 +323,35 @@ class BadDay(Entry):
     __mapper_args__ = {"polymorphic_identity": "bad_day"}
 
 
+class WalkTest(Entry):
+    """A self-timed 7.6 m walk: two trials, the aid used, indoors or outdoors."""
+
+    __mapper_args__ = {"polymorphic_identity": "walk_test"}
+
+    @property
+    def walk_seconds(self) -> float | None:
+        """The score: the mean of the two trials, to a tenth of a second."""
+        return walk_score(self.trial_1_seconds, self.trial_2_seconds)
+
+
+def walk_score(first: float | None, second: float | None) -> float | None:
+    """A walk test's score: the mean of its two trials, to a tenth; None without both.
+
+    Counted in tenths and a half rounded up, so that the phone (views.js `walkScore`) says
+    the same: Python's round(8.25, 1) is 8.2, JavaScript's Math.round gives 8.3.
+    """
+    if not first or not second:
+        return None
+    tenths = round(first * 10) + round(second * 10)
+    return (tenths + 1) // 2 / 10
+
+
 ENTRY_CLASSES: dict[str, type[Entry]] = {
     "exercise": ExerciseSession,
     "fatigue": FatigueRating,
     "mobility": MobilityUse,
     "bad_day": BadDay,
+    "walk_test": WalkTest,
 }
 
 

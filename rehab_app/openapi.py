@@ -24,6 +24,8 @@ from .vocab import (
     NAME_MAX,
     NOTE_MAX,
     SETTINGS,
+    WALK_SECONDS_MAX,
+    WALK_TRIALS,
 )
 
 NULLABLE_INT = {"type": ["integer", "null"]}
@@ -52,6 +54,13 @@ def _entry_field_schemas() -> dict[str, Any]:
     }
     for name, high in NUMBER_LIMITS.items():
         fields[name] = {"type": ["integer", "null"], "minimum": 0, "maximum": high}
+    for name in WALK_TRIALS:
+        fields[name] = {
+            "type": ["number", "null"],
+            "exclusiveMinimum": 0,
+            "maximum": WALK_SECONDS_MAX,
+            "description": "seconds for the 7.6 m walk, kept to a tenth",
+        }
     return fields
 
 

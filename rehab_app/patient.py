@@ -41,6 +41,7 @@ CARRY_OVER = {
     "fatigue": (),  # a reason such as heat is about one moment: never carried over
     "mobility": ("aid", "setting", "distance_m", "minutes"),
     "bad_day": (),
+    "walk_test": ("aid", "setting"),  # the same aid and place, to compare like with like
 }
 
 

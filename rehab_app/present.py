@@ -7,8 +7,10 @@ from collections.abc import Iterable
 from datetime import date, datetime
 from typing import Any
 
+from .models import walk_score
 from .timeutil import to_local
 from .vocab import (
+    AID_SHORT,
     AIDS,
     BAD_DAY_REASONS,
     DISCIPLINES,
@@ -56,6 +58,9 @@ def entry_title(entry: Any) -> str:
         return f"Fatigue {entry.fatigue} out of 10"
     if entry.kind == "mobility":
         return AIDS.get(entry.aid or "", "Walking")
+    if entry.kind == "walk_test":
+        score = walk_score(entry.trial_1_seconds, entry.trial_2_seconds)
+        return "Timed 7.6 m walk" + (f": {score:.1f} s" if score is not None else "")
     if entry.reason == "relapse":
         return "Relapse or flare-up"
     return f"Bad day: {BAD_DAY_REASONS.get(entry.reason or '', '').lower()}"
@@ -101,6 +106,11 @@ def entry_details(entry: Any) -> str:
             parts.append(_plural(entry.falls, "fall", "falls"))
         if entry.near_falls:
             parts.append(_plural(entry.near_falls, "near-fall", "near-falls"))
+    elif entry.kind == "walk_test":
+        trials = [t for t in (entry.trial_1_seconds, entry.trial_2_seconds) if t is not None]
+        parts.append(" and ".join(f"{t:.1f} s" for t in trials))
+        parts.append(AID_SHORT.get(entry.aid or "", ""))
+        parts.append(SETTINGS.get(entry.setting or "", ""))
     if entry.by_carer:
         parts.append("entered by a carer")
     return " · ".join(p for p in parts if p)

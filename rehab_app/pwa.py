@@ -24,7 +24,7 @@ THEME_COLOUR = "#0b5cad"
 BACKGROUND_COLOUR = "#ffffff"
 # The patient pages the worker keeps for offline use (fetched with the person's session).
 OFFLINE_PAGES = ("/today", "/history", "/log/exercise", "/log/fatigue", "/log/mobility")
-OFFLINE_PAGES += ("/log/bad_day", "/progress")
+OFFLINE_PAGES += ("/log/bad_day", "/log/walk_test", "/progress")
 # Every answer to a logged-in patient names whose it is, so that the phone keeps each person's
 # outbox, copy and pages apart and never sends one person's entries with another's session.
 ACCOUNT_HEADER = "Rehab-Account"

@@ -10,7 +10,7 @@ from collections.abc import Iterable
 from datetime import date
 from typing import NamedTuple, Protocol
 
-from .models import Entry
+from .models import Entry, walk_score
 from .trends import ExerciseSample, PatientSeries
 
 # The dose fields that say "how much" of one exercise, in order of preference: one unit per
@@ -58,6 +58,10 @@ class LoggedEntry(Protocol):
     def phonation_seconds(self) -> int | None: ...
     @property
     def effort(self) -> int | None: ...
+    @property
+    def trial_1_seconds(self) -> float | None: ...
+    @property
+    def trial_2_seconds(self) -> float | None: ...
 
 
 class LogRow(NamedTuple):
@@ -82,6 +86,8 @@ class LogRow(NamedTuple):
     effort: int | None
     programme_item_id: int | None
     context: str | None
+    trial_1_seconds: float | None
+    trial_2_seconds: float | None
 
 
 # Select these, in this order, and make each row a LogRow with LogRow._make(row).
@@ -107,6 +113,7 @@ def patient_series(entries: Iterable[LoggedEntry]) -> PatientSeries:
     exercises: list[ExerciseSample] = []
     relapses: set[date] = set()
     heat_or_infection: set[date] = set()
+    walks: dict[date, list[float]] = {}
     for e in entries:
         day = e.local_date
         if e.kind == "fatigue" and e.fatigue is not None:
@@ -127,6 +134,10 @@ def patient_series(entries: Iterable[LoggedEntry]) -> PatientSeries:
             key = f"#{e.exercise_id}" if e.exercise_id else (e.name or "").strip().casefold()
             if amount is not None and key:
                 exercises.append(ExerciseSample(day, key, amount, e.effort))
+        elif e.kind == "walk_test":
+            score = walk_score(e.trial_1_seconds, e.trial_2_seconds)
+            if score is not None:
+                walks.setdefault(day, []).append(score)
         elif e.kind == "bad_day" and e.reason == "relapse":
             relapses.add(day)
         elif e.kind == "bad_day" and e.reason in TRYING_CONTEXTS:
@@ -140,4 +151,6 @@ def patient_series(entries: Iterable[LoggedEntry]) -> PatientSeries:
         relapses=sorted(relapses),
         heat_or_infection_days=frozenset(heat_or_infection),
         outdoor_aids=outdoor_aids,
+        # A day's walk tests as one value, the mean of their scores.
+        walk_seconds={d: sum(v) / len(v) for d, v in walks.items()},
     )

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import math
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -59,6 +60,9 @@ from .vocab import (
     NAME_MAX,
     NOTE_MAX,
     SETTINGS,
+    WALK_SECONDS_MAX,
+    WALK_SECONDS_MESSAGE,
+    WALK_TRIALS,
 )
 
 logger = logging.getLogger(__name__)
@@ -85,6 +89,7 @@ KIND_FIELDS: dict[str, tuple[str, ...]] = {
     "fatigue": ("fatigue", "context"),
     "mobility": ("aid", "setting", "distance_m", "minutes", "falls", "near_falls"),
     "bad_day": ("reason",),
+    "walk_test": (*WALK_TRIALS, "aid", "setting"),
 }
 # Whole numbers and their upper bound (all start at 0).
 NUMBER_LIMITS = {
@@ -103,6 +108,7 @@ REQUIRED: dict[str, tuple[str, ...]] = {
     "fatigue": ("fatigue",),
     "mobility": ("aid", "setting"),
     "bad_day": ("reason",),
+    "walk_test": (*WALK_TRIALS, "aid", "setting"),
 }
 # Fields a client may send back as it pulled them; the server keeps its own values.
 READ_ONLY = ("local_date", "created_at", "updated_at", "deleted_at", "change_seq", "type")
@@ -701,6 +707,8 @@ _REQUIRED_MESSAGES = {
     "aid": "Choose an aid.",
     "setting": "Choose indoors or outdoors.",
     "reason": "Choose a reason.",
+    "trial_1_seconds": "Time the first walk, or type its seconds.",
+    "trial_2_seconds": "Time the second walk, or type its seconds.",
 }
 
 
@@ -731,6 +739,8 @@ def _clean_value(name: str, value: Any) -> Any:
         if not isinstance(value, bool):
             raise Rejection("invalid", "Say true or false.", name)
         return value
+    if name in WALK_TRIALS:
+        return walk_seconds(value, name)
     if name in NUMBER_LIMITS or name in ("exercise_id", "programme_item_id"):
         if isinstance(value, float) and value.is_integer():
             value = int(value)  # JSON has one number type: 7.0 is 7, as for mutation ids
@@ -759,6 +769,16 @@ def _clean_value(name: str, value: Any) -> Any:
             raise Rejection("invalid", f"Keep the name under {NAME_MAX} characters.", name)
         return value or None
     raise Rejection("unknown_field", f"No field {name!r}.", name)  # pragma: no cover
+
+
+def walk_seconds(value: Any, name: str) -> float:
+    """A walk trial's seconds, to a tenth: more than 0, at most WALK_SECONDS_MAX."""
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        raise Rejection("invalid", WALK_SECONDS_MESSAGE, name)
+    seconds = round(float(value), 1)
+    if not 0 < seconds <= WALK_SECONDS_MAX:
+        raise Rejection("invalid", WALK_SECONDS_MESSAGE, name)
+    return seconds
 
 
 def _parse_time(value: Any) -> datetime:

@@ -71,6 +71,7 @@ ENTRY_KINDS: Final = {
     "fatigue": "Fatigue",
     "mobility": "Walking and mobility aid",
     "bad_day": "Bad day or relapse",
+    "walk_test": "Timed 7.6 m walk",
 }
 # How entries of a kind are counted in a sentence ("3 exercises, 1 fatigue rating"): one, many.
 KIND_COUNTED: Final = {
@@ -78,6 +79,7 @@ KIND_COUNTED: Final = {
     "fatigue": ("fatigue rating", "fatigue ratings"),
     "mobility": ("walking entry", "walking entries"),
     "bad_day": ("bad day", "bad days"),
+    "walk_test": ("walk test", "walk tests"),
 }
 
 # The amounts an exercise can be dosed and recorded in, in display order.
@@ -117,6 +119,16 @@ LIMITS: Final = {
     "near_falls": 50,
     "scale": 10,
 }
+# The self-timed 7.6 m (25 foot) walk: two trials in seconds, to a tenth; its score is their mean.
+WALK_TRIALS: Final = ("trial_1_seconds", "trial_2_seconds")
+WALK_TRIAL_LABELS: Final = {
+    "trial_1_seconds": "First walk (seconds)",
+    "trial_2_seconds": "Second walk (seconds)",
+}
+WALK_SECONDS_MAX: Final = 600  # ten minutes: longer is a stopwatch left running
+WALK_SECONDS_MESSAGE: Final = (
+    f"Enter the seconds the walk took: more than 0 and at most {WALK_SECONDS_MAX} (10 minutes)."
+)
 NOTE_MAX = 1000
 NAME_MAX = 120
 
@@ -128,9 +140,12 @@ def client_words() -> dict[str, object]:
         "counted": KIND_COUNTED,
         "kind_order": list(ENTRY_KINDS),  # the page's JSON sorts keys: the usual order apart
         "aids": AIDS,
+        "aids_short": AID_SHORT,
         "settings": SETTINGS,
         "contexts": FATIGUE_CONTEXTS,
         "reasons": BAD_DAY_REASONS,
         "disciplines": DISCIPLINES,
         "limits": LIMITS,
+        "walk_seconds_max": WALK_SECONDS_MAX,
+        "walk_seconds_message": WALK_SECONDS_MESSAGE,
     }

@@ -10,11 +10,13 @@
     exercise: ["discipline", "exercise_id", "programme_item_id", "name"].concat(DOSE, ["effort", "pain"]),
     fatigue: ["fatigue", "context"],
     mobility: ["aid", "setting", "distance_m", "minutes", "falls", "near_falls"],
-    bad_day: ["reason"]
+    bad_day: ["reason"],
+    walk_test: ["trial_1_seconds", "trial_2_seconds", "aid", "setting"]
   };
+  var WALK_TRIALS = FIELDS.walk_test.slice(0, 2);
   var COMMON = ["occurred_at", "by_carer", "note"];
   var NUMBERS = DOSE.concat(["effort", "pain", "fatigue", "falls", "near_falls", "exercise_id",
-    "programme_item_id"]);
+    "programme_item_id"], WALK_TRIALS);
   var FLASH_KEY = "rehab-log-flash";
   var UNDO_KEY = "rehab-log-undo";
   // After a quick action on Today its buttons rest this long: a double or triple tap (taps up to
@@ -130,6 +132,7 @@
       if (el.type === "datetime-local") return "Enter when it happened.";
       return el.tagName === "SELECT" ? "Choose one." : "Fill this in.";
     }
+    if (WALK_TRIALS.indexOf(el.name) !== -1) return RL.views.words().walk_seconds_message;
     if (v.rangeUnderflow || v.rangeOverflow || v.stepMismatch || v.badInput) {
       return "Enter a whole number from " + el.min + " to " + el.max + ".";
     }
@@ -152,6 +155,20 @@
     }
     if (kind === "exercise" && !entry.exercise_id && entry.name && !entry.discipline) {
       problems.push(["discipline", "Choose the kind of therapy for your own exercise."]);
+    }
+    if (kind === "walk_test") {
+      WALK_TRIALS.forEach(function (name) {
+        if (problems.some(function (p) { return p[0] === name; })) return;
+        var tenths = Math.round(entry[name] * 10) / 10;  // kept to a tenth, as the server keeps it
+        if (entry[name] === null) {
+          problems.push([name, name === WALK_TRIALS[0] ? "Time the first walk, or type its seconds."
+            : "Time the second walk, or type its seconds."]);
+        } else if (!(tenths > 0 && tenths <= RL.views.words().walk_seconds_max)) {
+          problems.push([name, RL.views.words().walk_seconds_message]);
+        } else {
+          entry[name] = tenths;
+        }
+      });
     }
     if (entry.occurred_at && Date.parse(entry.occurred_at) > Date.now() + 3600e3) {
       problems.push(["occurred_at", "That time is in the future. Enter when it happened."]);

@@ -1,5 +1,5 @@
 /* Timers for the exercise form: a hold ("hold 10 seconds"), a sustained "ah", minutes of an
-   activity. A "Time it" button beside each timed field opens a big clock with Start and Stop;
+   activity; and the two trials of the timed 7.6 m walk, in seconds to a tenth ("tenths"). A "Time it" button beside each timed field opens a big clock with Start and Stop;
    a prescribed hold counts down from its value, anything else counts up. Stop fills the field.
    The screen is kept awake while it runs (Screen Wake Lock, where the browser has it); the end
    of a countdown vibrates and beeps, if the phone allows. Works offline: nothing is fetched. */
@@ -33,7 +33,14 @@
     } catch (e) { /* no sound: the vibration and the words still say it */ }
   }
 
-  /** The clock for one field: unit "seconds" or "minutes". */
+  /** The value a stopwatch fills in for `ms`: whole minutes, whole seconds, or seconds to a tenth. */
+  function filled(unit, ms) {
+    if (unit === "minutes") return Math.max(1, Math.round(ms / 60000));
+    if (unit === "tenths") return Math.max(0.1, Math.round(ms / 100) / 10);
+    return Math.round(ms / 1000);
+  }
+
+  /** The clock for one field: unit "seconds", "tenths" (seconds to a tenth) or "minutes". */
   function attach(input) {
     var unit = input.dataset.timer;
     var box = input.closest(".field") || input.parentNode;
@@ -87,10 +94,10 @@
       stop.disabled = true;
       start.textContent = "Start again";
       var ms = target && ended ? target : elapsed();
-      var value = unit === "minutes" ? Math.max(1, Math.round(ms / 60000)) : Math.round(ms / 1000);
-      input.value = String(value);
+      var value = filled(unit, ms);
+      input.value = unit === "tenths" ? value.toFixed(1) : String(value);
       input.dispatchEvent(new Event("input", { bubbles: true }));
-      var words = value + " " + (unit === "minutes" ? (value === 1 ? "minute" : "minutes")
+      var words = input.value + " " + (unit === "minutes" ? (value === 1 ? "minute" : "minutes")
         : (value === 1 ? "second" : "seconds"));
       if (ended) {
         if (root.navigator.vibrate) root.navigator.vibrate([200, 100, 200]);
@@ -104,7 +111,7 @@
     open.addEventListener("click", function () {
       panel.hidden = !panel.hidden;
       open.setAttribute("aria-expanded", String(!panel.hidden));
-      var prescribed = unit === "seconds" && input.dataset.countdown !== undefined
+      var prescribed = unit !== "minutes" && input.dataset.countdown !== undefined
         ? Number(input.value) : 0;
       target = prescribed > 0 ? prescribed * 1000 : 0;
       face.textContent = digits(target);
@@ -129,7 +136,7 @@
     doc.querySelectorAll("input[data-timer]").forEach(attach);
   }
 
-  RL.timer = { enhance: enhance, digits: digits };
+  RL.timer = { enhance: enhance, digits: digits, filled: filled };
   if (doc.readyState === "loading") doc.addEventListener("DOMContentLoaded", enhance);
   else enhance();
 })(self);

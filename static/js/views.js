@@ -62,12 +62,23 @@
     return parts.join(" \u00b7 ");
   }
 
+  /** A walk test's score: the mean of its two trials, to a tenth (models.walk_score). */
+  function walkScore(first, second) {
+    if (!first || !second) return null;
+    var tenths = Math.round(first * 10) + Math.round(second * 10);
+    return Math.floor((tenths + 1) / 2) / 10;  // a half up, as the server counts it
+  }
+
   /** The headline of an entry. */
   function title(e) {
     var w = words();
     if (e.kind === "exercise") return e.name || w.disciplines[e.discipline] || "Exercise";
     if (e.kind === "fatigue") return "Fatigue " + e.fatigue + " out of 10";
     if (e.kind === "mobility") return w.aids[e.aid] || "Walking";
+    if (e.kind === "walk_test") {
+      var score = walkScore(e.trial_1_seconds, e.trial_2_seconds);
+      return "Timed 7.6 m walk" + (score === null ? "" : ": " + score.toFixed(1) + " s");
+    }
     if (e.reason === "relapse") return "Relapse or flare-up";
     return "Bad day: " + (w.reasons[e.reason] || "").toLowerCase();
   }
@@ -88,6 +99,12 @@
       if (e.minutes) parts.push(e.minutes + " min");
       if (e.falls) parts.push(plural(e.falls, "fall", "falls"));
       if (e.near_falls) parts.push(plural(e.near_falls, "near-fall", "near-falls"));
+    } else if (e.kind === "walk_test") {
+      parts.push([e.trial_1_seconds, e.trial_2_seconds].filter(function (t) {
+        return t !== null && t !== undefined;
+      }).map(function (t) { return Number(t).toFixed(1) + " s"; }).join(" and "));
+      parts.push(w.aids_short[e.aid] || "");
+      parts.push(w.settings[e.setting] || "");
     }
     if (e.by_carer) parts.push("entered by a carer");
     return parts.filter(Boolean).join(" \u00b7 ");
@@ -362,6 +379,6 @@
     words: words, localDate: localDate, localTime: localTime, longDate: longDate,
     addDays: addDays, today: today, title: title, details: details, doseText: doseText,
     renderToday: renderToday, renderHistory: renderHistory, announce: announce, dayGist: dayGist,
-    showStatus: showStatus
+    showStatus: showStatus, walkScore: walkScore
   };
 })(self);
