@@ -23,6 +23,7 @@ from markupsafe import Markup, escape
 
 from .trends import RELAPSE_EXCLUSION_DAYS
 from .vocab import AID_LEVEL, AID_SHORT, AIDS, BAD_DAY_REASONS, DISCIPLINES, SETTINGS
+from .walks import walk_change
 
 # ----------------------------------------------------------------------------- ranges
 
@@ -1343,6 +1344,15 @@ def walk_summary(walks: Sequence[WalkTime]) -> str:
     )
     if len(walks) > 1:
         text_ += f" The first in the period took {fmt(first.seconds)} s on {long_day(first.day)}."
+    by_day: dict[date, list[float]] = {}
+    for w in walks:
+        by_day.setdefault(w.day, []).append(w.seconds)
+    change = walk_change({d: fmean(v) for d, v in by_day.items()})
+    if change is not None:
+        text_ += (
+            f" The last two walks were each at least {round(change.slowing * 100)}% slower than"
+            f" the ones before ({fmt(change.reference_seconds)} s): a real change."
+        )
     return text_
 
 

@@ -28,6 +28,7 @@ from .models import (
     MobilityUse,
     ProgrammeItem,
     User,
+    WalkTest,
     new_id,
     utcnow,
 )
@@ -460,7 +461,33 @@ def _day_entries(
         out.append(entry)
 
     out.extend(_mobility(rng, spec, state, day, days_ago, bad, base))
+    if days_ago % WALK_TEST_EVERY == WALK_TEST_EVERY // 2 and not bad:
+        out.append(_walk_test(spec, state, user_id, day, days_ago))
     return out
+
+
+WALK_TEST_EVERY = 14  # days between timed walks, as a therapist might ask
+
+
+def _walk_test(spec: PatientSpec, state: DayState, user_id: int, day: date, days_ago: int) -> Entry:
+    """A timed 7.6 m walk indoors, as fast as is safe: a little quicker than the usual pace."""
+    # Its own generator, as for near-falls: the shared draws must not shift the demo's story.
+    own = random.Random(f"walk-test:{spec.key}:{days_ago}")
+    usual = 7.6 / (state.speed_m_min / 60) * 0.8
+    occurred = _at(own, day, 11, 16)
+    return WalkTest(
+        id=new_id(),
+        user_id=user_id,
+        occurred_at=occurred,
+        local_date=day,
+        by_carer=own.random() < state.carer_p,
+        created_at=occurred,
+        updated_at=occurred,
+        trial_1_seconds=round(usual * own.lognormvariate(0, 0.06), 1),
+        trial_2_seconds=round(usual * own.lognormvariate(0, 0.06), 1),
+        aid=state.aid_in,
+        setting="indoors",
+    )
 
 
 def _fatigue_context(

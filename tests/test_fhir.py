@@ -64,6 +64,15 @@ def bundle(therapist_client: CsrfClient, people: People) -> dict[str, Any]:
         falls=1,
         near_falls=2,
     )
+    add_entry(
+        owner,
+        "walk_test",
+        days_ago=1,
+        trial_1_seconds=9.2,
+        trial_2_seconds=8.7,
+        aid="one_stick",
+        setting="indoors",
+    )
     add_entry(owner, "bad_day", reason="relapse", note="BAD-DAY-NOTE")
     gone = add_entry(owner, "fatigue", fatigue=9, note="DELETED-NOTE")
     gone.deleted_at = utcnow()
@@ -97,7 +106,7 @@ def test_the_whole_bundle_is_valid_fhir(bundle: dict[str, Any]) -> None:
     parsed = Bundle.model_validate(bundle)
     assert parsed.type == "collection"
     kinds = [e.resource.__resource_type__ for e in parsed.entry]
-    assert kinds == ["Patient"] + ["Observation"] * 5
+    assert kinds == ["Patient"] + ["Observation"] * 6
     for entry in parsed.entry[1:]:
         assert entry.resource.status == "final"
         assert entry.fullUrl == f"urn:uuid:{entry.resource.id}"
@@ -227,3 +236,21 @@ def test_the_builder_needs_no_database() -> None:
     )
     assert component(walk, "falls")["valueInteger"] == 0
     assert data["entry"][0]["resource"]["name"] == [{"text": "Zoë <b>"}]
+
+
+def test_timed_walks(bundle: dict[str, Any]) -> None:
+    (walk,) = observations(bundle, "timed-25-foot-walk")
+    assert walk["code"]["coding"][0]["system"] == fhir.LOCAL_CODES
+    # The score is the mean of the two trials, half a tenth rounded up.
+    assert walk["valueQuantity"] == {
+        "value": 9.0,
+        "unit": "s",
+        "system": "http://unitsofmeasure.org",
+        "code": "s",
+    }
+    assert component(walk, "walk-trial-1")["valueQuantity"]["value"] == 9.2
+    assert component(walk, "walk-trial-2")["valueQuantity"]["value"] == 8.7
+    aid = component(walk, "walking-aid")["valueCodeableConcept"]["coding"][0]
+    assert (aid["code"], aid["display"]) == ("one_stick", "One stick, cane or crutch")
+    setting = component(walk, "setting")["valueCodeableConcept"]["coding"][0]
+    assert setting["code"] == "indoors"

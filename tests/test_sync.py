@@ -152,6 +152,10 @@ def test_an_invalid_mutation_is_rejected_and_blocks_nothing(
         ("exercise", {"discipline": "slt", "exercise_id": 1}),
         ("mobility", {"aid": "one_stick", "setting": "outdoors", "distance_m": 200}),
         ("bad_day", {"reason": "relapse", "by_carer": True}),
+        (
+            "walk_test",
+            {"trial_1_seconds": 8.44, "trial_2_seconds": 9, "aid": "none", "setting": "indoors"},
+        ),
     ],
 )
 def test_every_kind_can_be_created(user: User, kind: str, fields: dict[str, Any]) -> None:
@@ -162,8 +166,13 @@ def test_every_kind_can_be_created(user: User, kind: str, fields: dict[str, Any]
     assert stored.kind == kind and stored.local_date == local_today(user.timezone)
     if kind == "mobility":
         assert (stored.falls, stored.near_falls) == (0, 0)
+    if kind == "walk_test":  # kept to a tenth, as the form keeps them
+        assert (stored.trial_1_seconds, stored.trial_2_seconds) == (8.4, 9.0)
     if "exercise_id" in fields:  # as the form: the catalogue names the exercise and its therapy
         assert stored.name and stored.discipline == stored.exercise.discipline
+
+
+WALK = {"trial_1_seconds": 8.4, "trial_2_seconds": 9.0, "aid": "none", "setting": "indoors"}
 
 
 @pytest.mark.parametrize(
@@ -177,6 +186,16 @@ def test_every_kind_can_be_created(user: User, kind: str, fields: dict[str, Any]
         ("mobility", {"aid": "one_stick", "setting": "indoors", "falls": 21}, "falls"),
         ("bad_day", {}, "reason"),
         ("bad_day", {"reason": "relapse", "fatigue": 3}, "fatigue"),
+        ("walk_test", {**WALK, "trial_2_seconds": None}, "trial_2_seconds"),
+        ("walk_test", {**WALK, "trial_1_seconds": 0}, "trial_1_seconds"),
+        ("walk_test", {**WALK, "trial_1_seconds": 0.04}, "trial_1_seconds"),
+        ("walk_test", {**WALK, "trial_1_seconds": -3}, "trial_1_seconds"),
+        ("walk_test", {**WALK, "trial_2_seconds": 600.1}, "trial_2_seconds"),
+        ("walk_test", {**WALK, "trial_2_seconds": "9.1"}, "trial_2_seconds"),
+        ("walk_test", {**WALK, "trial_2_seconds": True}, "trial_2_seconds"),
+        ("walk_test", {**WALK, "aid": None}, "aid"),
+        ("walk_test", {**WALK, "setting": "garden"}, "setting"),
+        ("walk_test", {**WALK, "falls": 1}, "falls"),
     ],
 )
 def test_the_forms_rules_apply_to_every_kind(
