@@ -8,6 +8,9 @@
   var RL = root.RL = root.RL || {};
   var doc = root.document;
   var TICK_MS = 200;
+  // One clock open at a time: opening one closes the others that are not running, so that
+  // there is one Start and one Stop on the page (the walk test has a clock for each trial).
+  var idleClosers = [];
 
   function digits(ms) {
     var s = Math.max(0, Math.round(ms / 1000));
@@ -108,7 +111,17 @@
       }
     }
 
+    function closeIfIdle() {
+      if (timer || panel.hidden) return;
+      panel.hidden = true;
+      open.setAttribute("aria-expanded", "false");
+    }
+    idleClosers.push(closeIfIdle);
+
     open.addEventListener("click", function () {
+      if (panel.hidden) {
+        idleClosers.forEach(function (close) { if (close !== closeIfIdle) close(); });
+      }
       panel.hidden = !panel.hidden;
       open.setAttribute("aria-expanded", String(!panel.hidden));
       var prescribed = unit !== "minutes" && input.dataset.countdown !== undefined

@@ -59,6 +59,7 @@ SCREENS = [
     Screen("log-fatigue", "patient", "/log/fatigue"),
     Screen("log-mobility", "patient", "/log/mobility"),
     Screen("log-bad-day", "patient", "/log/bad_day"),
+    Screen("log-walk-test", "patient", "/log/walk_test"),
     Screen("history", "patient", "/history"),
     Screen("history-undo", "patient", "/history?undo={deleted}"),
     Screen("history-one-kind", "patient", "/history?kind=fatigue"),
@@ -87,6 +88,13 @@ SCREENS = [
         "Save",
     ),
     Screen("log-bad-day-errors", "patient", "/log/bad_day", (), "Save"),
+    Screen(
+        "log-walk-test-errors",
+        "patient",
+        "/log/walk_test",
+        (("First walk (seconds)", "0"), ("Second walk (seconds)", "")),
+        "Save",
+    ),
     Screen("edit-exercise-errors", "patient", "/entries/{entry}/edit", NO_WHEN, "Save changes"),
     Screen(
         "account-errors",

@@ -88,6 +88,18 @@ def test_everyday_journeys_cost_the_taps_the_issue_allows(app: Flask, phone_for:
     expect(page.get_by_role("status").filter(has_text="Saved")).to_be_visible()
     costs["new exercise"] = taps.count
 
+    taps = journey(page)  # timed by the person or a carer: a clock for each trial
+    taps.tap(page.get_by_role("link", name="Timed 7.6 m walk", exact=True))
+    for trial in ("First walk (seconds)", "Second walk (seconds)"):
+        taps.tap(page.get_by_role("button", name=f"Time it : {trial}"))
+        taps.tap(page.get_by_role("button", name="Start", exact=True))
+        page.wait_for_timeout(300)
+        taps.tap(page.get_by_role("button", name="Stop", exact=True))
+        expect(page.get_by_label(trial)).not_to_have_value("")
+    taps.tap(page.get_by_role("button", name="Save", exact=True))
+    expect(page.get_by_role("heading", name="Today", level=1)).to_be_visible()
+    costs["walk test with two trials"] = taps.count
+
     status(page).to_contain_text("All synced")
     assert costs == {
         "fatigue": 1,
@@ -96,9 +108,12 @@ def test_everyday_journeys_cost_the_taps_the_issue_allows(app: Flask, phone_for:
         "walking": 4,
         "exercise done before": 2,
         "new exercise": 5,
+        "walk test with two trials": 8,
     }
     stored = Counter(e.kind for e in server_entries(app, person.email))
-    assert stored == {"fatigue": 1, "exercise": 3, "bad_day": 1, "mobility": 1}
+    assert stored == {"fatigue": 1, "exercise": 3, "bad_day": 1, "mobility": 1, "walk_test": 1}
+    (walk,) = [e for e in server_entries(app, person.email) if e.kind == "walk_test"]
+    assert walk.trial_1_seconds and walk.trial_2_seconds and walk.aid == "none"
     new = [e for e in server_entries(app, person.email) if e.name == "Pitch glides up and down"]
     assert [(e.discipline, e.reps, e.sets, e.effort) for e in new] == [("slt", 10, None, None)]
-    expect(page.get_by_role("region", name="Logged today").get_by_role("listitem")).to_have_count(6)
+    expect(page.get_by_role("region", name="Logged today").get_by_role("listitem")).to_have_count(7)

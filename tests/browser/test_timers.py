@@ -1,8 +1,9 @@
-"""Timers on the exercise form, on a fake clock: a hold counted down, an "ah" and minutes."""
+"""Timers on a fake clock: a hold counted down, an "ah", minutes, and a walk test's two trials."""
 
 from __future__ import annotations
 
 import re
+import time
 
 import pytest
 from flask import Flask
@@ -10,7 +11,7 @@ from playwright.sync_api import Page, expect
 
 from rehab_app.extensions import db
 from tests.helpers.accounts import make_user
-from tests.helpers.browser import log_in, screenshot
+from tests.helpers.browser import log_in, screenshot, server_entries, status
 from tests.helpers.entries import add_item
 
 pytestmark = pytest.mark.browser
@@ -66,3 +67,46 @@ def test_an_ah_and_minutes_are_timed_by_stopwatch(app: Flask, page: Page) -> Non
     page.get_by_role("button", name="Stop", exact=True, disabled=False).tap()
     expect(page.get_by_text("Timed: 2 minutes. Filled in.")).to_be_visible()
     expect(page.get_by_label("Minutes", exact=True)).to_have_value("2")
+
+
+def test_a_walk_test_is_timed_twice_and_saved_offline(app: Flask, phone_for: object) -> None:
+    person = make_user("patient", "walker@example.test", "Wendy Walker")
+    db.session.commit()
+    context, page = phone_for(person.email)  # type: ignore[operator]
+    context.set_offline(True)  # kept on the phone first, sent when online again
+    now = time.time()
+    page.clock.install(time=now)
+    page.goto("/log/walk_test")
+    expect(page.get_by_role("heading", name="Log timed 7.6 m walk", level=1)).to_be_visible()
+    page.clock.pause_at(now + 5)  # from here only run_for moves the clock: timings are exact
+
+    for label, ms, shown in (
+        ("First walk (seconds)", 9_240, "9.2"),
+        ("Second walk (seconds)", 8_660, "8.7"),
+    ):
+        open_timer(page, label)
+        start = page.get_by_role("button", name="Start", exact=True)
+        for button in (start, page.get_by_role("button", name="Stop", exact=True)):
+            box = button.bounding_box()
+            assert box and box["height"] >= 64 and box["width"] >= 64, (label, box)
+        start.tap()
+        page.clock.run_for(ms)
+        page.get_by_role("button", name="Stop", exact=True).tap()
+        expect(page.get_by_text(f"Timed: {shown} seconds. Filled in.")).to_be_visible()
+        expect(page.get_by_label(label)).to_have_value(shown)
+    page.get_by_label("Walking aid used").select_option(label="One stick, cane or crutch")
+    screenshot(page, "walk-test-timed")
+    page.get_by_role("button", name="Save", exact=True).tap()
+    expect(page.get_by_role("heading", name="Today", level=1)).to_be_visible()
+    expect(page.get_by_text("Logged today: 1 walk test")).to_be_visible()
+    assert server_entries(app, person.email) == []
+
+    context.set_offline(False)
+    page.goto("/history")
+    expect(page.get_by_role("listitem").filter(has_text="Timed 7.6 m walk: 9.0 s")).to_contain_text(
+        "9.2 s and 8.7 s"
+    )
+    status(page).to_contain_text("All synced")
+    (walk,) = server_entries(app, person.email)
+    assert (walk.kind, walk.trial_1_seconds, walk.trial_2_seconds) == ("walk_test", 9.2, 8.7)
+    assert (walk.aid, walk.setting) == ("one_stick", "indoors")
