@@ -1335,8 +1335,12 @@ class WalkTime:
     setting: str | None
 
 
-def walk_summary(walks: Sequence[WalkTime]) -> str:
-    """The timed-walk chart in words: the latest score, and the first of the period."""
+def walk_summary(walks: Sequence[WalkTime], judged: bool = False) -> str:
+    """The timed-walk chart in words: the latest score, and the first of the period.
+
+    `judged` (the therapist's pages) adds the 20% rule of walks.py when it holds; the person's
+    own Progress page never judges a change (nothing diagnostic there).
+    """
     latest, first = walks[-1], walks[0]
     text_ = (
         f"Latest timed 7.6 m walk: {fmt(latest.seconds)} s on {long_day(latest.day)}"
@@ -1344,6 +1348,8 @@ def walk_summary(walks: Sequence[WalkTime]) -> str:
     )
     if len(walks) > 1:
         text_ += f" The first in the period took {fmt(first.seconds)} s on {long_day(first.day)}."
+    if not judged:
+        return text_
     by_day: dict[date, list[float]] = {}
     for w in walks:
         by_day.setdefault(w.day, []).append(w.seconds)
@@ -1361,8 +1367,9 @@ def walk_chart(
     period: Period,
     shades: Sequence[Shade],
     sizes: Sequence[Size] = SCREEN_SIZES,
+    judged: bool = False,
 ) -> Chart:
-    """Each timed 7.6 m walk as a dot, in seconds: higher is slower."""
+    """Each timed 7.6 m walk as a dot, in seconds: higher is slower (see walk_summary)."""
     in_period = sorted(
         (w for w in walks if period.first <= w.day <= period.last), key=lambda w: w.day
     )
@@ -1384,7 +1391,7 @@ def walk_chart(
     if not in_period:
         empty = "No timed walks logged in this period."
         return Chart("walk", title, _with_shading(empty, shades, period), table, empty=empty)
-    summary = _with_shading(walk_summary(in_period), shades, period)
+    summary = _with_shading(walk_summary(in_period, judged), shades, period)
     svgs = {s.name: _walk_svg(s, period, in_period, shades) for s in sizes}
     legend = [
         LegendItem("One walk test", _swatch('<circle class="c-dot" cx="12" cy="8" r="4"/>')),

@@ -98,8 +98,12 @@ def patient_charts(
     period: Period,
     tz: str,
     sizes: Sequence[Size] = charts.SCREEN_SIZES,
+    judged: bool = False,
 ) -> list[Chart]:
-    """The five charts of a patient's page, in the order a therapist reads them."""
+    """The five charts of a patient's page, in the order a therapist reads them.
+
+    `judged` is for a therapist's pages: the walk chart then says when its 20% rule holds.
+    """
     data = log_data(entries)
     shades = charts.shades_for(data.bad_days, period)
     return [
@@ -109,7 +113,7 @@ def patient_charts(
             programme_weeks(entries, programme, period, tz), period, shades, sizes
         ),
         charts.aid_chart(data.aids, period, shades, sizes),
-        charts.walk_chart(data.walks, period, shades, sizes),
+        charts.walk_chart(data.walks, period, shades, sizes, judged),
     ]
 
 
@@ -163,7 +167,9 @@ def appointment_summary(
     `entries` should reach back SUMMARY_LOAD_DAYS.
     """
     period = charts.period_for(SUMMARY_RANGE, today)
-    drawn = patient_charts(entries, programme, period, tz, sizes=(charts.PRINT, charts.NARROW))
+    drawn = patient_charts(
+        entries, programme, period, tz, sizes=(charts.PRINT, charts.NARROW), judged=True
+    )
     weeks = {w.item_id: w for w in programme_weeks(entries, programme, period, tz)}
     # The programme as it stands, and whatever else was planned in the period.
     items = [

@@ -120,7 +120,9 @@ def _patient_page(patient: User, form: ProgrammeItemForm, status: int = 200) -> 
             "therapist/patient.html",
             patient=patient,
             entries=[e for e in loaded if e.local_date >= recent_first],
-            charts=dashboard.patient_charts(loaded, programme, period, patient.timezone),
+            charts=dashboard.patient_charts(
+                loaded, programme, period, patient.timezone, judged=True
+            ),
             chart_range=range_key,
             chart_ranges=charts.RANGES,
             chart_period=period,

@@ -11,6 +11,7 @@ from types import SimpleNamespace
 from typing import Any
 
 import pytest
+from flask import Flask
 from sqlalchemy import select
 
 from rehab_app import charts, dashboard
@@ -21,7 +22,7 @@ from rehab_app.series import patient_series
 from rehab_app.timeutil import local_now
 from rehab_app.vocab import WALK_SECONDS_MESSAGE
 from rehab_app.walks import walk_change
-from tests.helpers.accounts import CsrfClient, People
+from tests.helpers.accounts import CsrfClient, People, login
 from tests.helpers.api import assert_json_error, post, register
 from tests.helpers.entries import add_entry, row
 
@@ -236,6 +237,29 @@ def test_the_therapist_sees_a_walk_chart(therapist_client: CsrfClient, people: P
     assert "Timed 7.6 m walk (seconds, mean of two trials)" in page
     assert "Latest timed 7.6 m walk: 11.5 s" in page
     assert 'id="chart-walk-' in page
+
+
+def test_only_the_therapist_is_told_of_a_real_change(
+    app: Flask, therapist_client: CsrfClient, people: People
+) -> None:
+    for days_ago, seconds in ((28, 10.0), (21, 10.0), (14, 10.0), (7, 12.5), (1, 13.0)):
+        add_entry(
+            people.patient,
+            "walk_test",
+            days_ago=days_ago,
+            trial_1_seconds=seconds,
+            trial_2_seconds=seconds,
+            aid="none",
+            setting="indoors",
+        )
+    said = "The last two walks were each at least 25% slower than the ones before (10 s)"
+    page = therapist_client.get(f"/therapist/patients/{people.patient.id}").get_data(as_text=True)
+    assert said in page
+    phone: CsrfClient = app.test_client()  # type: ignore[assignment]
+    login(phone, people.patient)
+    own = phone.get("/progress").get_data(as_text=True)
+    assert "Latest timed 7.6 m walk: 13 s" in own
+    assert "real change" not in own and "slower than" not in own
 
 
 def test_the_walk_chart_says_when_there_is_nothing() -> None:
