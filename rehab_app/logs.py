@@ -163,6 +163,8 @@ def configure(app: Flask) -> None:
 
 
 def _start() -> None:
+    if g.get("request_id") is not None:
+        return  # the same request run again (SQLite was busy): the same id, the whole time
     incoming = request.headers.get(REQUEST_ID_HEADER, "")
     g.request_id = incoming if SAFE_ID.fullmatch(incoming) else uuid.uuid4().hex
     g.request_started = time.perf_counter()

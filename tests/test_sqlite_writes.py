@@ -99,3 +99,6 @@ def test_a_login_while_another_writer_holds_the_lock_past_the_timeout_is_run_aga
     assert response.status_code == 302, response.get_data(as_text=True)[:300]
     assert "running POST /login again" in caplog.text
     assert "olive" not in caplog.text
+    # Run again, it is still one request to whoever reads the log: one id from first to last.
+    ids = {getattr(r, "request_id", None) for r in caplog.records if r.name.startswith("rehab_app")}
+    assert ids == {response.headers["X-Request-ID"]}, ids
