@@ -12,11 +12,7 @@ from rehab_app.extensions import db
 from rehab_app.models import CareLink, User, utcnow
 
 PASSWORD = "correct horse battery"
-
-
 _HASH: dict[str, str] = {}
-
-
 CSRF_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 
 

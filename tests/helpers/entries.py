@@ -63,6 +63,8 @@ def fill_day(user: User, day: date, n: int) -> None:
     db.session.commit()
 
 
+# Rows as the caseload's query returns them, dated from a fixed today (the caseload and series
+# tests build logs in memory, without a database).
 TODAY = date(2026, 3, 28)
 
 
