@@ -419,7 +419,7 @@
     var match = /^#entry-([0-9a-f-]+)$/.exec(root.location.hash);
     var flash = doc.querySelector("#flashes .flash-success");
     if (!match || !flash || !doc.getElementById("history-days")) return;
-    var id = match[1], text = flash.textContent;
+    var id = match[1], text = flash.textContent, shown = false;
     function place() {
       doc.querySelectorAll(".saved-here.edit-confirm").forEach(function (p) { p.remove(); });
       var item = doc.getElementById("entry-" + id);
@@ -429,6 +429,10 @@
       p.className = "saved-here edit-confirm";
       p.textContent = text;
       item.appendChild(p);
+      // Offline the week is drawn from the phone's copy after the page loaded, too late for
+      // the browser's own jump to the entry: bring it into view once, when it first appears.
+      if (!shown) item.scrollIntoView({ block: "center" });
+      shown = true;
     }
     RL.views.onHistoryRendered = place;
     place();

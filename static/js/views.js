@@ -286,6 +286,8 @@
       if (!pulled) rows = rows.filter(function (e) { return e.pending || e.error; });
       if (kind) rows = rows.filter(function (e) { return e.kind === kind; });
       var again = function () { return renderHistory(account, tz); };
+      // Redrawn in place: the person (or the jump to an edited entry) keeps their place.
+      var y = root.scrollY;
       if (pulled) box.querySelectorAll("section").forEach(function (s) { s.remove(); });
       var empty = doc.getElementById("history-empty");
       rows.forEach(function (e) {
@@ -298,6 +300,7 @@
         if (!s.querySelector("li")) s.remove();
       });
       empty.hidden = !!box.querySelector("section");
+      if (pulled && root.scrollY !== y) root.scrollTo(0, y);
       if (RL.views.onHistoryRendered) RL.views.onHistoryRendered();
     });
   }
