@@ -32,14 +32,19 @@ class DailyCapReached(Exception):
         )
 
 
-def check_daily_cap(session: Session, user_id: int, day: date) -> None:
-    """Raise DailyCapReached when the person's day is full."""
+def day_count(session: Session, user_id: int, day: date) -> int:
+    """How many live entries the person's day holds."""
     count = session.scalar(
         select(func.count())
         .select_from(Entry)
         .where(Entry.user_id == user_id, Entry.local_date == day, Entry.deleted_at.is_(None))
     )
-    if (count or 0) >= MAX_ENTRIES_PER_DAY:
+    return count or 0
+
+
+def check_daily_cap(session: Session, user_id: int, day: date) -> None:
+    """Raise DailyCapReached when the person's day is full."""
+    if day_count(session, user_id, day) >= MAX_ENTRIES_PER_DAY:
         raise DailyCapReached(day)
 
 

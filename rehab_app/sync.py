@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import delete, insert, select, update
 from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.orm import Session
 
@@ -26,6 +26,7 @@ from .entries import (
     DailyCapReached,
     can_restore,
     check_daily_cap,
+    day_count,
     delete_entry,
     restore_entry,
 )
@@ -387,18 +388,7 @@ class _Batch(_OneByOne):
     def check_day(self, day: date) -> None:
         if day not in self.day_counts:
             # Counted by the database once a day (autoflush brings in what this batch did).
-            self.day_counts[day] = (
-                self.session.scalar(
-                    select(func.count())
-                    .select_from(Entry)
-                    .where(
-                        Entry.user_id == self.user.id,
-                        Entry.local_date == day,
-                        Entry.deleted_at.is_(None),
-                    )
-                )
-                or 0
-            )
+            self.day_counts[day] = day_count(self.session, self.user.id, day)
         if self.day_counts[day] >= MAX_ENTRIES_PER_DAY:
             raise DailyCapReached(day)
 
