@@ -14,7 +14,6 @@ Both databases: a SQLite file, or a fresh PostgreSQL database whose name starts 
 from __future__ import annotations
 
 import argparse
-import re
 import sys
 import time
 import uuid
@@ -33,12 +32,9 @@ from rehab_app.extensions import db
 from rehab_app.models import Entry, User, utcnow
 
 from .database import DEFAULT_PG_URL, create_schema, make_app, postgres_url, sqlite_url
-from .measure import logged_in
+from .measure import CSRF_RE, logged_in
 
 PASSWORD = "a long bench password"  # a throwaway account in a throwaway database
-CSRF_RE = re.compile(
-    r'<meta name="csrf-token" content="([^"]+)"|name="csrf_token"[^>]*value="([^"]+)"'
-)
 DAYS = 60  # entries spread over this many days: a person may log at most 200 a day
 
 
@@ -93,7 +89,7 @@ def csrf(client: FlaskClient) -> str:
     match = CSRF_RE.search(client.get("/today").get_data(as_text=True))
     if match is None:
         raise RuntimeError("no CSRF token on /today")
-    return match.group(1) or match.group(2)
+    return match.group(1)
 
 
 def fatigue_rows(n: int, start: datetime) -> list[dict[str, Any]]:

@@ -210,6 +210,19 @@ def test_a_pull_racing_two_commits_misses_neither(
 # ----------------------------------------------------------------------------- can they fail?
 
 
+def race_updates(app: Flask, people: People) -> list[tuple[int, dict[str, Any]]]:
+    """Eight entries made, then their updates pushed and pushed again at the same moment."""
+    phone = device(app, people.patient)
+    retry = device(app, people.patient, client_id=phone.client_id)
+    entry_ids = [str(uuid.uuid4()) for _ in range(8)]
+    assert phone.push(fatigue_log(1, entry_ids, 1))[0] == 200
+    with first_push_lingers():
+        return together(
+            lambda: phone.push(fatigue_log(9, entry_ids, 2)),
+            lambda: retry.push(fatigue_log(9, entry_ids, 2) + fatigue_log(17, entry_ids, 3)),
+        )
+
+
 def test_without_the_client_lock_the_race_goes_wrong(
     app: Flask, people: People, counter: None, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -222,15 +235,7 @@ def test_without_the_client_lock_the_race_goes_wrong(
     if db.engine.dialect.name == "sqlite":
         pytest.skip("On SQLite a push begins with BEGIN IMMEDIATE: whole pushes take turns")
     monkeypatch.setattr(sync, "_lock_client", sync.get_client)
-    phone = device(app, people.patient)
-    retry = device(app, people.patient, client_id=phone.client_id)
-    entry_ids = [str(uuid.uuid4()) for _ in range(8)]
-    assert phone.push(fatigue_log(1, entry_ids, 1))[0] == 200
-    with first_push_lingers():
-        answers = together(
-            lambda: phone.push(fatigue_log(9, entry_ids, 2)),
-            lambda: retry.push(fatigue_log(9, entry_ids, 2) + fatigue_log(17, entry_ids, 3)),
-        )
+    answers = race_updates(app, people)
     statuses = [status for status, _ in answers]
     # Both read last_mutation_id 8 and apply the same updates: each is applied twice.
     assert statuses != [200, 200] or applied_ids(*(a for _, a in answers)) != list(range(9, 25))
@@ -240,15 +245,7 @@ def test_a_retry_of_updates_racing_its_original_applies_each_once(
     app: Flask, people: People, counter: None
 ) -> None:
     """As the first test, with the entries made before: the race the lock is for."""
-    phone = device(app, people.patient)
-    retry = device(app, people.patient, client_id=phone.client_id)
-    entry_ids = [str(uuid.uuid4()) for _ in range(8)]
-    assert phone.push(fatigue_log(1, entry_ids, 1))[0] == 200
-    with first_push_lingers():
-        answers = together(
-            lambda: phone.push(fatigue_log(9, entry_ids, 2)),
-            lambda: retry.push(fatigue_log(9, entry_ids, 2) + fatigue_log(17, entry_ids, 3)),
-        )
+    answers = race_updates(app, people)
     assert [status for status, _ in answers] == [200, 200], answers
     assert applied_ids(*(a for _, a in answers)) == list(range(9, 25))
     assert {e.fatigue for e in stored(people.patient).values()} == {3}
