@@ -29,7 +29,7 @@ class Config:
     SQLALCHEMY_DATABASE_URI = database_url()
     # hide_parameters: SQL errors in the logs never show the values sent (hashes, emails, notes).
     SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True, "hide_parameters": True}
-    # Logs (rehab_app/logs.py): "json" lines or readable "text"; a request at least this slow is
+    # Logs (rehab_app/web/logs.py): "json" lines or readable "text"; a request at least this slow is
     # logged as slow_request (0: never).
     LOG_FORMAT = os.environ.get("LOG_FORMAT", "text")
     LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")

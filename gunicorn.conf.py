@@ -44,7 +44,7 @@ accesslog = os.environ.get("GUNICORN_ACCESSLOG", "-")
 access_log_format = '%(h)s "%(m)s %(U)s %(H)s" %(s)s %(B)s %(M)sms'
 errorlog = "-"
 # gunicorn's own messages (workers starting, timeouts) in the app's format: JSON lines in
-# production (rehab_app/logs.py), so that one log shipper reads everything. The app's request
+# production (rehab_app/web/logs.py), so that one log shipper reads everything. The app's request
 # events carry the request id and the user's id; this access log stays plain and query-free.
 if (
     os.environ.get("LOG_FORMAT", "json" if os.environ.get("APP_ENV") == "production" else "text")
@@ -53,7 +53,7 @@ if (
     logconfig_dict = {
         "version": 1,
         "disable_existing_loggers": False,
-        "formatters": {"json": {"()": "rehab_app.logs.JsonFormatter"}},
+        "formatters": {"json": {"()": "rehab_app.web.logs.JsonFormatter"}},
         "handlers": {
             "error_console": {
                 "class": "logging.StreamHandler",

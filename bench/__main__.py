@@ -21,8 +21,8 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import Engine
 
+from rehab_app.core.timeutil import local_today
 from rehab_app.extensions import db
-from rehab_app.timeutil import local_today
 
 from . import cohort as co
 from . import database, report

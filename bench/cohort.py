@@ -1,6 +1,6 @@
 """A synthetic caseload: one therapist, many patients, years of daily entries, as plain rows.
 
-Each day of each patient is drawn by the demo data's day generator (`rehab_app.demo`), so the
+Each day of each patient is drawn by the demo data's day generator (`rehab_app.core.demo`), so the
 entries look like the demo's: one to three fatigue ratings a day, exercise sessions for the
 programme items, walks outdoors and time indoors with falls and near-falls, bad days and
 unlogged days. What is added here is a course over the years for each person (stable, slowly
@@ -23,11 +23,11 @@ from typing import cast
 from werkzeug.security import generate_password_hash
 
 from config import TestConfig
-from rehab_app import demo
-from rehab_app.catalogue import CATALOGUE
-from rehab_app.demo import DayState, PatientSpec
+from rehab_app.core import demo
+from rehab_app.core.catalogue import CATALOGUE
+from rehab_app.core.demo import DayState, PatientSpec
+from rehab_app.core.timeutil import local_today, to_utc
 from rehab_app.models import Entry, Exercise, ProgrammeItem, new_id, utcnow
-from rehab_app.timeutil import local_today, to_utc
 
 PASSWORD = "bench-password-2026"
 THERAPIST_EMAIL = "therapist@bench.rehablog.test"
@@ -401,7 +401,7 @@ def _log(
         day = first + timedelta(days=offset)
         due = [item for item, start, last in spans if start <= day <= last]
         # The demo's day generator: fatigue, exercise sessions, walking, bad days.
-        for entry in demo._day_entries(rng, spec, patient_id, due, day, (today - day).days):
+        for entry in demo.create._day_entries(rng, spec, patient_id, due, day, (today - day).days):
             row = _entry_row(rng, entry, now)  # first, so that the time of day draws the same
             if entry.occurred_at <= now:
                 rows.append(row)

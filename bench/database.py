@@ -20,7 +20,7 @@ from sqlalchemy.engine import Dialect
 
 from config import TestConfig
 from rehab_app import create_app
-from rehab_app.catalogue import seed_rows
+from rehab_app.core.catalogue import seed_rows
 from rehab_app.extensions import db
 
 from .cohort import Cohort, Rows

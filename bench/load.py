@@ -41,7 +41,7 @@ from typing import Any
 import requests
 from sqlalchemy import text
 
-from rehab_app.caseload import refresh_summaries
+from rehab_app.core.caseload import refresh_summaries
 from rehab_app.extensions import db
 
 from .cohort import PASSWORD, THERAPIST_EMAIL, Rows, generate

@@ -24,10 +24,10 @@ from flask.testing import FlaskClient
 from sqlalchemy import Date, DateTime, Engine, Index, TextClause, bindparam, event, text
 from sqlalchemy.types import TypeEngine
 
-from rehab_app import caseload, charts, trends
-from rehab_app.caseload import HISTORY_DAYS
+from rehab_app.core import caseload, charts, trends
+from rehab_app.core.caseload import HISTORY_DAYS
+from rehab_app.core.daily_series import LogRow
 from rehab_app.models import utcnow
-from rehab_app.series import LogRow
 
 CSRF_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 
@@ -405,31 +405,31 @@ def warm_review_cache() -> Iterator[None]:
     need, instead of caseload.HISTORY_DAYS. An experiment on the app's internals, never a
     measurement of the app as it is.
     """
-    saved = caseload.HISTORY_DAYS, caseload.patient_series, trends.review
-    caseload.HISTORY_DAYS = RECENT_HISTORY_DAYS
-    caseload.patient_series = lambda _rows: trends.PatientSeries()  # type: ignore[assignment]
+    saved = caseload.load.HISTORY_DAYS, caseload.summary.patient_series, trends.review
+    caseload.load.HISTORY_DAYS = RECENT_HISTORY_DAYS
+    caseload.summary.patient_series = lambda _rows: trends.PatientSeries()  # type: ignore[assignment]
     trends.review = lambda _series, _today, _measures=None: []  # type: ignore[assignment]
     try:
         yield
     finally:
-        caseload.HISTORY_DAYS, caseload.patient_series, trends.review = saved
+        caseload.load.HISTORY_DAYS, caseload.summary.patient_series, trends.review = saved
 
 
 CASELOAD_PARTS = (
-    Part("rehab_app.caseload", "linked_patients"),
-    Part("rehab_app.caseload", "load_caseload"),
-    Part("rehab_app.caseload", "last_activity", 1),
-    Part("rehab_app.caseload", "summarise", 1),
-    Part("rehab_app.caseload", "patient_series", 2),
-    Part("rehab_app.trends", "review", 2),
-    Part("rehab_app.audit", "record_caseload_views"),
-    Part("rehab_app.therapist", "render_template"),
+    Part("rehab_app.core.caseload", "linked_patients"),
+    Part("rehab_app.core.caseload", "load_caseload"),
+    Part("rehab_app.core.caseload.load", "last_activity", 1),
+    Part("rehab_app.core.caseload.load", "summarise", 1),
+    Part("rehab_app.core.caseload.summary", "patient_series", 2),
+    Part("rehab_app.core.trends", "review", 2),
+    Part("rehab_app.core.access_log", "record_caseload_views"),
+    Part("rehab_app.web.therapist.views", "render_template"),
 )
 PATIENT_PARTS = (
-    Part("rehab_app.therapist", "linked_patient_or_404"),
-    Part("rehab_app.entries", "catalogue_exercises"),
-    Part("rehab_app.audit", "record_access"),
-    Part("rehab_app.dashboard", "load_entries"),
-    Part("rehab_app.dashboard", "patient_charts"),
-    Part("rehab_app.therapist", "render_template"),
+    Part("rehab_app.web.therapist.views", "linked_patient_or_404"),
+    Part("rehab_app.core.entries", "catalogue_exercises"),
+    Part("rehab_app.core.access_log", "record_access"),
+    Part("rehab_app.core.dashboard", "load_entries"),
+    Part("rehab_app.core.dashboard", "patient_charts"),
+    Part("rehab_app.web.therapist.views", "render_template"),
 )

@@ -71,20 +71,24 @@ def _git(*args: str) -> str:
 
 
 def code_state() -> str:
-    """The commit, how many app files differ from it, and whether trends.py does (and its hash).
+    """The commit, how many app files differ from it, and whether the trend method (the package
+    rehab_app/core/trends) does, with a hash of its modules.
 
     Other work may change the tree during a run: call this when the run starts, once the app
     is imported, to say which code was measured.
     """
     commit = _git("rev-parse", "--short", "HEAD") or "unknown commit"
     changed = [ln for ln in _git("status", "--porcelain", "--", "rehab_app").splitlines() if ln]
-    trends = ROOT / "rehab_app" / "trends.py"
-    digest = hashlib.sha1(trends.read_bytes(), usedforsecurity=False).hexdigest()[:10]
-    stat = _git("diff", "--stat", "--", "rehab_app/trends.py").splitlines()
+    package = ROOT / "rehab_app" / "core" / "trends"
+    digest = hashlib.sha1(usedforsecurity=False)
+    for module in sorted(package.glob("*.py")):
+        digest.update(module.name.encode() + b"\0" + module.read_bytes())
+    sha = digest.hexdigest()[:10]
+    stat = _git("diff", "--stat", "--", "rehab_app/core/trends").splitlines()
     state = f"{commit}, {len(changed)} files of rehab_app/ changed or new in the working tree"
     if stat:
-        return f"{state}; rehab_app/trends.py changed ({stat[-1].strip()}; sha1 {digest})"
-    return f"{state}; rehab_app/trends.py as committed (sha1 {digest})"
+        return f"{state}; rehab_app/core/trends changed ({stat[-1].strip()}; sha1 {sha})"
+    return f"{state}; rehab_app/core/trends as committed (sha1 {sha})"
 
 
 def ms(seconds: float) -> str:

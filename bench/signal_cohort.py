@@ -1,6 +1,6 @@
 """An independent cohort for the slow-change signals (issue 12), written from the issues' words.
 
-Nothing here is shared with `rehab_app.trends` or with the old generator in
+Nothing here is shared with `rehab_app.core.trends` or with the old generator in
 tests/test_trends.py: people are drawn from the descriptions in issues 4 and 12 and DOMAIN.md
 (several ratings a day, relapses that recover slowly and are sometimes never logged, summer heat,
 logging that fades and skips the worst days, heavy tails, slow wandering, steps and S-curves,
@@ -20,7 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 
-from rehab_app.trends import ExerciseSample, PatientSeries
+from rehab_app.core.trends import ExerciseSample, PatientSeries
 
 DAY0 = date(2022, 1, 3)
 FOLLOW_UP_DAYS = 365

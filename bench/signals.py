@@ -6,7 +6,7 @@
 
 Prints a Markdown table: for each scenario the share of people flagged (any measure, one
 decision per review) with its 95% Wilson interval, and the issue's target. The limits in
-`rehab_app.trends.WINDOWS` were chosen with `--tune` on TUNING_SEED only; HELD_OUT_SEED is
+`rehab_app.core.trends.WINDOWS` were chosen with `--tune` on TUNING_SEED only; HELD_OUT_SEED is
 never used for choosing anything.
 """
 
@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from rehab_app import trends
+from rehab_app.core import trends
 
 from .signal_cohort import Person, Scenario, cohort
 

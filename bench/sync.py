@@ -27,9 +27,9 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import insert
 
-from rehab_app.auth import hash_password
 from rehab_app.extensions import db
 from rehab_app.models import Entry, User, utcnow
+from rehab_app.web.auth.logins import hash_password
 
 from .database import DEFAULT_PG_URL, create_schema, make_app, postgres_url, sqlite_url
 from .measure import CSRF_RE, logged_in

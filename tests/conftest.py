@@ -11,7 +11,7 @@ from sqlalchemy import text
 
 from config import TestConfig
 from rehab_app import create_app
-from rehab_app.catalogue import seed_rows
+from rehab_app.core.catalogue import seed_rows
 from rehab_app.extensions import db
 from rehab_app.models import Exercise
 from tests.helpers.accounts import Auth, CsrfClient, People, login

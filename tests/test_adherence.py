@@ -7,8 +7,8 @@ from datetime import date, datetime, timedelta
 import pytest
 from flask import Flask
 
-from rehab_app import entries as log
-from rehab_app.adherence import (
+from rehab_app.core import entries as log
+from rehab_app.core.adherence import (
     Adherence,
     BadDays,
     Plan,

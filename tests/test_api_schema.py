@@ -26,11 +26,12 @@ from schemathesis.core import NotSet
 from schemathesis.specs.openapi.checks import negative_data_rejection
 
 from config import TestConfig
-from rehab_app import create_app, sync
+from rehab_app import create_app
+from rehab_app.core import sync
+from rehab_app.core.openapi import openapi_document
+from rehab_app.core.sync import MAX_MUTATION_ID
 from rehab_app.extensions import db
 from rehab_app.models import ProgrammeItem
-from rehab_app.openapi import openapi_document
-from rehab_app.sync import MAX_MUTATION_ID
 from tests.helpers.accounts import CsrfClient, People, login
 from tests.helpers.api import fatigue, post, register
 
@@ -389,8 +390,8 @@ def test_the_invalid_mutation_check_can_fail(
 ) -> None:
     """Were the server to apply a change the document calls invalid, the check would say so."""
     client_id, _ = pushed
-    rule = sync._clean_value
-    monkeypatch.setattr(sync, "_clean_value", lambda n, v: v if n == "note" else rule(n, v))
+    rule = sync.fields._clean_value
+    monkeypatch.setattr(sync.fields, "_clean_value", lambda n, v: v if n == "note" else rule(n, v))
     mutation = with_entry(fatigue(1, str(uuid.uuid4())), note="x" * 1001)  # over maxLength
     body: dict[str, Any] = {"client_id": client_id, "mutations": [mutation]}
     response = post(patient_client, PUSH, body)

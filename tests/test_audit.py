@@ -8,7 +8,7 @@ import pytest
 from flask import Flask
 from sqlalchemy import delete, func, select, update
 
-from rehab_app import audit
+from rehab_app.core import access_log
 from rehab_app.extensions import db
 from rehab_app.models import AccessEvent, AppendOnlyError, User, utcnow
 from tests.helpers.accounts import CsrfClient, People, link, login, make_user
@@ -36,7 +36,7 @@ def as_user(app: Flask, user: User) -> CsrfClient:
     return client
 
 
-# Each therapist view of one patient's data, and the code it writes (see audit.ACCESS_KINDS).
+# Each therapist view of one patient's data, and the code it writes (see access_log.ACCESS_KINDS).
 VIEWS = [
     ("GET", "/therapist/patients/{patient}", "patient_page"),
     ("POST", "/therapist/patients/{patient}/programme", "patient_page"),  # the page, with errors
@@ -90,7 +90,7 @@ def test_the_caseload_records_each_patient_once_a_day(app: Flask, people: People
 def test_caseload_views_on_another_local_day_are_recorded_again(app: Flask, people: People) -> None:
     noon = datetime(2026, 3, 2, 12, 0)
     for when in (noon - timedelta(days=1), noon, noon + timedelta(hours=3)):
-        audit.record_caseload_views(db.session, people.therapist, [people.patient], when)
+        access_log.record_caseload_views(db.session, people.therapist, [people.patient], when)
         db.session.commit()
     assert [what for *_rest, what in events()] == ["caseload", "caseload"]
 
@@ -123,14 +123,14 @@ def test_the_patient_sees_who_looked_in_their_own_time(app: Flask, people: Peopl
 def test_the_account_page_lists_the_latest_and_says_how_many_in_all(
     app: Flask, people: People
 ) -> None:
-    for _ in range(audit.SHOWN + 3):
-        audit.record_access(db.session, people.therapist, people.patient, "patient_page")
+    for _ in range(access_log.SHOWN + 3):
+        access_log.record_access(db.session, people.therapist, people.patient, "patient_page")
     db.session.commit()
     text = section(as_user(app, people.patient).get("/account").get_data(as_text=True), "access-h")
-    assert f"These are the latest {audit.SHOWN} of {audit.SHOWN + 3}" in text
+    assert f"These are the latest {access_log.SHOWN} of {access_log.SHOWN + 3}" in text
     # The same look repeated on one day is one line, with how many times.
     assert text.count("Lin Linked opened your page") == 1
-    assert f"({audit.SHOWN} times, from " in text
+    assert f"({access_log.SHOWN} times, from " in text
 
 
 def test_reloads_are_one_line_a_day_and_other_looks_stay_apart(app: Flask, people: People) -> None:
@@ -159,7 +159,7 @@ def test_reloads_are_one_line_a_day_and_other_looks_stay_apart(app: Flask, peopl
 
 
 def test_the_json_export_holds_the_whole_record(app: Flask, people: People) -> None:
-    audit.record_access(db.session, people.therapist, people.patient, "patient_page")
+    access_log.record_access(db.session, people.therapist, people.patient, "patient_page")
     db.session.commit()
     document = as_user(app, people.patient).get("/account/export.json").get_json()
     assert [(a["therapist"], a["what"]) for a in document["access_record"]] == [
@@ -169,11 +169,11 @@ def test_the_json_export_holds_the_whole_record(app: Flask, people: People) -> N
 
 def test_an_unknown_kind_of_access_is_refused(app: Flask, people: People) -> None:
     with pytest.raises(ValueError, match="unknown kind of access"):
-        audit.record_access(db.session, people.therapist, people.patient, "peeked")
+        access_log.record_access(db.session, people.therapist, people.patient, "peeked")
 
 
 def _one_event(people: People) -> AccessEvent:
-    audit.record_access(db.session, people.therapist, people.patient, "patient_page")
+    access_log.record_access(db.session, people.therapist, people.patient, "patient_page")
     db.session.commit()
     return db.session.scalars(select(AccessEvent)).one()
 
@@ -219,8 +219,8 @@ def test_bulk_changes_through_the_orm_are_refused(
 
 
 def test_deleting_the_account_deletes_the_record(app: Flask, people: People) -> None:
-    audit.record_access(db.session, people.therapist, people.patient, "patient_page")
-    audit.record_access(db.session, people.therapist, people.other_patient, "patient_page")
+    access_log.record_access(db.session, people.therapist, people.patient, "patient_page")
+    access_log.record_access(db.session, people.therapist, people.other_patient, "patient_page")
     db.session.commit()
     olive = as_user(app, people.patient)
     assert olive.post("/account/delete", data={"password": "correct horse battery"}).status_code
@@ -228,7 +228,7 @@ def test_deleting_the_account_deletes_the_record(app: Flask, people: People) -> 
 
 
 def test_a_deleted_therapist_is_still_named(app: Flask, people: People) -> None:
-    audit.record_access(db.session, people.therapist, people.patient, "patient_page")
+    access_log.record_access(db.session, people.therapist, people.patient, "patient_page")
     db.session.commit()
     therapist_id = people.therapist.id
     db.session.execute(delete(User).where(User.id == therapist_id))

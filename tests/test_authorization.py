@@ -16,7 +16,8 @@ import pytest
 from flask import Flask
 from sqlalchemy import func, select
 
-from rehab_app import links
+from rehab_app.core import care_links
+from rehab_app.core.timeutil import local_now, local_today
 from rehab_app.extensions import db
 from rehab_app.models import (
     CalendarFeed,
@@ -32,7 +33,6 @@ from rehab_app.models import (
     User,
     UserSession,
 )
-from rehab_app.timeutil import local_now, local_today
 from tests.helpers.accounts import PASSWORD, CsrfClient, People, link, login
 from tests.helpers.authorization import (
     ACTORS,
@@ -125,7 +125,7 @@ def form(rule: str, method: str, world: World) -> dict[str, str]:
             "start_date": local_today("Europe/London").isoformat(),
             "note": "changed by someone",
         },
-        ("/account/links", "POST"): {"code": links.format_code(world.code)},
+        ("/account/links", "POST"): {"code": care_links.format_code(world.code)},
         ("/account/links/confirm", "POST"): {"code": world.code},
         ("/account/delete", "POST"): {"password": PASSWORD},
         ("/account/reminders", "POST"): {
@@ -493,7 +493,7 @@ def test_a_new_link_code_brings_the_therapist_back(app: Flask, world: World) -> 
     code = db.session.scalars(
         select(LinkCode.code).where(LinkCode.therapist_id == people.therapist.id)
     ).one()
-    assert links.format_code(code) in made.get_data(as_text=True)
+    assert care_links.format_code(code) in made.get_data(as_text=True)
     assert owner.post("/account/links", data={"code": code}).status_code == 200
     assert owner.post("/account/links/confirm", data={"code": code}).status_code == 302
     assert therapist.get(page).status_code == 200
@@ -548,7 +548,7 @@ FOREIGN = [
     (LINKED, "GET", "/therapist/patients/{other}", "/therapist/patients/999999"),
     (LINKED, "GET", "/therapist/patients/{linked}", "/therapist/patients/999999"),
     (LINKED, "GET", "/therapist/patients/{unlinked}", "/therapist/patients/999999"),
-    # Exports and the printable summary (rehab_app/reports.py).
+    # Exports and the printable summary (rehab_app/web/therapist/exports.py).
     *(
         (
             actor,

@@ -9,10 +9,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from rehab_app import caseload as cl
-from rehab_app import reasons
+from rehab_app.core import caseload as cl
+from rehab_app.core import reasons
+from rehab_app.core.daily_series import LogRow
 from rehab_app.models import ProgrammeItem, User
-from rehab_app.series import LogRow
 from tests.helpers.entries import TODAY, ago, row
 
 PATIENT = User(id=1, email="p@example.test", display_name="Pat", timezone="Europe/London")

@@ -9,11 +9,11 @@ import pytest
 from flask import Flask
 from sqlalchemy import select
 
-from rehab_app.catalogue import CATALOGUE, CatalogueExercise, validate_catalogue
+from rehab_app.core.catalogue import CATALOGUE, CatalogueExercise, validate_catalogue
+from rehab_app.core.vocab import DISCIPLINES, DOSE_LABELS
 from rehab_app.extensions import db
-from rehab_app.forms import ExerciseForm, ProgrammeItemForm
 from rehab_app.models import DOSE_COLUMNS, Exercise
-from rehab_app.vocab import DISCIPLINES, DOSE_LABELS
+from rehab_app.web.forms import ExerciseForm, ProgrammeItemForm
 
 
 def test_the_shipped_catalogue_has_no_problem() -> None:

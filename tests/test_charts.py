@@ -10,8 +10,8 @@ from datetime import date, timedelta
 
 import pytest
 
-from rehab_app import charts
-from rehab_app.charts import AidUse, ItemWeeks, Period, SessionMinutes
+from rehab_app.core import charts
+from rehab_app.core.charts import AidUse, ItemWeeks, Period, SessionMinutes
 
 SVG = "{http://www.w3.org/2000/svg}"
 TODAY = date(2026, 3, 29)  # a Sunday

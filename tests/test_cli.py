@@ -12,10 +12,10 @@ import pytest
 from flask import Flask
 from sqlalchemy import func, select
 
-from rehab_app.demo import DEMO_PASSWORD
+from rehab_app.core.demo import DEMO_PASSWORD
+from rehab_app.core.timeutil import local_today
 from rehab_app.extensions import db
 from rehab_app.models import CareLink, Entry, User, utcnow
-from rehab_app.timeutil import local_today
 from tests.helpers.accounts import CsrfClient, login, make_user
 from tests.helpers.pages import visible
 
@@ -241,8 +241,8 @@ def test_create_user_refuses_bad_input(
 
 def old_tombstone(user: User, deleted_days_ago: float, note: str) -> Entry:
     """A fatigue rating with content, deleted some days ago (through the app's own delete)."""
-    from rehab_app import entries as log
-    from rehab_app.timeutil import local_now
+    from rehab_app.core import entries as log
+    from rehab_app.core.timeutil import local_now
 
     entry, _ = log.create_entry(
         db.session,

@@ -9,7 +9,7 @@ from sqlalchemy import text
 import config
 from rehab_app import create_app
 from rehab_app.extensions import db
-from rehab_app.logs import JsonFormatter
+from rehab_app.web.logs import JsonFormatter
 
 
 def test_default_database_is_sqlite_in_instance(monkeypatch: pytest.MonkeyPatch) -> None:

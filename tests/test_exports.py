@@ -11,8 +11,8 @@ import pytest
 from flask import Flask
 from sqlalchemy import func, select
 
-from rehab_app import links, sync
-from rehab_app.exports import ENTRY_COLUMNS
+from rehab_app.core import care_links, sync
+from rehab_app.core.exports import ENTRY_COLUMNS
 from rehab_app.extensions import db
 from rehab_app.models import (
     CareLink,
@@ -225,7 +225,7 @@ def test_account_deletion_removes_me_and_keeps_the_therapist(
 ) -> None:
     owner_id, otto_id = people.patient.id, people.other_patient.id
     link(people.therapist, people.other_patient)
-    code = links.make_code(db.session, people.therapist)
+    code = care_links.make_code(db.session, people.therapist)
     db.session.commit()
     code_id = code.id
     assert counts(owner_id) == {"user": 1, "entries": 5, "programme": 1, "links": 1}
@@ -301,7 +301,7 @@ def test_deleting_a_therapist_keeps_the_patients_programme(
 ) -> None:
     therapist_id, owner_id = people.therapist.id, people.patient.id
     assert therapist_client.get(f"/therapist/patients/{owner_id}").status_code == 200
-    links.make_code(db.session, people.therapist)
+    care_links.make_code(db.session, people.therapist)
     db.session.commit()
     owner_before = counts(owner_id)
     response = therapist_client.post("/account/delete", data={"password": PASSWORD})

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from fhir.resources.R4B.bundle import Bundle
 
-from rehab_app import fhir
+from rehab_app.core import fhir
 from rehab_app.extensions import db
 from rehab_app.models import utcnow
 from tests.helpers.accounts import CsrfClient, People

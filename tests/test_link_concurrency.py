@@ -1,7 +1,7 @@
 """One link code redeemed by 8 patients at the same moment: exactly one link, on any database.
 
 Real threads, each with a database connection of its own (as workers have), redeem through
-`links.redeem_code` on the suite's database: SQLite by default, PostgreSQL when
+`care_links.redeem_code` on the suite's database: SQLite by default, PostgreSQL when
 TEST_DATABASE_URL is set. A barrier releases them together.
 """
 
@@ -14,7 +14,7 @@ from flask import Flask
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from rehab_app import links
+from rehab_app.core import care_links
 from rehab_app.extensions import db
 from rehab_app.models import CareLink, LinkCode
 from tests.helpers.accounts import make_user
@@ -25,7 +25,7 @@ RACERS = 8
 def test_eight_redemptions_at_once_make_exactly_one_link(app: Flask) -> None:
     therapist = make_user("therapist", name="Pat Physio")
     patient_ids = [make_user("patient").id for _ in range(RACERS)]
-    code = links.make_code(db.session, therapist).code
+    code = care_links.make_code(db.session, therapist).code
     db.session.commit()
     start = threading.Barrier(RACERS)
 
@@ -33,9 +33,9 @@ def test_eight_redemptions_at_once_make_exactly_one_link(app: Flask) -> None:
         with app.app_context(), Session(db.engine) as session:
             start.wait()
             try:
-                links.redeem_code(session, patient_id, code)
+                care_links.redeem_code(session, patient_id, code)
                 session.commit()
-            except links.LinkCodeError:
+            except care_links.LinkCodeError:
                 session.rollback()
                 return "refused"
             return "linked"

@@ -17,8 +17,8 @@ from flask import Flask
 from sqlalchemy import select
 
 from rehab_app.extensions import db
-from rehab_app.logs import REQUEST_ID_HEADER, JsonFormatter, RequestContext, TextFormatter
 from rehab_app.models import User
+from rehab_app.web.logs import REQUEST_ID_HEADER, JsonFormatter, RequestContext, TextFormatter
 from tests.helpers.accounts import PASSWORD, CsrfClient, login, make_user
 from tests.helpers.api import NOW, post, register
 

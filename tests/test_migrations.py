@@ -16,7 +16,7 @@ from sqlalchemy import create_engine, inspect, text
 
 from config import TestConfig
 from rehab_app import create_app
-from rehab_app.catalogue import CATALOGUE, seed_rows
+from rehab_app.core.catalogue import CATALOGUE, seed_rows
 from rehab_app.extensions import db
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations" / "versions"
@@ -100,7 +100,7 @@ def test_a_fresh_database_holds_exactly_the_live_catalogue(scratch_url: str) -> 
 
 
 def test_0001_does_not_read_the_live_catalogue() -> None:
-    """The first migration's result must not move when rehab_app.catalogue does."""
+    """The first migration's result must not move when rehab_app.core.catalogue does."""
     source = "".join(p.read_text() for p in MIGRATIONS.glob("0001_*.py"))
     assert "from rehab_app" not in source
     assert "import rehab_app" not in source

@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 from flask import Flask
 
-from rehab_app import passkeys
+from rehab_app.core import passkeys
 from rehab_app.extensions import db
 from rehab_app.models import Passkey, utcnow
 from tests.helpers.accounts import People

@@ -11,10 +11,10 @@ import pytest
 from flask import Flask
 from sqlalchemy import func, select, update
 
-from rehab_app import mail
+from rehab_app.core import mail
+from rehab_app.core.passwords import WeakPassword, check_password
 from rehab_app.extensions import db
 from rehab_app.models import EmailToken, User, UserSession
-from rehab_app.passwords import WeakPassword, check_password
 from tests.helpers.accounts import PASSWORD, CsrfClient, login, make_user
 from tests.helpers.mail import Mailbox
 from tests.helpers.pages import visible
@@ -119,7 +119,7 @@ def test_without_a_server_outside_development_mail_is_dropped_and_logged(
 ) -> None:
     settings = mail.MailSettings()
     message = mail.compose(settings, "sam@example.test", "Hello", "A link: https://x.test/1")
-    with caplog.at_level(logging.WARNING, logger="rehab_app.mail"):
+    with caplog.at_level(logging.WARNING, logger="rehab_app.core.mail"):
         assert not mail.deliver(settings, message)
     assert "https://x.test/1" not in capsys.readouterr().err + caplog.text
     assert "sam@example.test" not in caplog.text

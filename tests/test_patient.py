@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import uuid
 from datetime import date, datetime, timedelta
+from html import unescape
 from html.parser import HTMLParser
 from types import SimpleNamespace
 from typing import Any
@@ -12,12 +13,12 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from rehab_app.entries import create_entry
+from rehab_app.core.entries import create_entry
+from rehab_app.core.timeutil import local_now, local_today
+from rehab_app.core.vocab import DISCIPLINES
+from rehab_app.core.wording import day_gist, long_date
 from rehab_app.extensions import db
 from rehab_app.models import Entry, Exercise, User, utcnow
-from rehab_app.present import day_gist, long_date
-from rehab_app.timeutil import local_now, local_today
-from rehab_app.vocab import DISCIPLINES
 from tests.helpers.accounts import CsrfClient, People, login, make_user
 from tests.helpers.entries import add_entry, add_item, fill_day
 from tests.helpers.pages import TIMES, section, visible
@@ -204,6 +205,64 @@ def test_done_logs_the_prescribed_dose(patient_client: CsrfClient, people: Peopl
 
 
 @pytest.mark.parametrize(
+    ("dose", "lighter"),
+    [
+        ({"sets": 2, "reps": 10}, [f"1 {TIMES} 10", f"2 {TIMES} 8", f"2 {TIMES} 5"]),
+        (
+            {"sets": 3, "reps": 8, "hold_seconds": 5},
+            [f"2 {TIMES} 8 · hold 5 s", f"3 {TIMES} 6 · hold 4 s", f"3 {TIMES} 4 · hold 3 s"],
+        ),
+        ({"minutes": 20}, ["15 min", "10 min"]),
+        ({"phonation_seconds": 12, "loudness_db": 70}, ["'ah' 9 s · 70 dB", "'ah' 6 s · 70 dB"]),
+        ({"reps": 1}, []),  # nothing lighter than one: no "Less today"
+        ({}, []),
+    ],
+)
+def test_less_today_offers_the_lighter_versions_of_the_dose(
+    patient_client: CsrfClient, people: People, dose: dict[str, int], lighter: list[str]
+) -> None:
+    add_item(people.patient, name="Practice", **dose)
+    page = patient_client.get("/today").get_data(as_text=True)
+    offered = re.findall(r'name="lighter" value="[a-z_]+">Done: ([^<]+)<', page)
+    assert [unescape(o) for o in offered] == lighter
+    assert ("Less today" in section(page, "programme-h")) is bool(lighter)
+
+
+def test_less_today_logs_the_lighter_dose_in_one_tap(
+    patient_client: CsrfClient, people: People
+) -> None:
+    item = add_item(people.patient, slug="sit-to-stand", sets=2, reps=10)
+    action = f"/today/items/{item.id}/done"
+    today = patient_client.get("/today").get_data(as_text=True)
+    data = {**form_values(today, action), "lighter": "three_quarters"}
+    page = patient_client.post(action, data=data, follow_redirects=True).get_data(as_text=True)
+
+    assert f"Saved: Sit to stand, 2 {TIMES} 8." in visible(page)
+    assert "Done today" in section(page, "programme-h")
+    (entry,) = live_entries(people.patient)
+    assert (entry.programme_item_id, entry.sets, entry.reps) == (item.id, 2, 8)
+
+
+def test_a_lighter_version_no_longer_offered_saves_nothing(
+    patient_client: CsrfClient, people: People
+) -> None:
+    """The page was drawn before the therapist changed the dose to one set: "one set fewer" is
+    gone, and a tap on it says so instead of logging a dose nobody chose."""
+    item = add_item(people.patient, slug="sit-to-stand", sets=2, reps=10)
+    action = f"/today/items/{item.id}/done"
+    data = {**form_values(patient_client.get("/today").get_data(as_text=True), action)}
+    item.sets = 1
+    db.session.commit()
+    for lighter in ("one_set_fewer", "no-such-thing"):
+        response = patient_client.post(
+            action, data={**data, "lighter": lighter}, follow_redirects=True
+        )
+        assert response.status_code == 200
+        assert "no longer offered" in visible(response.get_data(as_text=True))
+    assert live_entries(people.patient) == []
+
+
+@pytest.mark.parametrize(
     ("url", "data"),
     [
         ("item", {}),
@@ -229,6 +288,33 @@ def test_sending_the_same_form_twice_stores_one_entry(
     assert first.status_code == retry.status_code == 302
     assert [e.id for e in live_entries(people.patient)] == [data["entry_id"]]
     assert entry_count() == 1
+
+
+@pytest.mark.parametrize(
+    ("url", "first", "second"),
+    [
+        ("/today/fatigue", {"fatigue": "4"}, {"fatigue": "6"}),
+        ("/log/exercise", {"name": "Sit to stand", "reps": "10"}, {"name": "Pitch glides"}),
+    ],
+    ids=["fatigue-button", "exercise-form"],
+)
+def test_the_same_id_with_other_content_is_a_second_entry(
+    patient_client: CsrfClient,
+    people: People,
+    url: str,
+    first: dict[str, str],
+    second: dict[str, str],
+) -> None:
+    """Two entries sent from one page kept for offline use, before its script gave them their
+    own ids, share the id the page was kept with: the second is not a retry of the first."""
+    kept_id = str(uuid.uuid4())
+    extra = {"occurred_at": now_field(), "discipline": "slt"} if url.startswith("/log/") else {}
+    for data in (first, second):
+        response = patient_client.post(url, data={**extra, **data, "entry_id": kept_id})
+        assert response.status_code == 302
+    stored = live_entries(people.patient)
+    assert len(stored) == 2
+    assert kept_id in [e.id for e in stored]
 
 
 def test_new_entry_form_says_already_saved_on_retry(
@@ -419,6 +505,32 @@ def test_an_exercise_of_one_s_own_needs_its_therapy_one_from_the_list_names_it(
     assert patient_client.post("/log/exercise", data=listed).status_code == 302
     (entry,) = live_entries(people.patient)
     assert (entry.exercise_id, entry.discipline, entry.reps) == (exercise.id, "physio", 8)
+
+
+def test_a_common_dose_tapped_is_sets_and_repetitions_without_javascript(
+    patient_client: CsrfClient, people: People
+) -> None:
+    """The plain form reads the dose tapped; numbers typed that say otherwise are asked about."""
+    exercise = db.session.scalar(select(Exercise).where(Exercise.slug == "sit-to-stand"))
+    assert exercise is not None
+    page = patient_client.get("/log/exercise").get_data(as_text=True)
+    assert f"Or tap one: sets {TIMES} repetitions" in visible(page)
+    listed = {**form_values(page), "exercise_id": str(exercise.id)}
+    both = {**listed, "common_dose": "2x10", "sets": "3"}
+    response = patient_client.post("/log/exercise", data=both)
+    assert response.status_code == 400
+    assert f"You tapped 2 {TIMES} 10 and typed other numbers: clear one of them." in visible(
+        response.get_data(as_text=True)
+    )
+    assert live_entries(people.patient) == []
+    for made_up in ("9x99", "0", "2x", "x"):  # not one offered: refused, not a crash
+        answer = patient_client.post("/log/exercise", data={**listed, "common_dose": made_up})
+        assert answer.status_code == 400, made_up
+    assert live_entries(people.patient) == []
+    tapped = {**listed, "common_dose": "2x10", "reps": "10"}  # the phone fills both as well
+    assert patient_client.post("/log/exercise", data=tapped).status_code == 302
+    (entry,) = live_entries(people.patient)
+    assert (entry.exercise_id, entry.sets, entry.reps) == (exercise.id, 2, 10)
 
 
 # ----------------------------------------------------------------------------- logging and History

@@ -7,7 +7,7 @@ from datetime import date, timedelta
 
 import pytest
 
-from rehab_app.progress import Week, this_week
+from rehab_app.core.progress import Week, this_week
 from tests.helpers.accounts import CsrfClient, People
 from tests.helpers.entries import add_entry
 from tests.helpers.pages import visible

@@ -7,9 +7,9 @@ from datetime import date, timedelta
 
 import pytest
 
-from rehab_app import reasons, trends
-from rehab_app.reasons import Reason, found
-from rehab_app.trends import ExerciseSample, PatientSeries
+from rehab_app.core import reasons, trends
+from rehab_app.core.reasons import Reason, found
+from rehab_app.core.trends import ExerciseSample, PatientSeries
 
 TODAY = date(2026, 12, 4)
 

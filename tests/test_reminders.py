@@ -11,8 +11,8 @@ from flask import Flask
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from rehab_app import entries as log
-from rehab_app import reminders, sessions
+from rehab_app.core import entries as log
+from rehab_app.core import reminders, sessions
 from rehab_app.extensions import db
 from rehab_app.models import ProgrammeItem, PushSubscription, ReminderSend, ReminderSettings, User
 from tests.helpers.accounts import make_user
@@ -304,7 +304,7 @@ def test_send_due_refuses_without_vapid_keys(app: Flask, runner: Any) -> None:
 
 
 def test_vapid_keys_command_makes_a_usable_pair(app: Flask, runner: Any) -> None:
-    from rehab_app.webpush import public_key_of
+    from rehab_app.core.webpush import public_key_of
 
     result = runner.invoke(args=["reminders", "vapid-keys"])
     assert result.exit_code == 0

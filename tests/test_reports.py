@@ -13,11 +13,11 @@ import pytest
 from flask import Flask
 from sqlalchemy import event, select
 
-from rehab_app.exports import ENTRY_COLUMNS
+from rehab_app.core.exports import ENTRY_COLUMNS
+from rehab_app.core.timeutil import local_today
 from rehab_app.extensions import db
 from rehab_app.models import AccessEvent, utcnow
-from rehab_app.reports import filename_slug
-from rehab_app.timeutil import local_today
+from rehab_app.web.therapist.exports import filename_slug
 from tests.helpers.accounts import CsrfClient, People, login
 from tests.helpers.entries import add_entry, add_item
 from tests.helpers.pages import section, visible

@@ -7,10 +7,10 @@ from datetime import date, datetime
 from flask import Flask
 from sqlalchemy import select
 
+from rehab_app.core.daily_series import LOG_COLUMNS, LogRow, exercise_amount, patient_series
+from rehab_app.core.trends import ExerciseSample, review
 from rehab_app.extensions import db
 from rehab_app.models import Entry
-from rehab_app.series import LOG_COLUMNS, LogRow, exercise_amount, patient_series
-from rehab_app.trends import ExerciseSample, review
 from tests.helpers.accounts import make_user
 from tests.helpers.entries import row
 

@@ -7,7 +7,7 @@ from datetime import timedelta
 from flask import Flask
 from sqlalchemy import delete, func, select
 
-from rehab_app import sessions
+from rehab_app.core import sessions
 from rehab_app.extensions import db
 from rehab_app.models import Entry, User, UserSession, utcnow
 from tests.helpers.accounts import CSRF_RE, PASSWORD, Auth, CsrfClient, login, make_user

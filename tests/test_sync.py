@@ -10,11 +10,11 @@ import pytest
 from flask import Flask
 from sqlalchemy import func, select
 
-from rehab_app import entries as log
-from rehab_app import sync
+from rehab_app.core import entries as log
+from rehab_app.core import sync
+from rehab_app.core.timeutil import local_now, local_today
 from rehab_app.extensions import db
 from rehab_app.models import Entry, ProgrammeItem, SyncClient, User
-from rehab_app.timeutil import local_now, local_today
 from tests.helpers.accounts import make_user
 
 

@@ -23,20 +23,27 @@ from flask import Flask, has_request_context, request
 from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
-from rehab_app import models, sync
+from rehab_app import models
+from rehab_app.core import sync
 from rehab_app.extensions import db
 from rehab_app.models import ChangeCounter, Entry, ProgrammeItem, SyncClient, User, utcnow
 from tests.helpers.accounts import People
-from tests.helpers.api import NOW, PUSH, device, together
+from tests.helpers.api import NOW, PUSH, Device, device, together
 
 LINGER = 0.4  # seconds the first push waits before it commits
 
 
 @contextmanager
-def first_push_lingers() -> Iterator[None]:
-    """The first push to reach its commit waits there LINGER seconds, its locks held."""
+def first_push_lingers(until: threading.Event | None = None) -> Iterator[threading.Event]:
+    """The first push to reach its commit waits there, its locks held; yields "it is waiting".
+
+    It waits LINGER seconds, or, given `until`, until that is set (10 s at most): the tests
+    that show what would go wrong without a lock play the order out rather than leave it to
+    timing.
+    """
     lock = threading.Lock()
     lingered: list[bool] = []
+    waiting = threading.Event()
 
     def before_commit(session: Session) -> None:
         if not (has_request_context() and request.path == PUSH):
@@ -47,11 +54,15 @@ def first_push_lingers() -> Iterator[None]:
             first = not lingered
             lingered.append(True)
         if first:
-            time.sleep(LINGER)
+            waiting.set()
+            if until is None:
+                time.sleep(LINGER)
+            else:
+                until.wait(10)
 
     event.listen(Session, "before_commit", before_commit)
     try:
-        yield
+        yield waiting
     finally:
         event.remove(Session, "before_commit", before_commit)
 
@@ -126,6 +137,12 @@ def test_a_retry_racing_its_original_applies_each_change_once_in_order(
     assert client is not None and client.last_mutation_id == 24
 
 
+def missed_by(laptop: Device, user: User) -> dict[str, int]:
+    """The user's entries the device has not seen at their latest change: id -> change_seq."""
+    seqs = {e.id: e.change_seq for e in stored(user).values()}
+    return {i: s for i, s in seqs.items() if laptop.seen.get(i) != s}
+
+
 def test_two_devices_pushing_at_once_lose_nothing_and_a_pull_misses_nothing(
     app: Flask, people: People, counter: None
 ) -> None:
@@ -152,8 +169,7 @@ def test_two_devices_pushing_at_once_lose_nothing_and_a_pull_misses_nothing(
     seqs = {e.id: e.change_seq for e in entries.values()}
     assert len(set(seqs.values())) == len(seqs) == 12  # every change its own number
     # The device that pulled all along has every entry, at its latest change.
-    missed = {i: s for i, s in seqs.items() if laptop.seen.get(i) != s}
-    assert not missed, f"pulled past {laptop.cursor}, never to see {missed}"
+    assert not missed_by(laptop, people.patient), f"pulled past {laptop.cursor}"
     # Why: one push's numbers all come before the other's. They are handed out a
     # transaction at a time, so they become visible in the order they were handed out.
     phone_seqs = sorted(seqs[i] for i in phone_ids)
@@ -223,24 +239,6 @@ def race_updates(app: Flask, people: People) -> list[tuple[int, dict[str, Any]]]
         )
 
 
-def test_without_the_client_lock_the_race_goes_wrong(
-    app: Flask, people: People, counter: None, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """The retry tests have teeth: reading the client without locking it breaks the race.
-
-    Shown with updates: two pushes of creates would meet on the entries' key, and the batch
-    that loses is decided again one change at a time, reading the client afresh (so it
-    recovers); updates meet no key, so both pushes apply them.
-    """
-    if db.engine.dialect.name == "sqlite":
-        pytest.skip("On SQLite a push begins with BEGIN IMMEDIATE: whole pushes take turns")
-    monkeypatch.setattr(sync, "_lock_client", sync.get_client)
-    answers = race_updates(app, people)
-    statuses = [status for status, _ in answers]
-    # Both read last_mutation_id 8 and apply the same updates: each is applied twice.
-    assert statuses != [200, 200] or applied_ids(*(a for _, a in answers)) != list(range(9, 25))
-
-
 def test_a_retry_of_updates_racing_its_original_applies_each_once(
     app: Flask, people: People, counter: None
 ) -> None:
@@ -254,17 +252,76 @@ def test_a_retry_of_updates_racing_its_original_applies_each_once(
 def test_numbers_taken_like_a_sequence_would_let_a_pull_skip_a_change(
     app: Flask, people: People, counter: None, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The second test has teeth: numbers handed out as a sequence's would let the laptop skip."""
+    """The test above has teeth: numbers handed out as a sequence's would let the laptop skip.
+
+    The order that shows it is played out, not left to timing: the phone's push takes its
+    numbers and waits at its commit; the tablet's takes later ones and commits; the laptop
+    pulls past them; then the phone's commit lands below the laptop's cursor. With the
+    counter held until commit, the tablet could not have taken its numbers meanwhile.
+    """
     if db.engine.dialect.name == "sqlite":
         pytest.skip("SQLite lets one writer in at a time: there is no lock to take away")
-    take = models.next_change_seqs
+    take = models.changes.next_change_seqs
 
     def like_a_sequence(_connection: Any, count: int) -> range:
         with db.engine.begin() as own:  # committed at once, as nextval() is
             return take(own, count)
 
-    monkeypatch.setattr(models, "next_change_seqs", like_a_sequence)
-    with pytest.raises(AssertionError, match="never to see"):
-        test_two_devices_pushing_at_once_lose_nothing_and_a_pull_misses_nothing(
-            app, people, counter
-        )
+    monkeypatch.setattr(models.changes, "next_change_seqs", like_a_sequence)
+    phone, tablet, laptop = (device(app, people.patient) for _ in range(3))
+    phone_ids = [str(uuid.uuid4()) for _ in range(6)]
+    pulled = threading.Event()
+
+    with ThreadPoolExecutor(1) as pool, first_push_lingers(until=pulled) as phone_waits:
+        phone_push = pool.submit(phone.push, batch(phone_ids, rounds=2))
+        assert phone_waits.wait(10), "the phone's push never reached its commit"
+        assert tablet.push(batch([str(uuid.uuid4()) for _ in range(6)], rounds=2))[0] == 200
+        laptop.pull_all()
+        pulled.set()
+        assert phone_push.result(timeout=30)[0] == 200
+
+    laptop.pull_all()
+    assert set(missed_by(laptop, people.patient)) == set(phone_ids)
+
+
+def test_without_the_client_lock_the_race_goes_wrong(
+    app: Flask, people: People, counter: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The retry tests have teeth: reading the client without locking it breaks the race.
+
+    Played out in order: the push of updates waits at its commit until its retry has read
+    the client (last mutation 8) and reached its first write. Shown with updates: two pushes
+    of creates would meet on the entries' key, and the batch that loses is decided again one
+    change at a time, reading the client afresh (so it recovers); updates meet no key.
+    """
+    if db.engine.dialect.name == "sqlite":
+        pytest.skip("On SQLite a push begins with BEGIN IMMEDIATE: whole pushes take turns")
+    monkeypatch.setattr(sync.push, "_lock_client", sync.get_client)
+    phone = device(app, people.patient)
+    retry = device(app, people.patient, client_id=phone.client_id)
+    entry_ids = [str(uuid.uuid4()) for _ in range(8)]
+    assert phone.push(fatigue_log(1, entry_ids, 1))[0] == 200
+    retry_thread: list[int] = []
+    retry_writes = threading.Event()
+
+    def note_the_retry_writing(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        if threading.get_ident() in retry_thread and statement.lstrip().startswith("UPDATE"):
+            retry_writes.set()
+
+    def push_again() -> tuple[int, dict[str, Any]]:
+        retry_thread.append(threading.get_ident())
+        return retry.push(fatigue_log(9, entry_ids, 2) + fatigue_log(17, entry_ids, 3))
+
+    event.listen(db.engine, "before_cursor_execute", note_the_retry_writing)
+    try:
+        with ThreadPoolExecutor(2) as pool, first_push_lingers(until=retry_writes) as waits:
+            first = pool.submit(phone.push, fatigue_log(9, entry_ids, 2))
+            assert waits.wait(10), "the push never reached its commit"
+            second = pool.submit(push_again)
+            answers = [first.result(timeout=30), second.result(timeout=30)]
+    finally:
+        event.remove(db.engine, "before_cursor_execute", note_the_retry_writing)
+    assert retry_writes.is_set(), "the retry never wrote"
+    statuses = [status for status, _ in answers]
+    # Both read last_mutation_id 8 and apply the same updates: each is applied twice.
+    assert statuses != [200, 200] or applied_ids(*(a for _, a in answers)) != list(range(9, 25))

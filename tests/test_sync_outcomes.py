@@ -15,7 +15,7 @@ import pytest
 from flask import Flask
 from sqlalchemy import event, func, select
 
-from rehab_app import sync
+from rehab_app.core import sync
 from rehab_app.extensions import db
 from rehab_app.models import Entry, SyncClient
 from tests.helpers.accounts import CsrfClient, People, login
@@ -158,6 +158,24 @@ def test_undo_before_the_delete_was_sent_changes_nothing(phone: Phone) -> None:
     assert entry["id"] in phone.pull_all()
 
 
+def test_a_delete_that_arrives_after_its_undo_deletes_nothing(phone: Phone) -> None:
+    """The delete's push is held up on the way (the phone saw no answer), the person taps Undo,
+    the restore goes in its place and arrives first; then the held-up delete arrives."""
+    entry = fatigue_entry(3)
+    phone.queue("create", entry)
+    phone.push()
+    delete = phone.queue("delete", {"id": entry["id"]})
+    held_up = {**delete, "entry": dict(delete["entry"])}
+    delete.update(op="restore", entry={"id": entry["id"]}, undoes=delete["change_id"])
+    delete["change_id"] = str(uuid.uuid4())
+    assert [r["status"] for r in phone.push()] == ["applied"]
+
+    phone.outbox = [held_up]
+    (late,) = phone.push()
+    assert late["status"] == "rejected" and late["code"] == "id_reused"
+    assert phone.pull_all()[entry["id"]]["fatigue"] == 3
+
+
 def test_a_restore_does_not_bring_back_what_someone_else_deleted(
     app: Flask, phone: Phone, people: People
 ) -> None:
@@ -183,7 +201,7 @@ def test_a_change_the_server_cannot_decide_is_rejected_and_blocks_nothing(
 ) -> None:
     """A fault inside one change (an error no validation foresaw) is that change's rejection:
     no 500, nothing of it stored, the changes around it applied."""
-    real_apply = sync._apply_one
+    real_apply = sync.decide._apply_one
     poison = fatigue_entry(7)
 
     def failing(session: Any, user: Any, mutation: dict[str, Any], *args: Any) -> Any:
@@ -192,7 +210,7 @@ def test_a_change_the_server_cannot_decide_is_rejected_and_blocks_nothing(
             raise OverflowError("an error nobody foresaw")  # after the entry was added
         return result
 
-    monkeypatch.setattr(sync, "_apply_one", failing)
+    monkeypatch.setattr(sync.decide, "_apply_one", failing)
     before, after = fatigue_entry(1), fatigue_entry(2)
     phone.queue("create", before)
     phone.queue("create", poison)

@@ -31,7 +31,7 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, rule, run_state_machine_as_test
 from sqlalchemy import delete, select
 
-from rehab_app import sync
+from rehab_app.core import sync
 from rehab_app.extensions import db
 from rehab_app.models import Entry, User
 from tests.helpers.accounts import password_hash
@@ -435,7 +435,7 @@ def test_the_oracle_can_fail(app: Flask, seed: int) -> None:
 
 def test_the_check_catches_a_silent_rejection(app: Flask, monkeypatch: pytest.MonkeyPatch) -> None:
     """A server that answers a refused change's retry 'duplicate' (as before issue 9) is caught."""
-    real_decide = sync._decide
+    real_decide = sync.push._decide
 
     def forgetful(*args: Any) -> dict[str, Any]:
         result = real_decide(*args)
@@ -443,7 +443,7 @@ def test_the_check_catches_a_silent_rejection(app: Flask, monkeypatch: pytest.Mo
             return {"mutation_id": result["mutation_id"], "status": "duplicate"}
         return result
 
-    monkeypatch.setattr(sync, "_decide", forgetful)
+    monkeypatch.setattr(sync.push, "_decide", forgetful)
     machine = SyncMachine()
     try:
         machine.create_refused(0)

@@ -14,9 +14,10 @@ import pytest
 from flask import Flask
 from sqlalchemy import event, func, select
 
-from rehab_app import caseload as cl
-from rehab_app import links, sync
-from rehab_app.caseload import FIRST_DIRECTION, SHOWN_IN, TABLE_COLUMNS
+from rehab_app.core import care_links, sync
+from rehab_app.core import caseload as cl
+from rehab_app.core.caseload import FIRST_DIRECTION, SHOWN_IN, TABLE_COLUMNS
+from rehab_app.core.timeutil import local_today
 from rehab_app.extensions import db
 from rehab_app.models import (
     BadDay,
@@ -30,7 +31,6 @@ from rehab_app.models import (
     User,
     utcnow,
 )
-from rehab_app.timeutil import local_today
 from tests.helpers.accounts import PASSWORD, CsrfClient, People, link, login, make_user
 from tests.helpers.api import together
 from tests.helpers.entries import add_entry, add_item
@@ -134,7 +134,7 @@ def test_a_code_may_be_typed_loosely(
 def test_an_expired_or_used_code_is_refused(
     app: Flask, people: People, expires_in: timedelta, used: bool
 ) -> None:
-    code = links.make_code(db.session, people.other_therapist)
+    code = care_links.make_code(db.session, people.other_therapist)
     code.expires_at = utcnow() + expires_in
     code.used_at = utcnow() if used else None
     db.session.commit()
@@ -142,7 +142,10 @@ def test_an_expired_or_used_code_is_refused(
     response = redeem(client_for(app, people.other_patient), code.code)
     assert response.status_code == 400
     assert NOT_VALID in visible(response.get_data(as_text=True))
-    assert links.active_link(db.session, people.other_therapist.id, people.other_patient.id) is None
+    assert (
+        care_links.active_link(db.session, people.other_therapist.id, people.other_patient.id)
+        is None
+    )
     assert "Otto Other" not in caseload(client_for(app, people.other_therapist))
 
 
@@ -642,7 +645,7 @@ def test_two_refreshes_at_once_compute_each_person_once(
 ) -> None:
     """Two cron runs that overlap share the work: one skips whom the other has claimed."""
     caseload_of(app, 6)
-    monkeypatch.setattr(cl, "REFRESH_BATCH", 2)
+    monkeypatch.setattr(cl.load, "REFRESH_BATCH", 2)
     real = cl.compute_summaries
     computed: list[int] = []
 
@@ -651,7 +654,7 @@ def test_two_refreshes_at_once_compute_each_person_once(
         time_module.sleep(0.3)  # long enough for the other run to reach the same people
         return real(session, patients, now)
 
-    monkeypatch.setattr(cl, "compute_summaries", slow)
+    monkeypatch.setattr(cl.load, "compute_summaries", slow)
 
     def refresh() -> tuple[int, int]:
         with app.app_context():
@@ -930,14 +933,17 @@ def test_the_patient_sees_who_the_code_is_from_and_can_cancel(app: Flask, people
     assert "Una Unlinked" in page and "unlinked@example.test" in page
     assert "Share my logs with Una Unlinked" in page
     assert 'href="/account">Cancel</a>' in checked.get_data(as_text=True)
-    assert links.active_link(db.session, people.other_therapist.id, people.other_patient.id) is None
+    assert (
+        care_links.active_link(db.session, people.other_therapist.id, people.other_patient.id)
+        is None
+    )
     # Cancelling (going back) leaves the code usable.
     assert redeem(otto, code).status_code == 302
 
 
 def test_an_unapproved_therapists_code_links_no_one(app: Flask, people: People) -> None:
     nat = unapproved()
-    code = links.make_code(db.session, nat).code
+    code = care_links.make_code(db.session, nat).code
     db.session.commit()
     otto = client_for(app, people.other_patient)
 
@@ -948,7 +954,7 @@ def test_an_unapproved_therapists_code_links_no_one(app: Flask, people: People) 
         assert response.status_code == 400
         assert NOT_VALID in visible(response.get_data(as_text=True))
         assert "Nat Newcomer" not in response.get_data(as_text=True)
-    assert links.active_link(db.session, nat.id, people.other_patient.id) is None
+    assert care_links.active_link(db.session, nat.id, people.other_patient.id) is None
 
 
 def test_wrong_codes_are_limited_per_person(app: Flask, people: People) -> None:
@@ -962,7 +968,10 @@ def test_wrong_codes_are_limited_per_person(app: Flask, people: People) -> None:
     assert refused.status_code == 429
     assert "Too many codes that did not work" in visible(refused.get_data(as_text=True))
     assert otto.post("/account/links/confirm", data={"code": code}).status_code == 429
-    assert links.active_link(db.session, people.other_therapist.id, people.other_patient.id) is None
+    assert (
+        care_links.active_link(db.session, people.other_therapist.id, people.other_patient.id)
+        is None
+    )
     # Someone else is not held up by Otto's guesses (addresses differ in real life).
     app.config["LINK_CODE_LIMIT_PER_ADDRESS"] = 100
     assert redeem(client_for(app, people.patient), code).status_code == 302

@@ -11,7 +11,7 @@ from flask import Flask
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from rehab_app import throttle
+from rehab_app.core import throttle
 from rehab_app.extensions import db
 from rehab_app.models import LoginAttempt, User
 from tests.helpers.accounts import PASSWORD, CsrfClient, login, make_user
@@ -98,9 +98,9 @@ def test_slowing_down_is_logged_without_the_email(
     client: CsrfClient, app: Flask, caplog: pytest.LogCaptureFixture
 ) -> None:
     sam = make_user(email="sam@example.test")
-    with caplog.at_level(logging.WARNING, logger="rehab_app.throttle"):
+    with caplog.at_level(logging.WARNING, logger="rehab_app.core.throttle"):
         _wrong(client, app.config["LOGIN_LIMIT_PER_ACCOUNT"] + 1)
-    messages = [r.getMessage() for r in caplog.records if r.name == "rehab_app.throttle"]
+    messages = [r.getMessage() for r in caplog.records if r.name == "rehab_app.core.throttle"]
     assert any("slowed down" in m for m in messages)
     assert any("asked to wait" in m for m in messages)
     assert all("sam@" not in m and "example.test" not in m for m in messages)

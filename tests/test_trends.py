@@ -12,8 +12,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from rehab_app import reasons, trends
-from rehab_app.trends import (
+from rehab_app.core import reasons, trends
+from rehab_app.core.trends import (
     ExerciseSample,
     PatientSeries,
     ar1_sum,
@@ -270,7 +270,7 @@ def test_a_clear_rise_in_fatigue_is_worth_reviewing() -> None:
     assert signal.weeks == 52
     assert signal.baseline_weeks == 0  # nothing logged before the window
     assert signal.change > 1
-    # What the words read (rehab_app/reasons.py): the window's first day and the levels as
+    # What the words read (rehab_app/core/reasons.py): the window's first day and the levels as
     # logged, of its first quarter (no year before it) and of its last.
     assert signal.since == _day(0)
     assert (signal.reference_first, signal.reference_last) == (_day(0), _day(90))

@@ -23,16 +23,20 @@ from sqlalchemy import delete, func, select
 from werkzeug.test import TestResponse
 from wtforms.fields.core import UnboundField
 
-from rehab_app import entries, links, reminders, sessions
-from rehab_app.extensions import db
-from rehab_app.forms import (
-    ENTRY_FORMS,
-    LinkForm,
-    ProgrammeEditForm,
-    ProgrammeItemForm,
-    ReminderForm,
-    SignupForm,
+from rehab_app.core import care_links, entries, reminders, sessions
+from rehab_app.core.timeutil import local_now, timezone_names, to_local, to_utc
+from rehab_app.core.vocab import (
+    AIDS,
+    BAD_DAY_REASONS,
+    DISCIPLINES,
+    FATIGUE_CONTEXTS,
+    LIMITS,
+    NAME_MAX,
+    NOTE_MAX,
+    ROLES,
+    SETTINGS,
 )
+from rehab_app.extensions import db
 from rehab_app.models import (
     DOSE_COLUMNS,
     MAX_ID,
@@ -44,17 +48,13 @@ from rehab_app.models import (
     User,
     utcnow,
 )
-from rehab_app.timeutil import local_now, timezone_names, to_local, to_utc
-from rehab_app.vocab import (
-    AIDS,
-    BAD_DAY_REASONS,
-    DISCIPLINES,
-    FATIGUE_CONTEXTS,
-    LIMITS,
-    NAME_MAX,
-    NOTE_MAX,
-    ROLES,
-    SETTINGS,
+from rehab_app.web.forms import (
+    ENTRY_FORMS,
+    LinkForm,
+    ProgrammeEditForm,
+    ProgrammeItemForm,
+    ReminderForm,
+    SignupForm,
 )
 from tests.helpers.accounts import PASSWORD, CsrfClient, People
 
@@ -670,7 +670,7 @@ def fresh_code(state: str = "new") -> Callable[[People], str]:
     """A link code of the unlinked therapist: new, used or expired."""
 
     def make(people: People) -> str:
-        code = links.make_code(db.session, people.other_therapist)
+        code = care_links.make_code(db.session, people.other_therapist)
         if state == "used":
             code.used_at = utcnow()
         elif state == "expired":
@@ -702,7 +702,7 @@ def test_link_valid_base_links_the_therapist(patient: Visitor, people: People) -
     response = patient.post("/account/links/confirm", {"code": code})
     assert response.status_code == 302
     assert counts() == {**before, "care_links": before["care_links"] + 1}
-    assert links.active_link(db.session, people.other_therapist.id, people.patient.id)
+    assert care_links.active_link(db.session, people.other_therapist.id, people.patient.id)
 
 
 @pytest.mark.parametrize(("overrides", "field", "message"), LINK_CASES)
@@ -845,7 +845,7 @@ def test_prescribe_refuses(
 def revoked_patient(people: People) -> int:
     """The linked patient, after they stopped sharing."""
     care_link = db.session.scalars(select(CareLink)).one()
-    links.revoke(care_link)
+    care_links.revoke(care_link)
     db.session.commit()
     return people.patient.id
 

@@ -14,14 +14,14 @@ import pytest
 from flask import Flask
 from sqlalchemy import select
 
-from rehab_app import charts, dashboard
+from rehab_app.core import charts, dashboard
+from rehab_app.core.daily_series import patient_series
+from rehab_app.core.timeutil import local_now
+from rehab_app.core.vocab import WALK_SECONDS_MESSAGE
+from rehab_app.core.walks import walk_change
+from rehab_app.core.wording import day_gist, entry_details, entry_title
 from rehab_app.extensions import db
 from rehab_app.models import Entry, walk_score
-from rehab_app.present import day_gist, entry_details, entry_title
-from rehab_app.series import patient_series
-from rehab_app.timeutil import local_now
-from rehab_app.vocab import WALK_SECONDS_MESSAGE
-from rehab_app.walks import walk_change
 from tests.helpers.accounts import CsrfClient, People, login
 from tests.helpers.api import assert_json_error, post, register
 from tests.helpers.entries import add_entry, row

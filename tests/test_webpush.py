@@ -11,11 +11,11 @@ import pytest
 from flask import Flask
 from sqlalchemy import func, select
 
-from rehab_app import reminders
+from rehab_app.core import reminders
+from rehab_app.core.timeutil import local_now
+from rehab_app.core.webpush import WebPushSender, new_vapid_private_key, public_key_of
 from rehab_app.extensions import db
 from rehab_app.models import PushSubscription, ReminderSend, utcnow
-from rehab_app.timeutil import local_now
-from rehab_app.webpush import WebPushSender, new_vapid_private_key, public_key_of
 from tests.helpers.accounts import CsrfClient, People, login
 from tests.helpers.entries import add_item
 from tests.helpers.pushservice import PushService
@@ -119,7 +119,7 @@ def test_the_stand_in_refuses_a_wrong_signature(
 
 
 def _a_login(people: People) -> int:
-    from rehab_app import sessions
+    from rehab_app.core import sessions
 
     sessions.start(db.session, people.patient, remember=False, lifetime=timedelta(hours=1))
     db.session.flush()
@@ -300,7 +300,7 @@ def test_a_programme_reminder_names_the_phone_s_store_for_its_done(
 def test_development_makes_its_own_key_once_and_production_needs_one(
     app: Flask, tmp_path: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from rehab_app.reminder_views import vapid_private_key
+    from rehab_app.web.patient.reminders import vapid_private_key
 
     monkeypatch.setattr(app, "instance_path", str(tmp_path))
     assert vapid_private_key() == ""  # as in production: no key configured, none made

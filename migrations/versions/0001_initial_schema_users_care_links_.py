@@ -36,7 +36,7 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_exercises_discipline'), ['discipline'], unique=False)
 
     # Seed the catalogue as it stood when this revision was written, frozen in the JSON file
-    # beside it (never the live rehab_app.catalogue, which moves on); a later catalogue change
+    # beside it (never the live rehab_app.core.catalogue, which moves on); a later catalogue change
     # gets a migration of its own that updates rows by slug.
     seed_rows = json.loads(Path(__file__).with_name("0001_exercises.json").read_text("utf-8"))
 

@@ -13,7 +13,8 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
-from .models import AccessEvent, User, utcnow
+from rehab_app.models import AccessEvent, User, utcnow
+
 from .timeutil import to_local
 
 # What a therapist did, in the words the person reads ("… looked at …").

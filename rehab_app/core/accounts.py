@@ -7,13 +7,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import delete, or_, select, update
+from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
-from . import exports, sessions, throttle
-from .models import (
+from rehab_app.models import (
     AccessEvent,
     CareLink,
+    ChangeCounter,
     Entry,
     LinkCode,
     Passkey,
@@ -24,6 +24,25 @@ from .models import (
     UserSession,
     utcnow,
 )
+
+from . import exports, sessions, throttle
+
+
+def user_by_email(session: Session, email: str) -> User | None:
+    """The account of an email (normalised by the caller: lower-cased, trimmed), if any."""
+    return session.scalar(select(User).where(func.lower(User.email) == email))
+
+
+def can_write(session: Session) -> bool:
+    """Whether the database takes a write now: the change counter set to itself. The caller
+    rolls back (a read-only file, a full disk or a dead connection answer False)."""
+    try:
+        session.execute(
+            update(ChangeCounter).where(ChangeCounter.id == 1).values(value=ChangeCounter.value)
+        )
+    except Exception:
+        return False
+    return True
 
 
 def entries_of(session: Session, user_id: int, *, deleted: bool = False) -> list[Entry]:

@@ -23,7 +23,8 @@ from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from .models import ProgrammeItem
+from rehab_app.models import ProgrammeItem
+
 from .timeutil import to_local
 
 WEEK = 7

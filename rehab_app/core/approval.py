@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from .models import User, utcnow
+from rehab_app.models import User, utcnow
 
 
 class ApprovalError(ValueError):

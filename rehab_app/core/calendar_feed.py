@@ -13,8 +13,9 @@ from icalendar import Alarm, Calendar, Event
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from rehab_app.models import CalendarFeed, ReminderSettings, User, utcnow
+
 from .entries import active_programme
-from .models import CalendarFeed, ReminderSettings, User, utcnow
 from .reminders import OPENS, mask_days, parse_time, slots
 from .sessions import hash_token, new_token
 from .timeutil import local_today, zone

@@ -11,7 +11,7 @@ from typing import Any, cast
 from sqlalchemy import CursorResult, exists, select, update
 from sqlalchemy.orm import Session
 
-from .models import CareLink, LinkCode, User, utcnow
+from rehab_app.models import CareLink, LinkCode, User, utcnow
 
 # No 0/O, 1/I/L: a code is read aloud across a clinic room and typed with unsteady hands.
 ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"

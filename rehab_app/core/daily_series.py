@@ -10,7 +10,8 @@ from collections.abc import Iterable
 from datetime import date
 from typing import NamedTuple, Protocol
 
-from .models import Entry, walk_score
+from rehab_app.models import Entry, walk_score
+
 from .trends import ExerciseSample, PatientSeries
 
 # The dose fields that say "how much" of one exercise, in order of preference: one unit per

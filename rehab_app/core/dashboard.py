@@ -13,11 +13,12 @@ from datetime import date, timedelta
 
 from sqlalchemy.orm import Session
 
+from rehab_app.models import Entry, ProgrammeItem, walk_score
+
 from . import adherence, charts
 from . import entries as log
 from .caseload import AID_CHANGE_DAYS, AID_DAYS, Flag, aid_history
 from .charts import Chart, ItemWeeks, Period, Size
-from .models import Entry, ProgrammeItem, walk_score
 from .vocab import AID_SHORT, BAD_DAY_REASONS
 
 SUMMARY_RANGE = "3m"  # an appointment summary covers the last three months

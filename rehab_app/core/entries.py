@@ -5,12 +5,14 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from datetime import date, datetime, timedelta
+from decimal import Decimal
 from typing import Any, cast
 
 from sqlalchemy import Table, func, or_, select, update
 from sqlalchemy.orm import Session
 
-from .models import ENTRY_CLASSES, Entry, Exercise, ProgrammeItem, User, utcnow
+from rehab_app.models import ENTRY_CLASSES, Entry, Exercise, ProgrammeItem, User, utcnow
+
 from .timeutil import local_today, to_local, to_utc
 from .validation import normal_uuid
 
@@ -72,24 +74,40 @@ def create_entry(
     """Add an entry; return it and whether it is new.
 
     A client-made id makes a retry harmless: sending the same form twice finds the entry
-    made the first time instead of making a second one. A full day raises DailyCapReached.
+    made the first time instead of making a second one. The same id with other content is
+    not a retry but another entry (a page kept for offline use, sent before its script gave
+    it new ids, carries the id it was kept with): it is stored under a fresh id. A full day
+    raises DailyCapReached.
     """
     if entry_id:
         existing = session.get(Entry, entry_id)
         if existing is not None:
-            if existing.user_id == user.id:
+            if existing.user_id == user.id and _same_content(existing, kind, fields):
                 return existing, False
-            entry_id = None  # someone else's id: never touch it, just make a fresh one
+            entry_id = None  # someone else's id, or another entry: make a fresh one
     check_daily_cap(session, user.id, occurred_local.date())
     entry = ENTRY_CLASSES[kind](id=entry_id or str(uuid.uuid4()), user_id=user.id)
-    _apply(entry, fields, occurred_local, user.timezone)
+    write_fields(entry, fields, user.timezone, occurred_local)
     session.add(entry)
     return entry, True
 
 
+def _same_content(entry: Entry, kind: str, fields: dict[str, Any]) -> bool:
+    """Whether the stored entry is what these fields would make (times aside: a retried quick
+    action is timed when it arrives)."""
+
+    def same(stored: Any, sent: Any) -> bool:
+        numbers = (int, float, Decimal)
+        if isinstance(stored, numbers) and isinstance(sent, numbers):
+            return float(stored) == float(sent)
+        return bool(stored == sent)
+
+    return entry.kind == kind and all(same(getattr(entry, k, None), v) for k, v in fields.items())
+
+
 def update_entry(entry: Entry, fields: dict[str, Any], occurred_local: datetime, tz: str) -> None:
     """Change an entry's fields and time."""
-    _apply(entry, fields, occurred_local, tz)
+    write_fields(entry, fields, tz, occurred_local)
     entry.updated_at = utcnow()
 
 
@@ -152,11 +170,19 @@ def restore_entry(entry: Entry) -> None:
     entry.updated_at = utcnow()
 
 
-def _apply(entry: Entry, fields: dict[str, Any], occurred_local: datetime, tz: str) -> None:
+def write_fields(
+    entry: Entry, fields: dict[str, Any], tz: str, occurred_local: datetime | None = None
+) -> None:
+    """The one place an entry's fields are written, by the forms and by sync alike: the
+    columns as given, then its time and local date. The forms give the person's wall-clock
+    time (`occurred_local`); sync gives `occurred_at` in UTC among the fields."""
     for name, value in fields.items():
         setattr(entry, name, value)
-    entry.occurred_at = to_utc(occurred_local, tz)
-    entry.local_date = occurred_local.date()
+    if occurred_local is not None:
+        entry.occurred_at = to_utc(occurred_local, tz)
+        entry.local_date = occurred_local.date()
+    elif "occurred_at" in fields:
+        entry.local_date = to_local(fields["occurred_at"], tz).date()
 
 
 def entries_between(
@@ -180,6 +206,30 @@ def last_entry(session: Session, user_id: int, kind: str) -> Entry | None:
         .order_by(Entry.occurred_at.desc())
         .limit(1)
     ).first()
+
+
+# How many exercises done before "Same as last time" offers, the most recent first.
+AGAIN_COUNT = 4
+
+
+def done_before(session: Session, user_id: int) -> list[Entry]:
+    """The person's latest entry of each of their most recent exercises, for one-tap repeats."""
+    latest = session.scalars(
+        select(Entry)
+        .where(Entry.user_id == user_id, Entry.kind == "exercise", Entry.deleted_at.is_(None))
+        .order_by(Entry.occurred_at.desc())
+        .limit(50)
+    )
+    seen: set[tuple[int | None, str]] = set()
+    again: list[Entry] = []
+    for entry in latest:
+        key = (entry.exercise_id, "" if entry.exercise_id else (entry.name or "").casefold())
+        if key not in seen:
+            seen.add(key)
+            again.append(entry)
+        if len(again) == AGAIN_COUNT:
+            break
+    return again
 
 
 def active_programme(session: Session, patient_id: int, day: date) -> list[ProgrammeItem]:
@@ -214,16 +264,58 @@ def programme_progress(
     return {i.id: (today in days.get(i.id, set()), len(days.get(i.id, set()))) for i in items}
 
 
+# How much of each set a dose asks (repetitions, seconds, minutes, metres): what a lighter day
+# scales. Sets are counted apart ("one set fewer"); loudness and rests stay as prescribed.
+AMOUNT_FIELDS = ("reps", "hold_seconds", "minutes", "distance_m", "phonation_seconds")
+# The lighter versions Today offers under "Less today", in this order, by key.
+LIGHTER = (("one_set_fewer", None), ("three_quarters", 0.75), ("half", 0.5))
+
+
+def lighter_doses(dose: dict[str, int]) -> list[tuple[str, dict[str, int]]]:
+    """The lighter versions of a prescribed dose a person may log in one tap, each once and
+    none the same as the dose itself: one set fewer (from two sets up), and about three
+    quarters and about half of each amount (a half rounded up, never below 1)."""
+    found: list[tuple[str, dict[str, int]]] = []
+    for key, share in LIGHTER:
+        lighter = dict(dose)
+        if share is None:
+            if dose.get("sets", 0) < 2:
+                continue
+            lighter["sets"] = dose["sets"] - 1
+        else:
+            for name in AMOUNT_FIELDS:
+                if dose.get(name):
+                    lighter[name] = max(1, int(dose[name] * share + 0.5))
+        if lighter != dose and all(lighter != other for _key, other in found):
+            found.append((key, lighter))
+    return found
+
+
+class UnknownLighterDose(Exception):
+    """A lighter version the item does not offer (its dose changed since the page was drawn)."""
+
+
 def log_programme_item(
-    session: Session, user: User, item: ProgrammeItem, entry_id: str | None
+    session: Session,
+    user: User,
+    item: ProgrammeItem,
+    entry_id: str | None,
+    lighter: str | None = None,
 ) -> tuple[Entry, bool]:
-    """Log a programme item as done now, at the prescribed dose."""
+    """Log a programme item as done now, at the prescribed dose or one of its lighter versions
+    (`lighter_doses`, by key)."""
+    dose = item.dose()
+    if lighter:
+        offered = dict(lighter_doses(dose))
+        if lighter not in offered:
+            raise UnknownLighterDose(lighter)
+        dose = offered[lighter]
     fields: dict[str, Any] = {
         "discipline": item.discipline,
         "exercise_id": item.exercise_id,
         "programme_item_id": item.id,
         "name": item.name,
-        **item.dose(),
+        **dose,
     }
     now_local = to_local(utcnow(), user.timezone).replace(second=0, microsecond=0)
     return create_entry(session, user, "exercise", fields, now_local, entry_id)

@@ -8,7 +8,7 @@ from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from typing import Any
 
-from .models import (
+from rehab_app.models import (
     AccessEvent,
     CareLink,
     Entry,
@@ -19,31 +19,21 @@ from .models import (
     UserSession,
     utcnow,
 )
+
+from .kinds import all_fields
 from .vocab import DOSE_FIELDS
 
 FORMAT = "rehab-log-export/2"
 # Who prescribed an item whose therapist has since deleted their account.
 DELETED_ACCOUNT = "a deleted account"
 
+# One column a field of the entry kinds (kinds.py), ids of other rows left out.
 ENTRY_COLUMNS = (
     "id",
     "kind",
     "occurred_at_utc",
     "local_date",
-    "discipline",
-    "name",
-    *DOSE_FIELDS,
-    "effort",
-    "pain",
-    "fatigue",
-    "context",
-    "aid",
-    "setting",
-    "falls",
-    "near_falls",
-    "reason",
-    "trial_1_seconds",
-    "trial_2_seconds",
+    *(name for name, spec in all_fields().items() if spec.exported),
     "by_carer",
     "note",
     "created_at_utc",

@@ -28,7 +28,9 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any, Final
 
-from .models import walk_score
+from rehab_app.models import walk_score
+
+from .kinds import KINDS
 from .vocab import AID_LEVEL, AIDS, DISCIPLINES, FATIGUE_CONTEXTS, SETTINGS
 
 LOCAL_BASE: Final = "https://rehablog.example/fhir"
@@ -304,6 +306,37 @@ BUILDERS: Final = {
     "mobility": mobility_observation,
     "walk_test": walk_test_observation,
 }
+# The declared fields (kinds.py) each builder above maps with its chosen codes. A field the
+# declaration gains later goes out as a local component (`declared_components`) until someone
+# chooses its code: the export never drops what a person logged.
+MAPPED: Final = {
+    "fatigue": {"fatigue", "context"},
+    "exercise": {"discipline", "exercise_id", "programme_item_id", "name", *EXERCISE_COMPONENTS},
+    "mobility": {"aid", "setting", "distance_m", "minutes", "falls", "near_falls"},
+    "walk_test": {"trial_1_seconds", "trial_2_seconds", "aid", "setting"},
+}
+
+
+def declared_components(entry: Any) -> list[dict[str, Any]]:
+    """Components for the entry's declared fields that its builder does not map: a local code
+    (the field's name) with the declaration's words."""
+    out = []
+    for spec in KINDS[entry.kind].fields:
+        value = getattr(entry, spec.name, None)
+        if spec.name in MAPPED.get(entry.kind, ()) or value is None or spec.type == "reference":
+            continue
+        code = concept(LOCAL_CODES, spec.name.replace("_", "-"), spec.label)
+        if spec.type == "whole":
+            data: dict[str, Any] = {"valueInteger": value}
+        elif spec.type == "seconds":
+            data = {"valueQuantity": quantity(value, "s")}
+        elif spec.type == "choice":
+            system = f"{LOCAL_BASE}/CodeSystem/{spec.name.replace('_', '-')}"
+            data = {"valueCodeableConcept": concept(system, value, spec.choices.get(value))}
+        else:
+            data = {"valueString": value}
+        out.append(_component(code, data))
+    return out
 
 
 def patient_bundle(patient: Any, entries: Iterable[Any], now: datetime) -> dict[str, Any]:
@@ -316,7 +349,10 @@ def patient_bundle(patient: Any, entries: Iterable[Any], now: datetime) -> dict[
         build = BUILDERS.get(entry.kind)
         if build is None or entry.deleted_at is not None:
             continue
-        bundle_entries.append({"fullUrl": entry_url(entry.id), "resource": build(entry, subject)})
+        resource = build(entry, subject)
+        if extra := declared_components(entry):
+            resource["component"] = [*resource.get("component", []), *extra]
+        bundle_entries.append({"fullUrl": entry_url(entry.id), "resource": resource})
     return {
         "resourceType": "Bundle",
         "id": str(uuid.uuid4()),

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from .entries import MAX_ENTRIES_PER_DAY
+from .kinds import FieldSpec, all_fields
 from .sync import (
     COMMON_FIELDS,
     KIND_FIELDS,
@@ -12,24 +13,31 @@ from .sync import (
     MAX_MUTATION_ID,
     MAX_MUTATIONS,
     MAX_PULL_LIMIT,
-    NUMBER_LIMITS,
     OPS,
     READ_ONLY,
 )
-from .vocab import (
-    AIDS,
-    BAD_DAY_REASONS,
-    DISCIPLINES,
-    FATIGUE_CONTEXTS,
-    NAME_MAX,
-    NOTE_MAX,
-    SETTINGS,
-    WALK_SECONDS_MAX,
-    WALK_TRIALS,
-)
+from .vocab import NOTE_MAX
 
 NULLABLE_INT = {"type": ["integer", "null"]}
 NULLABLE_TEXT = {"type": ["string", "null"]}
+
+
+def _field_schema(spec: FieldSpec) -> dict[str, Any]:
+    """A declared entry field (kinds.py) as JSON Schema."""
+    if spec.type == "whole":
+        return {"type": ["integer", "null"], "minimum": 0, "maximum": spec.limit}
+    if spec.type == "seconds":
+        return {
+            "type": ["number", "null"],
+            "exclusiveMinimum": 0,
+            "maximum": spec.limit,
+            "description": f"{spec.label}, kept to a tenth",
+        }
+    if spec.type == "choice":
+        return {"enum": [*spec.choices, None]}
+    if spec.type == "text":
+        return {"type": ["string", "null"], "maxLength": spec.limit}
+    return NULLABLE_INT  # a reference: the id of a catalogue exercise or a programme item
 
 
 def _entry_field_schemas() -> dict[str, Any]:
@@ -43,24 +51,9 @@ def _entry_field_schemas() -> dict[str, Any]:
         },
         "by_carer": {"type": ["boolean", "null"], "description": "null is false"},
         "note": {"type": ["string", "null"], "maxLength": NOTE_MAX},
-        "name": {"type": ["string", "null"], "maxLength": NAME_MAX},
-        "exercise_id": NULLABLE_INT,
-        "programme_item_id": NULLABLE_INT,
-        "discipline": {"enum": [*DISCIPLINES, None]},
-        "context": {"enum": [*FATIGUE_CONTEXTS, None]},
-        "aid": {"enum": [*AIDS, None]},
-        "setting": {"enum": [*SETTINGS, None]},
-        "reason": {"enum": [*BAD_DAY_REASONS, None]},
     }
-    for name, high in NUMBER_LIMITS.items():
-        fields[name] = {"type": ["integer", "null"], "minimum": 0, "maximum": high}
-    for name in WALK_TRIALS:
-        fields[name] = {
-            "type": ["number", "null"],
-            "exclusiveMinimum": 0,
-            "maximum": WALK_SECONDS_MAX,
-            "description": "seconds for the 7.6 m walk, kept to a tenth",
-        }
+    for name, spec in all_fields().items():
+        fields[name] = _field_schema(spec)
     return fields
 
 

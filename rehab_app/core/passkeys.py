@@ -36,7 +36,7 @@ from webauthn.helpers.structs import (
     UserVerificationRequirement,
 )
 
-from .models import Passkey, User, utcnow
+from rehab_app.models import Passkey, User, utcnow
 
 # How long a person has to answer their device's prompt (slow hands, a second try).
 CHALLENGE_SECONDS = 300

@@ -17,7 +17,7 @@ from typing import Any, cast
 from sqlalchemy import CursorResult, Delete, delete, select, update
 from sqlalchemy.orm import Session
 
-from .models import User, UserSession, utcnow
+from rehab_app.models import User, UserSession, utcnow
 
 # last_seen_at is written at most this often, so that a page view is not always a write.
 TOUCH_EVERY = timedelta(minutes=5)

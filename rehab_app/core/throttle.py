@@ -22,7 +22,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, func, or_, select
 from sqlalchemy.orm import Session
 
-from .models import LoginAttempt, utcnow
+from rehab_app.models import LoginAttempt, utcnow
 
 log = logging.getLogger(__name__)
 

@@ -8,7 +8,8 @@ from typing import Any, cast
 from sqlalchemy import CursorResult, select, update
 from sqlalchemy.orm import Session
 
-from .models import EmailToken, User, utcnow
+from rehab_app.models import EmailToken, User, utcnow
+
 from .sessions import hash_token, new_token
 
 

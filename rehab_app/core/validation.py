@@ -18,6 +18,30 @@ CONTROL_CHARS_MESSAGE = "Please remove the invisible control characters."
 FUTURE_MESSAGE = "That is in the future. Enter when it happened."
 PAST_MESSAGE = "Enter a date within the last five years."
 BROKEN_TEXT_MESSAGE = "This text has a broken character that cannot be stored. Type it again."
+EXERCISE_MISSING_MESSAGE = "Choose an exercise or type its name."
+OWN_THERAPY_MESSAGE = "Choose the kind of therapy for your own exercise."
+WALK_TRIAL_MESSAGES = {
+    "trial_1_seconds": "Time the first walk, or type its seconds.",
+    "trial_2_seconds": "Time the second walk, or type its seconds.",
+}
+
+
+def phone_rules() -> dict[str, object]:
+    """The entry rules the phone checks before it saves (static/js/validate.js), as data: the
+    server's own limits and words, so that phone and server give one verdict in one wording
+    (tests/test_phone_verdicts.py runs the same cases through both)."""
+    return {
+        "max_future_ms": int(MAX_FUTURE.total_seconds() * 1000),
+        "max_past_ms": int(MAX_PAST.total_seconds() * 1000),
+        "control_chars": CONTROL_CHARS.pattern,
+        "messages": {
+            "future": FUTURE_MESSAGE,
+            "past": PAST_MESSAGE,
+            "control_chars": CONTROL_CHARS_MESSAGE,
+            "exercise_missing": EXERCISE_MISSING_MESSAGE,
+            "own_therapy": OWN_THERAPY_MESSAGE,
+        },
+    }
 
 
 def normal_uuid(text: object) -> str | None:

@@ -131,21 +131,3 @@ WALK_SECONDS_MESSAGE: Final = (
 )
 NOTE_MAX = 1000
 NAME_MAX = 120
-
-
-def client_words() -> dict[str, object]:
-    """The labels the offline app needs to describe entries it has not sent yet."""
-    return {
-        "kinds": ENTRY_KINDS,
-        "counted": KIND_COUNTED,
-        "kind_order": list(ENTRY_KINDS),  # the page's JSON sorts keys: the usual order apart
-        "aids": AIDS,
-        "aids_short": AID_SHORT,
-        "settings": SETTINGS,
-        "contexts": FATIGUE_CONTEXTS,
-        "reasons": BAD_DAY_REASONS,
-        "disciplines": DISCIPLINES,
-        "limits": LIMITS,
-        "walk_seconds_max": WALK_SECONDS_MAX,
-        "walk_seconds_message": WALK_SECONDS_MESSAGE,
-    }

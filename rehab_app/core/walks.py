@@ -2,7 +2,7 @@
 
 For the timed 25-foot walk in MS a slowing of 20% or more is taken as a real change, and only
 when it holds on two walks in a row: one slow walk can be a bad day, a hot room, a stumble.
-The slow trend of `trends.py` (the `walk_time` measure) reads the same series over months;
+The slow trend of `trends` (the `walk_time` measure) reads the same series over months;
 this rule answers sooner, from a handful of walks. See docs/trends.md.
 """
 

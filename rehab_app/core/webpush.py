@@ -18,7 +18,8 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from py_vapid import Vapid02
 from pywebpush import WebPushException, webpush
 
-from .models import PushSubscription
+from rehab_app.models import PushSubscription
+
 from .reminders import Sender
 
 log = logging.getLogger(__name__)

@@ -7,7 +7,8 @@ from collections.abc import Iterable
 from datetime import date, datetime
 from typing import Any
 
-from .models import walk_score
+from rehab_app.models import walk_score
+
 from .timeutil import to_local
 from .vocab import (
     AID_SHORT,

@@ -15,15 +15,14 @@ from pathlib import Path
 from werkzeug.serving import make_server
 
 from config import TestConfig
+from rehab_app import create_app
+from rehab_app.core.catalogue import seed_rows
+from rehab_app.core.demo import DEMO_PASSWORD, create_demo
+from rehab_app.core.timeutil import local_today
+from rehab_app.extensions import db
+from rehab_app.models import Exercise
 
-from . import create_app
-from .catalogue import seed_rows
-from .demo import DEMO_PASSWORD, create_demo
-from .extensions import db
-from .models import Exercise
-from .timeutil import local_today
-
-IMG = Path(__file__).resolve().parent.parent / "static" / "img"
+IMG = Path(__file__).resolve().parents[2] / "static" / "img"
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 # (source svg, output png, size in px)
 ICON_SIZES = (

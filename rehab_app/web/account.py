@@ -20,14 +20,16 @@ from flask import (
 from flask_login import login_required, logout_user
 from werkzeug.exceptions import HTTPException
 
-from . import accounts, audit, exports, links, pwa, sessions, throttle
-from .access import me, patient_required
-from .auth import asked_to_wait, checked_password, fresh_session, please_wait
-from .caseload import last_activity_text
-from .extensions import db
+from rehab_app.core import access_log, accounts, care_links, exports, sessions, throttle
+from rehab_app.core.caseload import last_activity_text
+from rehab_app.core.timeutil import to_local
+from rehab_app.extensions import db
+from rehab_app.models import CareLink, UserSession, utcnow
+from rehab_app.web.auth.logins import asked_to_wait, checked_password, fresh_session, please_wait
+from rehab_app.web.pwa import views as pwa
+
 from .forms import ActionForm, ConfirmLinkForm, ConfirmPasswordForm, LinkForm
-from .models import CareLink, UserSession, utcnow
-from .timeutil import to_local
+from .roles import me, patient_required
 
 bp = Blueprint("account", __name__, url_prefix="/account")
 
@@ -61,14 +63,14 @@ def _login(row: UserSession, token: str | None, tz: str, now: datetime) -> Login
 def _page(link_form: LinkForm | None = None, status: int = 200) -> tuple[str, int]:
     user = me()
     if user.is_therapist:
-        patients = links.linked_patients(db.session, user.id)
+        patients = care_links.linked_patients(db.session, user.id)
         return render_template("account/therapist.html", patients=patients), status
-    record = audit.accesses_for(db.session, user.id)
+    record = access_log.accesses_for(db.session, user.id)
     return (
         render_template(
             "patient/account.html",
-            links=links.patient_links(db.session, user.id),
-            accesses=audit.shown_accesses(record, user.timezone),
+            links=care_links.patient_links(db.session, user.id),
+            accesses=access_log.shown_accesses(record, user.timezone),
             access_total=record.total,
             link_form=link_form or LinkForm(),
             action=ActionForm(),
@@ -98,7 +100,7 @@ def _wrong_code(form: LinkForm, keys: tuple[str, str], limits: throttle.CodeLimi
     db.session.rollback()
     throttle.record_code_failure(db.session, keys, limits)
     db.session.commit()
-    form.code.errors = [links.NOT_VALID]
+    form.code.errors = [care_links.NOT_VALID]
 
 
 def _too_many(form: LinkForm, limits: throttle.CodeLimits) -> tuple[str, int]:
@@ -121,11 +123,11 @@ def link() -> tuple[str, int]:
     if throttle.code_attempts_refused(db.session, keys, limits):
         return _too_many(form, limits)
     try:
-        therapist = links.code_therapist(db.session, form.code.data)
-    except links.LinkCodeError:
+        therapist = care_links.code_therapist(db.session, form.code.data)
+    except care_links.LinkCodeError:
         _wrong_code(form, keys, limits)
         return _page(form, 400)
-    confirm = ConfirmLinkForm(code=links.normalise_code(form.code.data))
+    confirm = ConfirmLinkForm(code=care_links.normalise_code(form.code.data))
     return render_template("patient/link_confirm.html", therapist=therapist, form=confirm), 200
 
 
@@ -136,7 +138,7 @@ def confirm_link() -> Response | tuple[str, int]:
     confirm = ConfirmLinkForm()
     form = LinkForm(formdata=None)
     if not confirm.validate_on_submit():
-        form.code.errors = [links.NOT_VALID]
+        form.code.errors = [care_links.NOT_VALID]
         return _page(form, 400)
     keys, limits = _code_limits()
     if throttle.code_attempts_refused(db.session, keys, limits):
@@ -146,8 +148,8 @@ def confirm_link() -> Response | tuple[str, int]:
     # then become the writer once another request has written.
     db.session.rollback()
     try:
-        link = links.redeem_code(db.session, patient_id, confirm.code.data)
-    except links.LinkCodeError:
+        link = care_links.redeem_code(db.session, patient_id, confirm.code.data)
+    except care_links.LinkCodeError:
         _wrong_code(form, keys, limits)
         return _page(form, 400)
     db.session.commit()
@@ -163,7 +165,7 @@ def revoke(link_id: int) -> Response:
     if link is None or link.patient_id != me().id:
         abort(404)
     if link.revoked_at is None:
-        links.revoke(link)
+        care_links.revoke(link)
         db.session.commit()
     flash(f"{link.therapist.display_name} can no longer see your log.", "info")
     return redirect(url_for("account.account"))

@@ -10,9 +10,9 @@ import click
 from flask import Flask, current_app
 from sqlalchemy import func, select
 
-from .extensions import db
-from .models import User, utcnow
-from .sync import OUTCOME_DAYS
+from rehab_app.core.sync import OUTCOME_DAYS
+from rehab_app.extensions import db
+from rehab_app.models import User, utcnow
 
 
 def register_cli(app: Flask) -> None:
@@ -22,8 +22,8 @@ def register_cli(app: Flask) -> None:
     @click.option("--if-empty", is_flag=True, help="Do nothing when the database has users.")
     def demo_data(if_empty: bool) -> None:
         """Create a demo therapist and three linked patients with six months of entries."""
-        from .demo import DEMO_EMAILS, create_demo, demo_logins
-        from .timeutil import local_today
+        from rehab_app.core.demo import DEMO_EMAILS, create_demo, demo_logins
+        from rehab_app.core.timeutil import local_today
 
         if if_empty and db.session.scalar(select(func.count()).select_from(User)):
             click.echo("The database already has accounts: demo data not loaded.")
@@ -57,9 +57,9 @@ def register_cli(app: Flask) -> None:
     @click.password_option()
     def create_user(email: str, display_name: str, role: str, timezone: str, password: str) -> None:
         """Create an account from the command line."""
-        from .auth import hash_password, normalise_email
-        from .timeutil import timezone_names
-        from .validation import name_error
+        from rehab_app.core.timeutil import timezone_names
+        from rehab_app.core.validation import name_error
+        from rehab_app.web.auth.logins import hash_password, normalise_email
 
         email = normalise_email(email)
         display_name = display_name.strip()
@@ -91,7 +91,7 @@ def register_cli(app: Flask) -> None:
     @click.option("--waiting", "list_waiting", is_flag=True, help="List the accounts waiting.")
     def approve_therapist(email: str | None, list_waiting: bool) -> None:
         """Approve a therapist account (after checking who they are), or list those waiting."""
-        from .approval import ApprovalError, approve, waiting
+        from rehab_app.core.approval import ApprovalError, approve, waiting
 
         if list_waiting or not email:
             people = waiting(db.session)
@@ -114,7 +114,7 @@ def register_cli(app: Flask) -> None:
     @reviews.command("refresh")
     def reviews_refresh() -> None:
         """Recompute the summaries of everyone whose data changed (cron, e.g. nightly)."""
-        from .caseload import refresh_summaries
+        from rehab_app.core.caseload import refresh_summaries
 
         seen, redone = refresh_summaries(db.session)
         click.echo(f"{seen} people looked at, {redone} summaries recomputed.")
@@ -123,7 +123,7 @@ def register_cli(app: Flask) -> None:
     @click.option("--batch", default=500, show_default=True, help="Entries wiped per transaction.")
     def purge_deleted(batch: int) -> None:
         """Wipe the content of entries deleted more than TOMBSTONE_DAYS ago (safe to rerun)."""
-        from .entries import wipe_deleted
+        from rehab_app.core.entries import wipe_deleted
 
         days = current_app.config["TOMBSTONE_DAYS"]
         before = utcnow() - timedelta(days=days)
@@ -144,7 +144,7 @@ def register_cli(app: Flask) -> None:
     @click.option("--batch", default=1000, show_default=True, help="Outcomes per transaction.")
     def sync_prune(days: int, batch: int) -> None:
         """Forget sync outcomes no app can ask for again (cron, e.g. daily; safe to rerun)."""
-        from .sync import prune_outcomes
+        from rehab_app.core.sync import prune_outcomes
 
         before = utcnow() - timedelta(days=max(0, days))
         total = 0
@@ -172,7 +172,7 @@ def register_reminder_cli(app: Flask) -> None:
     @group.command("send-due")
     def send_due() -> None:
         """Send the reminders due now, each once (run it every minute from cron or a timer)."""
-        from . import reminders
+        from rehab_app.core import reminders
 
         report = reminders.send_due(db.session, _sender(), account_of=_account_of())
         click.echo(_report_line(report))
@@ -184,7 +184,7 @@ def register_reminder_cli(app: Flask) -> None:
         import time as clock
         from datetime import UTC, datetime
 
-        from . import reminders
+        from rehab_app.core import reminders
 
         sender, account_of = _sender(), _account_of()
 
@@ -204,7 +204,7 @@ def register_reminder_cli(app: Flask) -> None:
     @group.command("vapid-keys")
     def vapid_keys() -> None:
         """Make a new VAPID key pair for Web Push (put the private key in the environment)."""
-        from .webpush import new_vapid_private_key, public_key_of
+        from rehab_app.core.webpush import new_vapid_private_key, public_key_of
 
         private = new_vapid_private_key()
         click.echo(f"VAPID_PRIVATE_KEY={private}")
@@ -215,8 +215,8 @@ def register_reminder_cli(app: Flask) -> None:
 
 
 def _sender() -> Any:
-    from .reminder_views import vapid_private_key, vapid_subject
-    from .webpush import MissingVapidKeys, WebPushSender
+    from rehab_app.core.webpush import MissingVapidKeys, WebPushSender
+    from rehab_app.web.patient.reminders import vapid_private_key, vapid_subject
 
     try:
         return WebPushSender(
@@ -232,7 +232,7 @@ def _account_of() -> Any:
     """A person's opaque account key on their phone, for a reminder's "Done"."""
     from functools import partial
 
-    from .sessions import account_key
+    from rehab_app.core.sessions import account_key
 
     return partial(account_key, current_app.config["SECRET_KEY"])
 

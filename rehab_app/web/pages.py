@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from flask import Blueprint, jsonify, redirect, url_for
 from flask_login import current_user
-from sqlalchemy import text
 from werkzeug.wrappers import Response
 
-from .auth import home_for
-from .extensions import db
+from rehab_app.core import accounts
+from rehab_app.extensions import db
+from rehab_app.web.auth.logins import home_for
 
 bp = Blueprint("pages", __name__)
 
@@ -34,10 +34,8 @@ def ready() -> tuple[Response, int]:
     A real write (the change counter set to itself) inside a transaction that is rolled back:
     a read-only file or database, a full disk or a dead connection answers 503, not 200.
     """
-    try:
-        db.session.execute(text("UPDATE change_counter SET value = value WHERE id = 1"))
-    except Exception:  # any database failure means "not ready"
-        db.session.rollback()
-        return jsonify(status="unavailable", reason="the database cannot be written"), 503
+    writable = accounts.can_write(db.session)
     db.session.rollback()
+    if not writable:
+        return jsonify(status="unavailable", reason="the database cannot be written"), 503
     return jsonify(status="ready"), 200

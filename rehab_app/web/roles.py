@@ -12,9 +12,9 @@ from flask_login import current_user, login_required, login_url
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
-from . import approval, sessions
-from .extensions import db, login_manager
-from .models import User
+from rehab_app.core import approval, sessions
+from rehab_app.extensions import db, login_manager
+from rehab_app.models import User
 
 F = TypeVar("F", bound=Callable[..., Any])
 

@@ -1,7 +1,7 @@
 /* Reminders on this device: subscribe to Web Push and tell the server, or stop.
    Only on the reminders page (#push-controls); the rest of the page works without it. */
-(function () {
-  "use strict";
+/** Offer Web Push on the reminders page, when this browser has it. */
+function start() {
   var box = document.getElementById("push-controls");
   if (!box) return;
   var status = document.getElementById("push-status");
@@ -115,4 +115,6 @@
   refresh().catch(function () {
     say("Reminders do not come to this device yet.");
   });
-})();
+}
+
+start();

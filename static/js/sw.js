@@ -1,8 +1,12 @@
-/* Rehab Log service worker, served from /sw.js. The server puts VERSION, SHELL (static files),
-   PAGES (patient pages kept for offline use) and CORE (the outbox and sync scripts) above this.
-   Event listeners only call the named strategies below. */
-/* global VERSION, SHELL, PAGES, CORE, RL */
-"use strict";
+/* Rehab Log service worker, served from /sw.js as a module. The server puts VERSION, SHELL
+   (static files) and PAGES (patient pages kept for offline use) above this. It shares the
+   outbox and sync modules with the pages. Event listeners only call the named strategies below. */
+/* global VERSION, SHELL, PAGES */
+import { uuidFromBytes } from "/static/js/ids.js";
+import { queue } from "/static/js/outbox.js";
+import { activeOn, doneEntry } from "/static/js/programme.js";
+import { entriesBetween, getMeta, knownAccounts, programme } from "/static/js/store.js";
+import { run } from "/static/js/sync.js";
 
 var CACHE = "rehab-log-" + VERSION;
 var CACHE_PREFIX = "rehab-log-";
@@ -13,8 +17,6 @@ var ACCOUNT_HEADER = "Rehab-Account";
 var OFFLINE_URL = "/offline";
 // On a slow connection a page from the cache beats a long wait.
 var NETWORK_TIMEOUT_MS = 5000;
-
-importScripts.apply(self, CORE);
 
 self.addEventListener("install", function (event) {
   // Wait for the person to choose "Reload" before taking over: a form may be half filled in.
@@ -194,9 +196,9 @@ function cacheFirst(request) {
 /** Try the sync of each account on this device (usually one): only the one whose session is
     current goes through; the server refuses the others (409) before anything is read. */
 function syncAccounts() {
-  return RL.store.knownAccounts().then(function (accounts) {
+  return knownAccounts().then(function (accounts) {
     return Promise.all(accounts.map(function (account) {
-      return RL.sync.run(account).catch(function () { return null; });
+      return run(account).catch(function () { return null; });
     }));
   });
 }
@@ -280,11 +282,11 @@ function localDay(tz) {
 async function doneId(account, itemId, day) {
   var text = new TextEncoder().encode("reminder-done:" + account + ":" + itemId + ":" + day);
   var digest = await crypto.subtle.digest("SHA-256", text);
-  return RL.store.uuidFromBytes(new Uint8Array(digest).slice(0, 16));
+  return uuidFromBytes(new Uint8Array(digest).slice(0, 16));
 }
 
 async function syncQuietly(account) {
-  try { await RL.sync.run(account); } catch (e) { /* offline: the outbox keeps it */ }
+  try { await run(account); } catch (e) { /* offline: the outbox keeps it */ }
 }
 
 /** "Done" on a programme reminder: each programme item of today not done yet is logged as
@@ -292,19 +294,19 @@ async function syncQuietly(account) {
     what was logged. Before it decides, the phone syncs, to see what other phones logged. */
 async function logProgrammeDone(account, tz) {
   await syncQuietly(account);
-  if (!(await RL.store.getMeta(account, "pulled"))) return openPage("/today");
+  if (!(await getMeta(account, "pulled"))) return openPage("/today");
   var day = localDay(tz);
-  var items = await RL.store.programme(account);
+  var items = await programme(account);
   var done = {};
-  (await RL.store.entriesBetween(account, day, day)).forEach(function (e) {
+  (await entriesBetween(account, day, day)).forEach(function (e) {
     if (e.programme_item_id) done[e.programme_item_id] = true;
   });
-  var due = items.filter(function (i) { return RL.store.activeOn(i, day) && !done[i.id]; });
+  var due = items.filter(function (i) { return activeOn(i, day) && !done[i.id]; });
   var at = new Date().toISOString().slice(0, 19) + "Z";
   for (var i = 0; i < due.length; i++) {
-    var entry = RL.store.doneEntry(due[i], at);
+    var entry = doneEntry(due[i], at);
     entry.id = await doneId(account, due[i].id, day);
-    await RL.store.queue(account, "create", entry, day);
+    await queue(account, "create", entry, day);
   }
   if (due.length) await syncQuietly(account);
   var body = due.length === 1 ? "Logged as done: 1 exercise. Open Rehab Log to change it."
@@ -318,3 +320,7 @@ async function logProgrammeDone(account, tz) {
 
 self.addEventListener("push", showReminder);
 self.addEventListener("notificationclick", openReminder);
+
+// A module's functions are its own: the handlers of a tap on a notification are named on the
+// worker too, so that DevTools (and the browser tests) can run them as the browser would.
+Object.assign(self, { showReminder, openReminder });

@@ -13,11 +13,12 @@ from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
 from config import TestConfig
-from rehab_app import audit, create_app, links
-from rehab_app import entries as log
+from rehab_app import create_app
+from rehab_app.core import access_log, care_links
+from rehab_app.core import entries as log
+from rehab_app.core.timeutil import local_now, local_today
 from rehab_app.extensions import db
 from rehab_app.models import Exercise, ProgrammeItem, User
-from rehab_app.timeutil import local_now, local_today
 from tests.helpers.accounts import link, make_user
 from tests.helpers.browser import DESKTOP, PHONE, log_in, new_context, screenshot
 from tests.helpers.database import clear_data
@@ -134,7 +135,9 @@ SCREENS = [
         "Send me a link",
         status=200,
     ),
-    Screen("caseload", "therapist", "/therapist"),
+    # A search is remembered for the session (therapist views): each caseload screen says its
+    # own, or it would show the last one's (an empty "nobody" table passed every check).
+    Screen("caseload", "therapist", "/therapist?q="),
     Screen("therapist-account", "therapist", "/account"),
     Screen("therapist-security", "therapist", "/account/security"),
     Screen("therapist-patient", "therapist", "/therapist/patients/{patient}"),
@@ -148,7 +151,7 @@ SCREENS = [
     Screen(
         "link-code",
         "therapist",
-        "/therapist",
+        "/therapist?q=",
         (),
         "Make a link code for a new patient",
         status=201,
@@ -167,7 +170,7 @@ SCREENS = [
 # ---- Therapist dashboard (D1): a caseload with a flagged patient, sorting and search, the
 # programme edit form; the account screen above shows the access record (see seed_dashboard).
 DASHBOARD_SCREENS = [
-    Screen("caseload-sorted", "therapist", "/therapist?sort=fatigue&dir=desc"),
+    Screen("caseload-sorted", "therapist", "/therapist?sort=fatigue&dir=desc&q="),
     Screen("caseload-no-match", "therapist", "/therapist?q=nobody"),
     Screen("programme-edit", "therapist", "/therapist/programme/{item}/edit"),
     Screen(
@@ -244,7 +247,7 @@ def seed() -> Cast:
             db.session, patient, kind, fields, now - timedelta(hours=hours)
         )
     log.delete_entry(made["bad_day"])
-    links.make_code(db.session, therapist).code = "ABCDEFGH"  # shown, never used up
+    care_links.make_code(db.session, therapist).code = "ABCDEFGH"  # shown, never used up
     db.session.commit()
     return Cast(
         emails={
@@ -273,7 +276,7 @@ def seed_dashboard() -> dict[str, str]:
         )
     walk = {"aid": "frame", "setting": "outdoors", "distance_m": 200, "falls": 1}
     log.create_entry(db.session, ben, "mobility", walk, now - timedelta(days=2))
-    audit.record_access(db.session, tom, ada, "patient_page")
+    access_log.record_access(db.session, tom, ada, "patient_page")
     item = db.session.scalars(db.select(ProgrammeItem).where(ProgrammeItem.patient_id == ada.id))
     ids = {"item": str(item.one().id)}
     db.session.commit()
@@ -587,7 +590,7 @@ def demo_ids(db_url: str, cast: Cast) -> Iterator[dict[str, int]]:
     """The demo therapist and patients, loaded after the cast; the patients' ids by key."""
     from sqlalchemy import delete
 
-    from rehab_app.demo import DEMO_EMAILS, create_demo
+    from rehab_app.core.demo import DEMO_EMAILS, create_demo
 
     app = create_app(TestConfig, SQLALCHEMY_DATABASE_URI=db_url)
     with app.app_context():
@@ -612,7 +615,7 @@ def demo_tabs(
     browser: Browser, live_server: str, demo_ids: dict[str, int]
 ) -> Iterator[dict[str, Page]]:
     """The demo therapist logged in on a desktop, one tab per colour scheme."""
-    from rehab_app.demo import DEMO_PASSWORD, THERAPIST_EMAIL
+    from rehab_app.core.demo import DEMO_PASSWORD, THERAPIST_EMAIL
 
     tabs: dict[str, Page] = {}
     contexts = []
@@ -689,7 +692,7 @@ def test_chart_pages_do_not_scroll_sideways(
     browser: Browser, live_server: str, demo_ids: dict[str, int], device: str
 ) -> None:
     """Reflow at 320 px, at 200% zoom, with text at 200%, and on a phone: charts shrink to fit."""
-    from rehab_app.demo import DEMO_PASSWORD, THERAPIST_EMAIL
+    from rehab_app.core.demo import DEMO_PASSWORD, THERAPIST_EMAIL
 
     options = {"narrow": NARROW, "zoomed": ZOOMED, "big-text": DESKTOP, "phone": PHONE}[device]
     context = new_context(browser, live_server, options)

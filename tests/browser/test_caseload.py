@@ -10,7 +10,7 @@ from playwright.sync_api import Browser, Page, expect
 
 from config import TestConfig
 from rehab_app import create_app
-from rehab_app.demo import DEMO_PASSWORD, THERAPIST_EMAIL, create_demo
+from rehab_app.core.demo import DEMO_PASSWORD, THERAPIST_EMAIL, create_demo
 from rehab_app.extensions import db
 from tests.helpers.browser import log_in, new_context, screenshot
 from tests.helpers.database import clear_data

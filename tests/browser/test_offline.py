@@ -12,9 +12,9 @@ from flask import Flask
 from playwright.sync_api import Browser, Page, Route, expect
 from playwright.sync_api import Error as PlaywrightError
 
-from rehab_app import pwa
 from rehab_app.extensions import db
 from rehab_app.models import ProgrammeItem
+from rehab_app.web.pwa import views as pwa
 from tests.helpers.accounts import link, make_user
 from tests.helpers.browser import (
     CHROMIUM,
@@ -23,6 +23,7 @@ from tests.helpers.browser import (
     device_entries,
     log_in,
     logged_today,
+    rl,
     saved,
     screenshot,
     server_entries,
@@ -134,7 +135,7 @@ def test_fifty_entries_survive_closing_the_app_while_it_syncs(
     # Fifty entries in the outbox, as fifty taps on fatigue would leave (a tap straight after
     # another is one entry, tests/browser/test_quick_actions.py: so they go in as the form does).
     page.evaluate(
-        """async () => {
+        rl("""async () => {
           const user = document.body.dataset.account;
           for (let n = 0; n < 50; n++) {
             const at = new Date(Date.now() - (50 - n) * 60000).toISOString();
@@ -143,7 +144,7 @@ def test_fifty_entries_survive_closing_the_app_while_it_syncs(
               occurred_at: at.replace(/\\.\\d{3}Z$/, "Z")}, RL.views.localDate(at, RL.app.tz));
           }
           RL.app.queued();
-        }"""
+        }""")
     )
     status(page).to_contain_text("50 waiting to sync")
 
@@ -289,7 +290,7 @@ def test_two_people_on_one_phone_keep_their_own_outbox(app: Flask, phone_for: ob
 def test_the_outbox_is_split_under_both_push_limits(page: Page) -> None:
     page.goto("/login")
     sizes = page.evaluate(
-        """() => {
+        rl("""() => {
           const small = Array.from({length: 1201}, (_, i) => ({mid: i + 1, op: 'delete',
             entry: {id: 'x'}}));
           const note = 'n'.repeat(900);
@@ -301,7 +302,7 @@ def test_the_outbox_is_split_under_both_push_limits(page: Page) -> None:
             order: RL.sync.batches(small, 500).flat().every((m, i) => m.id === i + 1),
             largest: Math.max(...RL.sync.batches(big, 500).map(bytes)),
           };
-        }"""
+        }""")
     )
     assert sizes["counts"] == [500, 500, 201]
     assert sizes["order"] is True
@@ -311,7 +312,7 @@ def test_the_outbox_is_split_under_both_push_limits(page: Page) -> None:
 def test_retries_back_off_with_jitter_up_to_five_minutes(page: Page) -> None:
     page.goto("/login")
     waits = page.evaluate(
-        "() => [0, 1, 2, 10, 30].map(n => [RL.sync.backoff(n, 0), RL.sync.backoff(n, 1)])"
+        rl("() => [0, 1, 2, 10, 30].map(n => [RL.sync.backoff(n, 0), RL.sync.backoff(n, 1)])")
     )
     assert waits == [[1000, 2000], [2000, 4000], [4000, 8000], [150000, 300000], [150000, 300000]]
 
@@ -330,8 +331,8 @@ def test_times_typed_offline_are_read_in_the_persons_time_zone(
     page: Page, wall: str, zone: str, utc: str
 ) -> None:
     page.goto("/login")
-    assert page.evaluate("([w, z]) => RL.forms.wallToUtc(w, z)", [wall, zone]) == utc
-    assert page.evaluate("([u, z]) => RL.forms.utcToWall(u, z)", [utc, zone]) == wall
+    assert page.evaluate(rl("([w, z]) => RL.forms.wallToUtc(w, z)"), [wall, zone]) == utc
+    assert page.evaluate(rl("([u, z]) => RL.forms.utcToWall(u, z)"), [utc, zone]) == wall
 
 
 def test_a_programme_change_reaches_the_phone_and_stays_offline(
@@ -383,7 +384,7 @@ def test_the_header_warns_when_something_has_waited_over_a_day(
     status(page).to_contain_text("1 waiting to sync (offline).")
     # The entry was queued 25 hours ago (the phone stayed offline since).
     page.evaluate(
-        """async () => {
+        rl("""async () => {
           const db = await RL.store.open(document.body.dataset.account);
           await new Promise((resolve, reject) => {
             const tx = db.transaction('outbox', 'readwrite');
@@ -396,7 +397,7 @@ def test_the_header_warns_when_something_has_waited_over_a_day(
             tx.onerror = reject;
           });
           await RL.app.render();
-        }"""
+        }""")
     )
     status(page).to_contain_text("1 waiting to sync for over 24 hours")
     expect(page.locator("#sync-status.warn")).to_be_visible()

@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from types import SimpleNamespace
+from typing import Any
 
 import pytest
 from flask import Flask
 from playwright.sync_api import Locator, Page, expect
 
+from rehab_app.core.wording import day_gist
 from rehab_app.extensions import db
-from rehab_app.present import day_gist
 from tests.helpers.accounts import make_user
-from tests.helpers.browser import HOLD_MS, device_entries, done_button, server_entries, status
+from tests.helpers.browser import HOLD_MS, device_entries, done_button, rl, server_entries, status
 from tests.helpers.entries import add_item
 
 pytestmark = pytest.mark.browser
@@ -67,17 +69,23 @@ def kinds(entries: list[object]) -> Counter[str]:
     return Counter(getattr(e, "kind", None) or e["kind"] for e in entries)  # type: ignore[index]
 
 
-@pytest.mark.parametrize("online", [True, False], ids=["online", "offline"])
-def test_double_and_triple_taps_store_one_entry_each(
-    app: Flask, phone_for: object, online: bool
-) -> None:
-    person = make_user("patient", f"taps.{int(online)}@example.test", "Tia Taps")
+def sit_to_stand_phone(phone_for: object, who: str, online: bool) -> tuple[Any, Any, Page]:
+    """A person with sit to stand (2 x 10) in their programme, on a phone on line or not."""
+    person = make_user("patient", f"{who}@example.test", "Tia Taps")
     add_item(person, slug="sit-to-stand", sets=2, reps=10)
     db.session.commit()
     context, page = phone_for(person.email)  # type: ignore[operator]
     if not online:
         context.set_offline(True)
         page.reload()
+    return person, context, page
+
+
+@pytest.mark.parametrize("online", [True, False], ids=["online", "offline"])
+def test_double_and_triple_taps_store_one_entry_each(
+    app: Flask, phone_for: object, online: bool
+) -> None:
+    person, context, page = sit_to_stand_phone(phone_for, f"taps.{int(online)}", online)
     fill_walking(page)
     gist = page.get_by_role("link", name="Nothing logged yet today.")
     programme = page.get_by_role("heading", name="Your exercises")
@@ -114,6 +122,26 @@ def test_double_and_triple_taps_store_one_entry_each(
     status(page).to_contain_text("All synced")
     on_server = server_entries(app, person.email)
     assert kinds(on_server) == {"exercise": 1, "fatigue": 2, "bad_day": 1, "mobility": 1}
+
+
+@pytest.mark.parametrize("online", [True, False], ids=["online", "offline"])
+def test_less_today_taps_store_one_entry_at_the_lighter_dose(
+    app: Flask, phone_for: object, online: bool
+) -> None:
+    person, context, page = sit_to_stand_phone(phone_for, f"less.{int(online)}", online)
+    page.get_by_text("Less today: Sit to stand").tap()
+    tap_repeatedly(
+        page.get_by_role("button", name=re.compile("^Done: 2 \u00d7 8\\W+Sit to stand$")), [50, 800]
+    )
+    item = page.get_by_role("region", name="Your exercises").get_by_role("listitem")
+    expect(item.locator(".saved-here")).to_contain_text("Saved: Sit to stand, 2 \u00d7 8.")
+    expect(item.locator(".saved-here")).to_be_in_viewport()
+    expect(item).to_contain_text("Done today")
+    assert [(e["sets"], e["reps"]) for e in device_entries(page)] == [(2, 8)]
+
+    context.set_offline(False)
+    status(page).to_contain_text("All synced")
+    assert [(e.sets, e.reps) for e in server_entries(app, person.email)] == [(2, 8)]
 
 
 def test_done_items_stay_in_place_under_the_finger(app: Flask, phone_for: object) -> None:
@@ -173,7 +201,7 @@ def test_undo_keeps_the_keyboard_where_it_is_while_the_page_redraws(
     here = page.locator(".saved-here")
     expect(here).to_contain_text("Saved: fatigue 3 out of 10.")
     here.get_by_role("button", name="Undo").focus()
-    page.evaluate("RL.app.render()")  # a sync finishing draws Today again
+    page.evaluate(rl("() => RL.app.render()"))  # a sync finishing draws Today again
     page.wait_for_timeout(300)
     expect(here.get_by_role("button", name="Undo")).to_be_focused()
     page.keyboard.press("Enter")
@@ -192,5 +220,57 @@ def test_the_phone_words_the_day_gist_as_the_server_does(app: Flask, phone_for: 
         ["walk_test", "fatigue"],
     ]
     for kinds_logged in cases:
-        phone = page.evaluate("(kinds) => RL.views.dayGist(kinds)", kinds_logged)
+        phone = page.evaluate(rl("(kinds) => RL.views.dayGist(kinds)"), kinds_logged)
         assert phone == day_gist(SimpleNamespace(kind=k) for k in kinds_logged)
+
+
+def fill_form(page: Page, kind: str) -> None:
+    """Open the full form of a kind and fill what it needs, as a person would."""
+    page.goto(f"/log/{kind}")
+    form = page.locator("#entry-form")
+    if kind == "exercise":
+        form.get_by_label("Exercise", exact=True).select_option(label="Wall press-ups")
+        form.get_by_role("radio", name="2 \u00d7 10").check()
+    elif kind == "fatigue":
+        form.locator('input[name="fatigue"][value="5"]').check()
+    elif kind == "bad_day":
+        form.locator('input[name="reason"]').first.check()
+    elif kind == "mobility":
+        form.get_by_label("Walking aid").select_option(label="One stick, cane or crutch")
+        form.get_by_label("How far (metres)").fill("120")
+    elif kind == "walk_test":
+        form.get_by_label("First walk (seconds)").fill("7.5")
+        form.get_by_label("Second walk (seconds)").fill("7.9")
+
+
+@pytest.mark.parametrize("online", [True, False], ids=["online", "offline"])
+def test_a_form_tapped_two_and_three_times_saves_once_and_nothing_under_the_finger(
+    app: Flask, phone_for: object, online: bool
+) -> None:
+    """Save tapped again at the same spot (at once, then 800 ms later): one entry, and the taps
+    that land on Today, once the form has gone, do not log whatever sits there."""
+    person, context, page = sit_to_stand_phone(phone_for, f"form.taps.{int(online)}", online)
+    made: Counter[str] = Counter()
+    for kind in ("exercise", "fatigue", "bad_day", "mobility", "walk_test"):
+        fill_form(page, kind)
+        save = page.get_by_role("button", name="Save", exact=True)
+        save.scroll_into_view_if_needed()
+        box = save.bounding_box()
+        assert box is not None
+        x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+        page.touchscreen.tap(x, y)
+        # The next taps land on the page Save led to: one as soon as it is there (often before
+        # its scripts have run), one 800 ms later. Not sent while the page is being swapped:
+        # a raw tap has no timeout, and one sent mid-navigation hung a CI run for good.
+        page.wait_for_url("**/today", wait_until="commit")
+        page.touchscreen.tap(x, y)
+        page.wait_for_timeout(800)
+        page.touchscreen.tap(x, y)
+        expect(page.get_by_role("heading", name="Today", level=1)).to_be_visible()
+        made[kind] += 1
+        page.wait_for_timeout(1000)  # a stray entry, were there one, is kept by now
+        assert kinds(device_entries(page)) == made, kind
+
+    context.set_offline(False)
+    status(page).to_contain_text("All synced")
+    assert kinds(server_entries(app, person.email)) == made

@@ -20,6 +20,7 @@ from tests.helpers.browser import (
     device_entries,
     log_in,
     new_context,
+    rl,
     saved,
     screenshot,
     server_entries,
@@ -118,7 +119,7 @@ def test_two_people_on_one_phone_each_see_and_send_only_their_own(
     # A sync of X's outbox with Y's session (as Background Sync would try it) stops at once:
     # nothing is sent as Y's, no client is registered for Y, nothing is renumbered.
     refused = page.evaluate(
-        "(account) => RL.sync.run(account).then(() => 'sent', (e) => e.kind)", x_key
+        rl("(account) => RL.sync.run(account).then(() => 'sent', (e) => e.kind)"), x_key
     )
     assert refused == "wrong_account"
     assert [e.fatigue for e in server_entries(app, y.email)] == [9]
@@ -187,13 +188,13 @@ def test_a_change_the_server_keeps_failing_on_is_set_aside(
     page.get_by_role("button", name="Fatigue 3 out of 10").click()
     saved(page, "Saved: fatigue 3 out of 10.")
     page.evaluate(
-        """() => {
+        rl("""() => {
           const at = new Date().toISOString().slice(0, 19) + 'Z';
           return RL.store.queue(document.body.dataset.account, 'create', {
             id: crypto.randomUUID(), kind: 'fatigue', fatigue: 4, occurred_at: at,
             note: JSON.parse('['.repeat(1000) + ']'.repeat(1000))},
             RL.views.localDate(at, document.body.dataset.tz)).then(() => null);
-        }"""
+        }""")
     )
     page.wait_for_timeout(2_600)  # a second fatigue entry, not a double tap on the first
     page.get_by_role("button", name="Fatigue 5 out of 10").click()

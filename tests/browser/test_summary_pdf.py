@@ -11,10 +11,10 @@ from playwright.sync_api import Browser, expect
 
 from config import TestConfig
 from rehab_app import create_app
-from rehab_app.demo import DEMO_EMAILS, DEMO_PASSWORD, THERAPIST_EMAIL, create_demo
+from rehab_app.core.demo import DEMO_EMAILS, DEMO_PASSWORD, THERAPIST_EMAIL, create_demo
+from rehab_app.core.timeutil import local_today
 from rehab_app.extensions import db
 from rehab_app.models import User
-from rehab_app.timeutil import local_today
 from tests.helpers.browser import ARTIFACTS, DESKTOP, log_in, new_context, screenshot
 from tests.helpers.database import clear_data
 

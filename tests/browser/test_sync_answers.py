@@ -19,7 +19,7 @@ from flask import Flask
 from playwright.sync_api import Browser, BrowserContext, Page, Request, Route, expect
 from playwright.sync_api import Error as PlaywrightError
 
-from tests.helpers.browser import OUTBOX, QUEUE, new_context, ready, server_entries, status
+from tests.helpers.browser import OUTBOX, QUEUE, new_context, ready, rl, server_entries, status
 
 pytestmark = pytest.mark.browser
 
@@ -127,7 +127,7 @@ def test_a_failing_answer_keeps_the_outbox_and_backs_off_until_it_goes_through(
     failing = [True]
     pushes = answer_pushes_with(phone, status_code, code, lambda: failing[0])
     entry_id = queue_fatigue(page, 7)
-    page.evaluate("() => RL.app.sync()")
+    page.evaluate(rl("() => RL.app.sync()"))
 
     wait_until(page, lambda: bool(pushes), "a push", 10_000)
     status(page).to_contain_text("1 waiting to sync.")
@@ -157,13 +157,13 @@ def test_a_login_or_account_answer_stops_keeps_the_outbox_and_asks_to_log_in(
     refusing = [True]
     pushes = answer_pushes_with(phone, status_code, code, lambda: refusing[0])
     entry_id = queue_fatigue(page, 3)
-    page.evaluate("() => RL.app.sync()")
+    page.evaluate(rl("() => RL.app.sync()"))
 
     status(page).to_contain_text("1 waiting to sync. Log in again to sync; nothing is lost.")
     expect(page.locator("#sync-status").get_by_role("link", name="Log in")).to_be_visible()
     assert pushes == [status_code]
     # Stopped: no pull, no new registration; another sync does not even try.
-    page.evaluate("() => RL.app.sync()")
+    page.evaluate(rl("() => RL.app.sync()"))
     expect_outbox(page, 1)
     assert calls == ["POST /sync/push"] and pushes == [status_code]
     assert server_entries(app, email) == []
@@ -185,7 +185,7 @@ def test_a_csrf_answer_renews_the_token_with_a_pull_and_sends_in_the_same_sync(
     pushes = answer_pushes_with(phone, 400, "csrf", lambda: not pushes)
     entry_id = queue_fatigue(page, 5)
 
-    page.evaluate("() => RL.app.sync()")  # resolves once this one sync is over
+    page.evaluate(rl("() => RL.app.sync()"))  # resolves once this one sync is over
 
     status(page).to_contain_text("All synced")
     assert pushes == [400, 200]
@@ -199,17 +199,17 @@ def test_an_unknown_client_answer_registers_again_and_sends_once(
 ) -> None:
     page = ready(phone, "unknown@example.test", "Uri Unknown")
     account = page.evaluate("document.body.dataset.account")
-    before = page.evaluate("(a) => RL.store.getMeta(a, 'clientId')", account)
+    before = page.evaluate(rl("(a) => RL.store.getMeta(a, 'clientId')"), account)
     calls = api_calls(phone)
     pushes = answer_pushes_with(phone, 404, "unknown_client", lambda: not pushes)
     first, second = queue_fatigue(page, 1), queue_fatigue(page, 2)
 
-    page.evaluate("() => RL.app.sync()")
+    page.evaluate(rl("() => RL.app.sync()"))
 
     status(page).to_contain_text("All synced")
     assert pushes == [404, 200]
     assert calls[:3] == ["POST /sync/push", "POST /clients", "POST /sync/push"]
-    assert page.evaluate("(a) => RL.store.getMeta(a, 'clientId')", account) != before
+    assert page.evaluate(rl("(a) => RL.store.getMeta(a, 'clientId')"), account) != before
     assert sorted(e.id for e in server_entries(app, "unknown@example.test")) == sorted(
         [first, second]
     )
@@ -234,7 +234,7 @@ def test_a_too_large_answer_halves_the_batch_until_it_fits(
     phone.route(PUSH, too_large_above_one)
     ids = [queue_fatigue(page, value) for value in (4, 5, 6)]
 
-    page.evaluate("() => RL.app.sync()")
+    page.evaluate(rl("() => RL.app.sync()"))
 
     status(page).to_contain_text("All synced")
     assert sizes == [(3, 413), (1, 200), (1, 200), (1, 200)]

@@ -16,6 +16,7 @@ from tests.helpers.browser import (
     QUEUE,
     new_context,
     ready,
+    rl,
     screenshot,
     server_entries,
     status,
@@ -32,11 +33,16 @@ def phone(browser: Browser, live_server: str) -> Iterator[BrowserContext]:
     context.close()
 
 
-def lose_next_push_answer(context: BrowserContext) -> list[int]:
-    """The next push reaches the server, but its answer never reaches the phone."""
+def lose_next_push_answer(context: BrowserContext, then_offline: bool = False) -> list[int]:
+    """The next push reaches the server, but its answer never reaches the phone; with
+    `then_offline`, the pushes after it fail too, as if the connection dropped, until
+    the test removes the route."""
     answered: list[int] = []
 
     def lose(route: Route) -> None:
+        if answered and then_offline:
+            route.abort("internetdisconnected")
+            return
         if answered:
             route.continue_()
             return
@@ -63,11 +69,11 @@ def test_a_refusal_whose_answer_was_lost_is_still_shown(app: Flask, phone: Brows
     page.evaluate(QUEUE, ["create", {"id": entry_id, "fatigue": 4, "note": "x" * 1005}])
     answered = lose_next_push_answer(phone)
     phone.set_offline(False)
-    page.evaluate("() => RL.app.sync()")
+    page.evaluate(rl("() => RL.app.sync()"))
     wait_for(page, answered)
     assert answered == [200]
     # The app tries again (its back-off), and this time hears the refusal it had missed.
-    page.evaluate("() => RL.app.sync()")
+    page.evaluate(rl("() => RL.app.sync()"))
     page.goto("/history")
     refused = page.get_by_role("main").get_by_role("listitem").filter(has_text="Fatigue 4")
     expect(refused).to_contain_text("Keep the note under 1000 characters.")
@@ -84,15 +90,21 @@ def test_undo_after_the_deletes_answer_was_lost_keeps_the_entry(
     entry_id = page.evaluate("() => crypto.randomUUID()")
     page.evaluate(QUEUE, ["create", {"id": entry_id, "fatigue": 6}])
     page.evaluate(QUEUE, ["delete", {"id": entry_id}])
-    answered = lose_next_push_answer(phone)
+    # The connection drops again as the answer is lost: no retry learns of the delete.
+    answered = lose_next_push_answer(phone, then_offline=True)
     phone.set_offline(False)
-    page.evaluate("() => RL.app.sync()")
+    page.evaluate(rl("() => RL.app.sync()"))
     wait_for(page, answered)
+    phone.set_offline(True)
+    phone.unroute("**/api/v1/sync/push")
     assert server_entries(app, "undo@example.test") == []  # created and deleted there
 
     # The person taps Undo: the delete still waits on the phone, its answer lost.
-    assert page.evaluate("(id) => RL.store.undoDelete(document.body.dataset.account, id)", entry_id)
-    page.evaluate("() => RL.app.sync()")
+    assert page.evaluate(
+        rl("(id) => RL.store.undoDelete(document.body.dataset.account, id)"), entry_id
+    )
+    phone.set_offline(False)
+    page.evaluate(rl("() => RL.app.sync()"))
     status(page).to_contain_text("All synced")
     assert [e.id for e in server_entries(app, "undo@example.test")] == [entry_id]
     page.goto("/today")
@@ -110,12 +122,12 @@ def test_a_stale_token_and_a_forgotten_client_recover_without_a_reload(
     renew the token finds the client unknown (404): the app registers again and sends."""
     page = ready(phone, "stall@example.test", "Stella Stall")
     page.evaluate(
-        """async () => {
+        rl("""async () => {
           const account = document.body.dataset.account;
           document.querySelector('meta[name="csrf-token"]').content = 'stale';
           await RL.store.setMeta(account, 'csrf', 'stale');
           await RL.store.setMeta(account, 'clientId', crypto.randomUUID());
-        }"""
+        }""")
     )
     answers: list[tuple[str, int]] = []
     phone.on(
@@ -128,7 +140,7 @@ def test_a_stale_token_and_a_forgotten_client_recover_without_a_reload(
     )
     entry_id = page.evaluate("() => crypto.randomUUID()")
     page.evaluate(QUEUE, ["create", {"id": entry_id, "fatigue": 2}])
-    page.evaluate("() => RL.app.sync()")
+    page.evaluate(rl("() => RL.app.sync()"))
     status(page).to_contain_text("All synced")
     assert [e.id for e in server_entries(app, "stall@example.test")] == [entry_id]
     assert ("/sync/push", 400) in answers and ("/sync/pull", 404) in answers
@@ -140,7 +152,7 @@ def test_undo_tapped_while_the_deletes_answer_is_on_its_way_keeps_the_entry(
     page = ready(phone, "midair@example.test", "Mia Midair")
     entry_id = page.evaluate("() => crypto.randomUUID()")
     page.evaluate(QUEUE, ["create", {"id": entry_id, "fatigue": 5}])
-    page.evaluate("() => RL.app.sync()")
+    page.evaluate(rl("() => RL.app.sync()"))
     status(page).to_contain_text("All synced")
 
     # The delete reaches the server; its answer is held on the way back.
@@ -154,7 +166,7 @@ def test_undo_tapped_while_the_deletes_answer_is_on_its_way_keeps_the_entry(
 
     phone.route("**/api/v1/sync/push", hold)
     page.evaluate(QUEUE, ["delete", {"id": entry_id}])
-    page.evaluate("() => { RL.app.sync(); }")
+    page.evaluate(rl("() => { RL.app.sync(); }"))
     for _ in range(200):
         if held:
             break
@@ -163,11 +175,13 @@ def test_undo_tapped_while_the_deletes_answer_is_on_its_way_keeps_the_entry(
     assert server_entries(app, "midair@example.test") == []
 
     # Undo now, then the delete's answer arrives: it answers what was sent, not the undo.
-    assert page.evaluate("(id) => RL.store.undoDelete(document.body.dataset.account, id)", entry_id)
+    assert page.evaluate(
+        rl("(id) => RL.store.undoDelete(document.body.dataset.account, id)"), entry_id
+    )
     route, answer = held[0]
     route.fulfill(response=answer)  # type: ignore[arg-type]
     page.wait_for_timeout(300)
-    page.evaluate("() => RL.app.sync()")
+    page.evaluate(rl("() => RL.app.sync()"))
     status(page).to_contain_text("All synced")
     assert [e.id for e in server_entries(app, "midair@example.test")] == [entry_id]
     page.goto("/today")

@@ -19,7 +19,7 @@ CSRF_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 def password_hash() -> str:
     """One scrypt hash of PASSWORD, made once: hashing is slow on purpose."""
     if not _HASH:
-        from rehab_app.auth import hash_password
+        from rehab_app.web.auth.logins import hash_password
 
         _HASH["h"] = hash_password(PASSWORD)
     return _HASH["h"]

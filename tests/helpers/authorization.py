@@ -12,8 +12,9 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from rehab_app import calendar_feed, links, sessions, sync
-from rehab_app import entries as log
+from rehab_app.core import calendar_feed, care_links, sessions, sync
+from rehab_app.core import entries as log
+from rehab_app.core.timeutil import local_now, local_today
 from rehab_app.extensions import db
 from rehab_app.models import (
     Passkey,
@@ -22,7 +23,6 @@ from rehab_app.models import (
     User,
     UserSession,
 )
-from rehab_app.timeutil import local_now, local_today
 from tests.helpers.accounts import CsrfClient, People, login
 
 ANON, OWNER, OTHER, LINKED, UNLINKED = (
@@ -112,7 +112,7 @@ EXPECTED: dict[tuple[str, str], dict[str, int]] = {
     ("/therapist", "POST"): therapists(linked=302, unlinked=302),
     ("/therapist/link-codes", "POST"): therapists(linked=201, unlinked=201),
     ("/therapist/patients/<int:patient_id>", "GET"): therapists(linked=200, unlinked=404),
-    # A linked patient's exports and printable summary (rehab_app/reports.py).
+    # A linked patient's exports and printable summary (rehab_app/web/therapist/exports.py).
     ("/therapist/patients/<int:patient_id>/export.csv", "GET"): therapists(
         linked=200, unlinked=404
     ),
@@ -248,7 +248,7 @@ def make_world(people: People) -> World:
         note=ITEM_NOTE,
     )
     db.session.add(item)
-    code = links.make_code(db.session, people.other_therapist)
+    code = care_links.make_code(db.session, people.other_therapist)
     client = sync.register_client(db.session, owner)
     sessions.start(db.session, owner, remember=True, lifetime=timedelta(days=1), device="A phone")
     passkey = Passkey(user_id=owner.id, credential_id=b"owner-key", public_key=b"k", name="Phone")
@@ -265,7 +265,7 @@ def make_world(people: People) -> World:
         )
     )
     db.session.commit()
-    care_link = links.active_link(db.session, people.therapist.id, owner.id)
+    care_link = care_links.active_link(db.session, people.therapist.id, owner.id)
     assert care_link is not None
     return World(
         people,

@@ -51,6 +51,24 @@ DESKTOP: dict[str, Any] = {"viewport": {"width": 1280, "height": 800}}
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 
 
+# The app's modules as the page loaded them (an import of a loaded module is that same module),
+# under the names the tests use: RL.store (storage, outbox, programme, ids), RL.sync,
+# RL.views, RL.forms and RL.app (the running app of a patient's page).
+RL_IMPORTS = """const RL = await (async () => {
+  const [store, outbox, programme, ids, sync, views, forms, main] = await Promise.all([
+    '/static/js/store.js', '/static/js/outbox.js', '/static/js/programme.js', '/static/js/ids.js',
+    '/static/js/sync.js', '/static/js/views.js', '/static/js/forms.js', '/static/js/app.js',
+  ].map((url) => import(url)));
+  return { store: { ...store, ...outbox, ...programme, ...ids, outbox: outbox.list }, sync, views,
+    forms: { ...forms, newId: ids.newId }, app: main.app };
+})();"""
+
+
+def rl(function: str) -> str:
+    """A function for page.evaluate that may use RL (the app's modules) in its body."""
+    return f"async (arg) => {{ {RL_IMPORTS}\n return await ({function})(arg); }}"
+
+
 def new_context(
     browser: Browser, base_url: str, device: dict[str, Any] = PHONE, **options: Any
 ) -> BrowserContext:
@@ -66,14 +84,16 @@ def new_context(
 def is_problem(message: ConsoleMessage) -> bool:
     """A console error, other than two the app expects.
 
-    The browser asks for a favicon the app does not have; and a sync sent just before a
-    "Log out" is answered 401 when it arrives after it (the app then asks to log in again, as
+    The browser asks for a favicon the app does not have; and a sync, or the registration of
+    the app's sync client right after a login, sent just before a "Log out" is answered 401
+    when it arrives after it (the app then asks to log in again, as
     tests/browser/test_offline.py shows).
     """
     url = message.location.get("url", "")
     if message.type != "error" or url.endswith("/favicon.ico"):
         return False
-    return not ("/api/v1/sync/" in url and "status of 401" in message.text)
+    sync = "/api/v1/sync/" in url or url.endswith("/api/v1/clients")
+    return not (sync and "status of 401" in message.text)
 
 
 def log_in(page: Page, email: str, password: str = PASSWORD) -> None:
@@ -148,7 +168,7 @@ def server_entries(app: Flask, email: str) -> list[Entry]:
 def device_entries(page: Page) -> list[dict[str, object]]:
     """The entries the phone keeps in IndexedDB."""
     return page.evaluate(
-        "() => RL.store.entriesBetween(document.body.dataset.account, '2000-01-01', '2100-01-01')"
+        rl("() => RL.store.entriesBetween(document.body.dataset.account, '2000', '2100')")
     )
 
 
@@ -178,19 +198,19 @@ def done_button(page: Page, name: str) -> Locator:
     return page.get_by_role("button", name=re.compile(rf"^Done\W+{name}$"))
 
 
-OUTBOX = """async (account) => {
+OUTBOX = rl("""async (account) => {
   const names = (await indexedDB.databases()).map(d => d.name);
   if (!names.includes('rehab-log-a' + account)) return null;
   return (await RL.store.outbox(account)).length;
-}"""
+}""")
 
 
-QUEUE = """([op, entry]) => {
+QUEUE = rl("""([op, entry]) => {
   const at = new Date().toISOString().slice(0, 19) + 'Z';
   return RL.store.queue(document.body.dataset.account, op, Object.assign(
     op === 'create' ? {kind: 'fatigue', occurred_at: at, by_carer: false} : {}, entry),
     RL.views.localDate(at, document.body.dataset.tz)).then(() => null);
-}"""
+}""")
 
 
 def ready(context: BrowserContext, email: str, name: str) -> Page:

@@ -7,11 +7,11 @@ from typing import Any
 
 from sqlalchemy import select
 
-from rehab_app.entries import create_entry
+from rehab_app.core.daily_series import LogRow
+from rehab_app.core.entries import create_entry
+from rehab_app.core.timeutil import local_now, local_today
 from rehab_app.extensions import db
 from rehab_app.models import Entry, Exercise, ProgrammeItem, User, utcnow
-from rehab_app.series import LogRow
-from rehab_app.timeutil import local_now, local_today
 
 
 def add_item(
@@ -54,7 +54,7 @@ def add_entry(user: User, kind: str, days_ago: int = 0, **fields: Any) -> Entry:
 
 def fill_day(user: User, day: date, n: int) -> None:
     """Log n fatigue ratings on one of the person's days, as the forms would."""
-    from rehab_app.entries import MAX_ENTRIES_PER_DAY
+    from rehab_app.core.entries import MAX_ENTRIES_PER_DAY
 
     assert n <= MAX_ENTRIES_PER_DAY
     noon = datetime.combine(day, datetime.min.time()).replace(hour=12)

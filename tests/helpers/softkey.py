@@ -16,7 +16,7 @@ import cbor2
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
 
-from rehab_app.passkeys import b64url, from_b64url
+from rehab_app.core.passkeys import b64url, from_b64url
 
 UP, UV, AT = 0x01, 0x04, 0x40
 

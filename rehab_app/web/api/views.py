@@ -13,11 +13,12 @@ from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from . import logs, sync
-from .access import me
-from .extensions import csrf, db
-from .openapi import openapi_document
-from .pwa import ACCOUNT_HEADER, current_account_key
+from rehab_app.core import sync
+from rehab_app.core.openapi import openapi_document
+from rehab_app.extensions import csrf, db
+from rehab_app.web import logs
+from rehab_app.web.pwa.views import ACCOUNT_HEADER, current_account_key
+from rehab_app.web.roles import me
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 # The API checks the CSRF header itself, after the login check, so that an expired

@@ -20,12 +20,13 @@ from flask import (
 )
 from flask_login import current_user, login_required
 
-from . import passkeys, sessions, throttle
-from .access import me
-from .auth import home_for, log_in, login_limits, please_wait
-from .extensions import db
-from .forms import ActionForm
-from .models import User
+from rehab_app.core import passkeys, sessions, throttle
+from rehab_app.extensions import db
+from rehab_app.models import User
+from rehab_app.web.forms import ActionForm
+from rehab_app.web.roles import me
+
+from .logins import home_for, log_in, login_limits, please_wait
 
 bp = Blueprint("passkeys", __name__)
 

@@ -21,11 +21,11 @@ from flask import (
 )
 from flask_login import current_user
 
-from . import calendar_feed, reminders, sessions
-from .access import me, patient_required
-from .extensions import db
-from .forms import ReminderForm
-from .models import ReminderSettings
+from rehab_app.core import calendar_feed, reminders, sessions
+from rehab_app.extensions import db
+from rehab_app.models import ReminderSettings
+from rehab_app.web.forms import ReminderForm
+from rehab_app.web.roles import me, patient_required
 
 bp = Blueprint("reminders", __name__, url_prefix="/account/reminders")
 # The calendar feed: no login (a calendar app fetches it), the secret address is the key.
@@ -114,7 +114,7 @@ def settings() -> Response | tuple[str, int] | str:
 
 def _public_key() -> str:
     """The key browsers subscribe with, or '' when this server cannot send pushes."""
-    from .webpush import public_key_of
+    from rehab_app.core.webpush import public_key_of
 
     private = vapid_private_key()
     return public_key_of(private) if private else ""
@@ -127,7 +127,7 @@ def vapid_private_key() -> str:
         return key
     path = Path(current_app.instance_path) / "vapid-private-key.txt"
     if not path.exists():
-        from .webpush import new_vapid_private_key
+        from rehab_app.core.webpush import new_vapid_private_key
 
         path.write_text(new_vapid_private_key() + "\n")
         path.chmod(0o600)

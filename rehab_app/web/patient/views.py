@@ -15,42 +15,35 @@ from flask import (
     request,
     url_for,
 )
-from sqlalchemy import select
 from werkzeug.wrappers import Response
 
-from . import charts, dashboard, progress
-from . import entries as log
-from .access import me, patient_required
-from .extensions import db
-from .forms import ENTRY_FORMS, ActionForm, EntryForm
-from .models import MAX_ID, Entry, ProgrammeItem, new_id, utcnow
-from .present import day_gist
-from .sync import programme_change
-from .timeutil import local_now, to_local
-from .validation import normal_uuid
-from .vocab import AIDS, BAD_DAY_REASONS, DOSE_FIELDS, ENTRY_KINDS
+from rehab_app.core import charts, dashboard, progress
+from rehab_app.core import entries as log
+from rehab_app.core.kinds import KINDS
+from rehab_app.core.sync import programme_change
+from rehab_app.core.timeutil import local_now, to_local
+from rehab_app.core.validation import normal_uuid
+from rehab_app.core.vocab import AIDS, BAD_DAY_REASONS, DOSE_FIELDS, ENTRY_KINDS
+from rehab_app.core.wording import day_gist, dose_text
+from rehab_app.extensions import db
+from rehab_app.models import MAX_ID, Entry, ProgrammeItem, new_id, utcnow
+from rehab_app.web.forms import ENTRY_FORMS, ActionForm, EntryForm
+from rehab_app.web.roles import me, patient_required
 
 bp = Blueprint("patient", __name__)
 
 HISTORY_DAYS = 7  # History shows a week, Monday to Sunday, at a time
 # What "last values" carries over into a new form, per kind.
-CARRY_OVER = {
-    # "Same as last time" repeats an exercise in one tap; the form is for another one, and
-    # effort and pain are about one session: nothing is carried over.
-    "exercise": (),
-    "fatigue": (),  # a reason such as heat is about one moment: never carried over
-    "mobility": ("aid", "setting", "distance_m", "minutes"),
-    "bad_day": (),
-    "walk_test": ("aid", "setting"),  # the same aid and place, to compare like with like
-}
+# What a new form of each kind starts with from the last entry (kinds.py says, and why).
+CARRY_OVER = {key: tuple(f.name for f in spec.fields if f.carried) for key, spec in KINDS.items()}
 
 
 def _entry_form(kind: str, done: list[Entry] | None = None, **kwargs: Any) -> EntryForm:
-    """A kind's form; an exercise's lists `done` (done_before(), read here if not given) first."""
+    """A kind's form; an exercise's lists `done` (log.done_before(), read if not given) first."""
     user = me()
     if kind == "exercise":
         kwargs["exercises"] = log.catalogue_exercises(db.session)
-        done = done_before(user.id) if done is None else done
+        done = log.done_before(db.session, user.id) if done is None else done
         kwargs["recent"] = [e.exercise_id for e in done if e.exercise_id]
     return ENTRY_FORMS[kind](tz=user.timezone, **kwargs)
 
@@ -96,20 +89,31 @@ def today() -> str:
 @bp.route("/today/items/<int:item_id>/done", methods=["POST"])
 @patient_required
 def item_done(item_id: int) -> Response:
-    """One tap: log a programme item as done now at the prescribed dose."""
+    """One tap: log a programme item as done now at the prescribed dose, or (its "Less today"
+    buttons, `lighter`) at one of its lighter versions."""
     user = me()
     item = db.session.get(ProgrammeItem, item_id)
     if item is None or item.patient_id != user.id:
         abort(404)
     entry_id = normal_uuid(request.form.get("entry_id") or "")
+    lighter = request.form.get("lighter") or None
     try:
-        entry, _ = log.log_programme_item(db.session, user, item, entry_id)
+        entry, _ = log.log_programme_item(db.session, user, item, entry_id, lighter)
     except log.DailyCapReached as full:
         flash(str(full), "error")
         return redirect(url_for("patient.today"))
+    except log.UnknownLighterDose:
+        flash(LIGHTER_GONE, "error")
+        return redirect(url_for("patient.today"))
     db.session.commit()
-    flash(f"Saved: {entry.name}, done.", "success")
+    flash(f"Saved: {entry.name}, {dose_text(entry) if lighter else 'done'}.", "success")
     return redirect(url_for("patient.today"))
+
+
+LIGHTER_GONE = (
+    "Not saved: that lighter version is no longer offered, as your exercise has changed. "
+    "Check it below and tap again."
+)
 
 
 @bp.route("/today/<kind>", methods=["POST"])
@@ -150,30 +154,6 @@ def _saved_message(kind: str, form: EntryForm) -> str:
     return "Saved."
 
 
-# How many exercises done before "Same as last time" offers, the most recent first.
-AGAIN_COUNT = 4
-
-
-def done_before(user_id: int) -> list[Entry]:
-    """The person's latest entry of each of their most recent exercises, for one-tap repeats."""
-    latest = db.session.scalars(
-        select(Entry)
-        .where(Entry.user_id == user_id, Entry.kind == "exercise", Entry.deleted_at.is_(None))
-        .order_by(Entry.occurred_at.desc())
-        .limit(50)
-    )
-    seen: set[tuple[int | None, str]] = set()
-    again: list[Entry] = []
-    for entry in latest:
-        key = (entry.exercise_id, "" if entry.exercise_id else (entry.name or "").casefold())
-        if key not in seen:
-            seen.add(key)
-            again.append(entry)
-        if len(again) == AGAIN_COUNT:
-            break
-    return again
-
-
 # How far and how long describe one walk together: carried as a pair, or not at all (a
 # walk logged by its distance alone must not take the last walk's minutes with it).
 WALK_AMOUNTS = ("distance_m", "minutes")
@@ -208,7 +188,7 @@ def new_entry(kind: str) -> Response | tuple[str, int] | str:
     if kind not in ENTRY_FORMS:
         abort(404)
     user = me()
-    done = done_before(user.id) if kind == "exercise" else []
+    done = log.done_before(db.session, user.id) if kind == "exercise" else []
     form = _entry_form(kind, done)
     if form.validate_on_submit():
         fields = form.entry_fields()

@@ -13,13 +13,14 @@ from flask_login import current_user
 from rjsmin import jsmin
 from werkzeug.wrappers import Response as BaseResponse
 
-from .extensions import assets
-from .sessions import account_key
+from rehab_app.core.sessions import account_key
+from rehab_app.extensions import assets
 
 bp = Blueprint("pwa", __name__)
 
-STATIC = Path(__file__).resolve().parent.parent / "static"
-WORKER_SOURCE = STATIC / "js" / "sw.js"
+STATIC = Path(__file__).resolve().parents[3] / "static"
+JS = STATIC / "js"
+WORKER_SOURCE = JS / "sw.js"
 THEME_COLOUR = "#0b5cad"
 BACKGROUND_COLOUR = "#ffffff"
 # The patient pages the worker keeps for offline use (fetched with the person's session).
@@ -85,11 +86,21 @@ def web_manifest() -> Response:
     return response
 
 
+def js_modules() -> list[str]:
+    """The front end's ES modules (static/js, the worker's own source left out).
+
+    They are served as they are, with no build step, under names that do not change: the
+    worker precaches every one of them, and its version is a hash of their contents, so that
+    a changed module is a new worker and a new cache, never a mix of old and new modules.
+    """
+    return sorted(p.name for p in JS.glob("*.js") if p != WORKER_SOURCE)
+
+
 def shell_urls() -> list[str]:
-    """The static files of the app shell: the built CSS and JS, icons, manifest, offline page."""
-    urls: list[str] = []
-    for name in ("css_all", "js_all", "js_core"):
-        urls.extend(u for u in assets[name].urls() if u not in urls)
+    """The static files of the app shell: the built CSS, the JS modules, icons, manifest,
+    offline page."""
+    urls: list[str] = list(assets["css_all"].urls())
+    urls.extend(url_for("static", filename=f"js/{name}") for name in js_modules())
     urls.append(url_for("static", filename="img/icon.svg"))
     urls.extend(url_for("static", filename=src) for src, *_ in ICONS)
     urls.append(url_for("pwa.web_manifest"))
@@ -97,28 +108,31 @@ def shell_urls() -> list[str]:
     return urls
 
 
-def _bundle_sources() -> bytes:
-    """The source files behind every bundle: in debug mode their URLs carry no hash."""
+def _sources() -> tuple[tuple[str, int], ...]:
+    """Each source behind the shell with its modification time (a change is a new key)."""
+    paths = [Path(path) for _rel, path in assets["css_all"].resolve_contents()]
+    paths += [JS / name for name in js_modules()]
+    return tuple((str(p), p.stat().st_mtime_ns) for p in paths)
+
+
+@lru_cache(maxsize=8)
+def _sources_digest(sources: tuple[tuple[str, int], ...]) -> bytes:
     digest = hashlib.sha256()
-    for name in ("css_all", "js_all", "js_core"):
-        for _rel, path in assets[name].resolve_contents():
-            digest.update(Path(path).read_bytes())
+    for path, _mtime in sources:
+        digest.update(Path(path).read_bytes())
     return digest.digest()
 
 
 @lru_cache(maxsize=8)
-def _worker_body(
-    shell: tuple[str, ...], core: tuple[str, ...], debug: bool, sources: bytes
-) -> tuple[str, str]:
+def _worker_body(shell: tuple[str, ...], debug: bool, sources: bytes) -> tuple[str, str]:
     source = WORKER_SOURCE.read_text(encoding="utf-8")
     version = hashlib.sha256(
-        json.dumps([shell, core, OFFLINE_PAGES]).encode() + sources + source.encode()
+        json.dumps([shell, OFFLINE_PAGES]).encode() + sources + source.encode()
     ).hexdigest()[:16]
     header = (
         f"const VERSION = {json.dumps(version)};\n"
         f"const SHELL = {json.dumps(list(shell))};\n"
         f"const PAGES = {json.dumps(list(OFFLINE_PAGES))};\n"
-        f"const CORE = {json.dumps(list(core))};\n"
     )
     body = header + source
     return version, body if debug else jsmin(body)
@@ -126,12 +140,7 @@ def _worker_body(
 
 def _worker() -> tuple[str, str]:
     debug = bool(current_app.config.get("ASSETS_DEBUG"))
-    return _worker_body(
-        tuple(shell_urls()),
-        tuple(assets["js_core"].urls()),
-        debug,
-        _bundle_sources() if debug else b"",
-    )
+    return _worker_body(tuple(shell_urls()), debug, _sources_digest(_sources()))
 
 
 def worker_version() -> str:

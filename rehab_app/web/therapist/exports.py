@@ -8,15 +8,15 @@ import unicodedata
 from datetime import date, timedelta
 
 from flask import Blueprint, Response, render_template
-from sqlalchemy import select
 
-from . import caseload, charts, dashboard, exports, fhir
-from . import entries as log
-from .access import me, own_site_only, therapist_required
-from .extensions import db
-from .models import Entry, ProgrammeItem, User, utcnow
-from .therapist import looked_at
-from .timeutil import local_today
+from rehab_app.core import caseload, charts, dashboard, exports, fhir, programmes
+from rehab_app.core import entries as log
+from rehab_app.core.timeutil import local_today
+from rehab_app.extensions import db
+from rehab_app.models import Entry, User, utcnow
+from rehab_app.web.roles import me, own_site_only, therapist_required
+
+from .views import looked_at
 
 bp = Blueprint("reports", __name__, url_prefix="/therapist/patients")
 
@@ -81,11 +81,7 @@ def summary(patient_id: int) -> str:
     today = local_today(patient.timezone)
     first: date = today - timedelta(days=dashboard.SUMMARY_LOAD_DAYS - 1)
     entries = list(log.entries_between(db.session, patient.id, first, today))
-    programme = db.session.scalars(
-        select(ProgrammeItem)
-        .where(ProgrammeItem.patient_id == patient.id)
-        .order_by(ProgrammeItem.stopped_at.is_not(None), ProgrammeItem.created_at)
-    ).all()
+    programme = programmes.programme_items(db.session, patient.id, newest_first=False)
     return render_template(
         "therapist/summary.html",
         patient=patient,
@@ -94,5 +90,5 @@ def summary(patient_id: int) -> str:
             entries, programme, today, patient.timezone, reasons=row.flags
         ),
         today=today,
-        charts=charts,
+        percent=charts.percent,
     )

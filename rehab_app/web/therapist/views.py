@@ -3,22 +3,19 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
-from sqlalchemy import select
-from sqlalchemy.orm import selectinload
 from werkzeug.wrappers import Response
 
-from . import audit, charts, dashboard, links, reminders
-from . import caseload as cl
-from . import entries as log
-from .access import me, own_site_only, therapist_required
-from .extensions import db
-from .forms import ActionForm, ProgrammeEditForm, ProgrammeItemForm
-from .models import DOSE_COLUMNS, ProgrammeItem, User, utcnow
-from .timeutil import local_today
-from .vocab import ENTRY_KINDS
+from rehab_app.core import access_log, care_links, charts, dashboard, programmes, reminders
+from rehab_app.core import caseload as cl
+from rehab_app.core import entries as log
+from rehab_app.core.timeutil import local_today
+from rehab_app.core.vocab import ENTRY_KINDS
+from rehab_app.extensions import db
+from rehab_app.models import DOSE_COLUMNS, ProgrammeItem, User, utcnow
+from rehab_app.web.forms import ActionForm, ProgrammeEditForm, ProgrammeItemForm
+from rehab_app.web.roles import me, own_site_only, therapist_required
 
 bp = Blueprint("therapist", __name__, url_prefix="/therapist")
 
@@ -28,7 +25,7 @@ RECENT_DAYS = 28
 def linked_patient_or_404(patient_id: int) -> User:
     """A patient who has linked the current therapist; anyone else is not found."""
     therapist = me()
-    if links.active_link(db.session, therapist.id, patient_id) is None:
+    if care_links.active_link(db.session, therapist.id, patient_id) is None:
         abort(404)
     patient = db.session.get(User, patient_id)
     if patient is None:
@@ -39,7 +36,7 @@ def linked_patient_or_404(patient_id: int) -> User:
 def looked_at(patient_id: int, what: str) -> User:
     """A linked patient (else 404), with this look at their data in the access record."""
     patient = linked_patient_or_404(patient_id)
-    audit.record_access(db.session, me(), patient, what)
+    access_log.record_access(db.session, me(), patient, what)
     db.session.commit()
     return patient
 
@@ -67,7 +64,7 @@ def caseload() -> str | Response:
     query = cl.clean_query(session.get(SEARCH_KEY))
     patients = cl.linked_patients(db.session, therapist.id, query)
     rows = cl.sort_rows(cl.load_caseload(db.session, patients), sort, direction)
-    audit.record_caseload_views(db.session, therapist, patients)
+    access_log.record_caseload_views(db.session, therapist, patients)
     db.session.commit()
     anyone = bool(patients) or bool(query and cl.linked_patients(db.session, therapist.id))
     return render_template(
@@ -80,37 +77,49 @@ def caseload() -> str | Response:
         first_direction=cl.FIRST_DIRECTION,
         now=utcnow(),
         tz=therapist.timezone,
-        cl=cl,
+        **CASELOAD_WORDS,
     )
+
+
+# What the caseload's template reads of the caseload module: its columns and its words.
+CASELOAD_WORDS = {
+    "COLUMNS": cl.COLUMNS,
+    "TABLE_COLUMNS": cl.TABLE_COLUMNS,
+    "SHOWN_FLAGS": cl.SHOWN_FLAGS,
+    "SHOWN_IN": cl.SHOWN_IN,
+    "adherence_detail": cl.adherence_detail,
+    "falls_text": cl.falls_text,
+    "fatigue_change_text": cl.fatigue_change_text,
+    "last_activity_text": cl.last_activity_text,
+    "percent_text": cl.percent_text,
+    "short_date": cl.short_date,
+}
 
 
 @bp.route("/link-codes", methods=["POST"])
 @therapist_required
 def new_link_code() -> tuple[str, int]:
     """Make a one-time code to give to a patient."""
-    code = links.make_code(db.session, me())
+    code = care_links.make_code(db.session, me())
     db.session.commit()
     return (
         render_template(
-            "therapist/link_code.html", code=links.format_code(code.code), days=links.CODE_DAYS
+            "therapist/link_code.html",
+            code=care_links.format_code(code.code),
+            days=care_links.CODE_DAYS,
         ),
         201,
     )
 
 
 def _patient_page(patient: User, form: ProgrammeItemForm, status: int = 200) -> tuple[str, int]:
-    audit.record_access(db.session, me(), patient, "patient_page")
+    access_log.record_access(db.session, me(), patient, "patient_page")
     # The caseload's reasons, word for word (its stored summary, recomputed if stale); committed
     # before the entries are loaded, which a commit would expire.
     [row] = cl.load_caseload(db.session, [patient])
     db.session.commit()
     today = local_today(patient.timezone)
-    programme = db.session.scalars(
-        select(ProgrammeItem)
-        .where(ProgrammeItem.patient_id == patient.id)
-        .order_by(ProgrammeItem.stopped_at.is_not(None), ProgrammeItem.created_at.desc())
-        .options(selectinload(ProgrammeItem.exercise))  # one query, not one an item
-    ).all()
+    programme = programmes.programme_items(db.session, patient.id, newest_first=True)
     # Charts: one load of the entries for the chosen range also gives the recent entries.
     range_key = charts.parse_range(request.args.get("range"))
     period, loaded = dashboard.load_entries(db.session, patient.id, range_key, today)
@@ -159,21 +168,19 @@ def prescribe(patient_id: int) -> Response | tuple[str, int]:
     form = ProgrammeItemForm(exercises=log.catalogue_exercises(db.session))
     if not form.validate_on_submit():
         return _patient_page(person, form, 400)
-    exercise = form.exercises.get(form.exercise_id.data or "")
-    values: dict[str, Any] = {c: getattr(form, c).data for c in DOSE_COLUMNS}
-    item = ProgrammeItem(
+    item = programmes.prescribe(
+        db.session,
         patient_id=person.id,
         therapist_id=me().id,
-        exercise_id=exercise.id if exercise else None,
-        custom_name=None if exercise else form.custom_name.data,
-        discipline=exercise.discipline if exercise else form.discipline.data,
+        exercise=form.exercises.get(form.exercise_id.data or ""),
+        custom_name=form.custom_name.data,
+        discipline=form.discipline.data,
         days_per_week=form.days_per_week.data,
         start_date=form.start_date.data,
         end_date=form.end_date.data,
-        note=form.note.data or None,
-        **values,
+        note=form.note.data,
+        dose={c: getattr(form, c).data for c in DOSE_COLUMNS},
     )
-    db.session.add(item)
     db.session.commit()
     flash(f"Added to {person.display_name}'s programme: {item.name}.", "success")
     return redirect(url_for("therapist.patient", patient_id=person.id))
@@ -187,8 +194,7 @@ def stop_item(item_id: int) -> Response:
     if item is None:
         abort(404)
     person = linked_patient_or_404(item.patient_id)
-    if item.stopped_at is None:
-        item.stopped_at = utcnow()
+    if programmes.stop_item(item):
         db.session.commit()
     flash(f"Stopped: {item.name}.", "info")
     return redirect(url_for("therapist.patient", patient_id=person.id))
@@ -208,12 +214,14 @@ def edit_item(item_id: int) -> Response | tuple[str, int]:
         return redirect(back)
     form = ProgrammeEditForm(obj=item)
     if form.validate_on_submit():
-        for column in DOSE_COLUMNS:
-            setattr(item, column, getattr(form, column).data)
-        item.days_per_week = form.days_per_week.data
-        item.start_date = form.start_date.data
-        item.end_date = form.end_date.data
-        item.note = form.note.data or None
+        programmes.change_item(
+            item,
+            days_per_week=form.days_per_week.data,
+            start_date=form.start_date.data,
+            end_date=form.end_date.data,
+            note=form.note.data,
+            dose={c: getattr(form, c).data for c in DOSE_COLUMNS},
+        )
         db.session.commit()
         flash(
             f"Changed {person.display_name}'s {item.name}. "

@@ -1,0 +1,96 @@
+"""Push: a client's mutations applied exactly once and in order, in one batch or one by one."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.orm import Session
+
+from rehab_app.models import (
+    SyncClient,
+    User,
+)
+
+from .clients import _lock_client
+from .decide import ID_REUSED, _decide, _fingerprint
+from .lookups import _Batch, _OneByOne
+from .rules import DEFAULT_TOMBSTONE_DAYS
+
+logger = logging.getLogger(__name__)
+
+
+def apply_mutations(
+    session: Session,
+    user: User,
+    client_id: object,
+    mutations: Sequence[dict[str, Any]],
+    tombstone_days: int = DEFAULT_TOMBSTONE_DAYS,
+) -> list[dict[str, Any]]:
+    """Apply a batch of one client's mutations in mutation id order, each change once.
+
+    Each mutation is answered: "applied"; "rejected" (invalid, or the server could not decide
+    it: not applied, but it counts as done so it blocks nothing); "deleted" (the entry was
+    deleted: an update or create does not bring it back); "gap" (an earlier id is missing:
+    not applied, send again after it); "duplicate" only for a mutation id this client used
+    before the server remembered outcomes. A mutation decided before (the same change id for
+    this person, or the same client and mutation id) is answered with the outcome it had, and
+    not applied again. Mutation ids must be integers (the API checks the shape). The caller
+    commits.
+    """
+    client = _lock_client(session, user, client_id)
+    if any(isinstance(m.get("change_id"), str) for m in mutations):
+        # Changes are once per person, whatever client sends them: two clients of one person
+        # deciding the same change wait for each other (SQLite's write lock does it already).
+        session.execute(select(User.id).where(User.id == user.id).with_for_update())
+    ordered = sorted(mutations, key=lambda m: m["id"])
+    # The whole batch at once: what it touches read in a few queries, written in one flush.
+    # Anything but a rejection (a bug, a value the database refuses) undoes the batch's work,
+    # and the batch is decided again one change at a time, each in a savepoint of its own, so
+    # that one change's content never fails the others.
+    try:
+        with session.begin_nested():
+            results = _apply_all(session, user, client, ordered, tombstone_days, _Batch)
+            session.flush()
+        return results
+    except (OperationalError, InterfaceError):
+        raise  # the database is busy or away: the whole request again, or a clear 503
+    except Exception as error:  # decided again, change by change
+        logger.warning("A batch is decided one change at a time: %s", type(error).__name__)
+    results = _apply_all(session, user, client, ordered, tombstone_days, _OneByOne)
+    session.flush()
+    return results
+
+
+def _apply_all(
+    session: Session,
+    user: User,
+    client: SyncClient,
+    ordered: Sequence[dict[str, Any]],
+    tombstone_days: int,
+    reader: type[_OneByOne],
+) -> list[dict[str, Any]]:
+    """Decide the mutations in id order, reading through `reader`."""
+    look = reader(session, user, client, ordered)
+    results = []
+    in_batch: dict[int, tuple[str, dict[str, Any]]] = {}
+    for mutation in ordered:
+        mutation_id = mutation["id"]
+        fingerprint = _fingerprint(mutation)
+        if mutation_id in in_batch:
+            # The same id twice in one push: the same change gets the same answer.
+            earlier_fingerprint, earlier = in_batch[mutation_id]
+            if fingerprint == earlier_fingerprint:
+                results.append(earlier)
+            else:
+                results.append(ID_REUSED.result(mutation_id))
+            continue
+        result = _decide(session, user, client, mutation, fingerprint, tombstone_days, look)
+        if result["status"] != "gap":
+            in_batch[mutation_id] = (fingerprint, result)
+        results.append(result)
+    look.finish()
+    return results

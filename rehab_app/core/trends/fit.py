@@ -1,0 +1,118 @@
+"""The hinge fit: a level per stretch between relapses, a weekday rhythm, a slope after the
+hinge, and its standard error under the fitted noise."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+from .model import MIN_RESIDUAL_DF, TrendFit
+from .noise import noise_model
+
+
+def fit_trend(
+    days: Sequence[int],
+    values: Sequence[float],
+    stretches: Sequence[int],
+    hinge: int,
+) -> TrendFit | None:
+    """Least-squares hinge with a level per stretch and a weekday rhythm; AR(1) variance.
+
+    `days` are ascending day numbers (date.toordinal()); `stretches` say which stretch between
+    relapses each day is in; the slope applies after day `hinge`. None when the data cannot
+    carry the model, or do not vary at all.
+    """
+    n = len(days)
+    level_of = {s: i for i, s in enumerate(sorted(set(stretches)))}
+    n_levels = len(level_of)
+    # Days fall into cells, one for each stretch and weekday; sums per cell give the normal
+    # equations in one pass.
+    cells = [7 * level_of[s] + d % 7 for s, d in zip(stretches, days, strict=True)]
+    xs = [float(d - hinge) if d > hinge else 0.0 for d in days]
+    count = [0] * (7 * n_levels)
+    sum_x = [0.0] * (7 * n_levels)
+    sum_y = [0.0] * (7 * n_levels)
+    sxx = sxy = 0.0
+    for c, x, y in zip(cells, xs, values, strict=True):
+        count[c] += 1
+        sum_x[c] += x
+        sum_y[c] += y
+        sxx += x * x
+        sxy += x * y
+    # Columns: a level per stretch, an effect per weekday present bar the first (the levels
+    # carry that one), the slope.
+    present = [w for w in range(7) if any(count[7 * a + w] for a in range(n_levels))]
+    weekday_col = {w: n_levels + i for i, w in enumerate(present[1:])}
+    slope_col = n_levels + len(weekday_col)
+    size = slope_col + 1
+    if n - size < MIN_RESIDUAL_DF:
+        return None
+    xtx = [[0.0] * size for _ in range(size)]
+    xty = [0.0] * size
+    for c in range(7 * n_levels):
+        if not count[c]:
+            continue
+        cols = [c // 7]
+        if c % 7 in weekday_col:
+            cols.append(weekday_col[c % 7])
+        for a in cols:
+            xty[a] += sum_y[c]
+            xtx[a][slope_col] += sum_x[c]
+            xtx[slope_col][a] += sum_x[c]
+            for b in cols:
+                xtx[a][b] += count[c]
+    xtx[slope_col][slope_col] = sxx
+    xty[slope_col] = sxy
+    unit = [0.0] * size
+    unit[slope_col] = 1.0
+    solved = _solve(xtx, [xty, unit])
+    if solved is None:
+        return None
+    # coef: the fitted levels, weekday effects and slope; slope_row: the slope written as
+    # a weighted sum of the days' values (the slope's row of the inverse).
+    coef, slope_row = solved
+
+    def per_cell(vector: list[float]) -> list[float]:
+        return [
+            vector[c // 7] + (vector[weekday_col[c % 7]] if c % 7 in weekday_col else 0.0)
+            for c in range(7 * n_levels)
+        ]
+
+    offset, weight = per_cell(coef), per_cell(slope_row)
+    slope, slope_weight = coef[slope_col], slope_row[slope_col]
+    adjusted = [y - offset[c] for c, y in zip(cells, values, strict=True)]
+    residuals = [a - slope * x for a, x in zip(adjusted, xs, strict=True)]
+    if sum(r * r for r in residuals) / (n - size) <= 1e-12:
+        return None  # no day-to-day variation: nothing to weigh a slope against
+    noise = noise_model(days, residuals, n - size)
+    weights = [weight[c] + slope_weight * x for c, x in zip(cells, xs, strict=True)]
+    se = math.sqrt(noise.slope_variance(days, weights))
+    return TrendFit(
+        slope_per_day=slope,
+        se_per_day=se,
+        z=slope / se,
+        lag1_correlation=noise.lag1,
+        adjusted=tuple(adjusted),
+        noise=noise,
+    )
+
+
+def _solve(matrix: list[list[float]], rhs: list[list[float]]) -> list[list[float]] | None:
+    """Solve matrix @ x = b for each b in rhs (Gauss-Jordan); None when singular."""
+    size = len(matrix)
+    m = [row[:] + [b[i] for b in rhs] for i, row in enumerate(matrix)]
+    width = size + len(rhs)
+    tiny = 1e-10 * max(abs(v) for row in matrix for v in row)
+    for c in range(size):
+        pivot = max(range(c, size), key=lambda r: abs(m[r][c]))
+        if abs(m[pivot][c]) <= tiny:
+            return None
+        m[c], m[pivot] = m[pivot], m[c]
+        row_c = m[c]
+        for r in range(size):
+            f = m[r][c] / row_c[c] if r != c else 0.0
+            if f:
+                row_r = m[r]
+                for k in range(c, width):
+                    row_r[k] -= f * row_c[k]
+    return [[m[i][size + j] / m[i][i] for i in range(size)] for j in range(len(rhs))]

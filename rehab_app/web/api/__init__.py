@@ -1,0 +1,1 @@
+"""The JSON sync API for installed apps."""

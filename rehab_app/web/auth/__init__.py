@@ -1,0 +1,1 @@
+"""Signing up, logging in and out, passwords and passkeys."""

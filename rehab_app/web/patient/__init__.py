@@ -1,0 +1,1 @@
+"""Patient pages: Today, logging entries, History, and reminder settings."""

@@ -1,0 +1,161 @@
+// What the phone does for each answer of the server (docs/sync.md, "What the app does for each
+// answer"), one row each, against the fake server: the change is kept while the answer lasts,
+// the sync recovers (at once, or on the next try) and the server ends with the change once.
+import "fake-indexeddb/auto";
+import assert from "node:assert/strict";
+import { test } from "node:test";
+
+import * as outbox from "../../static/js/outbox.js";
+import { getEntry, getMeta } from "../../static/js/store.js";
+import * as sync from "../../static/js/sync.js";
+import { FakeServer } from "./fake_server.js";
+
+let n = 0;
+
+function answer(status, body) {
+  return new Response(JSON.stringify(body), { status, headers: { "Content-Type": "application/json" } });
+}
+
+/** A phone with `count` fatigue entries queued, synced once before (registered, token kept), and
+    a network that answers pushes with `answers` in turn (a function of the request), then as
+    the server does. */
+async function setUp(count, answers) {
+  const account = `answers${++n}`;
+  const server = new FakeServer(account);
+  const pushes = [];
+  let refused = 0;
+  globalThis.fetch = async (url, init = {}) => {
+    const handle = () => server.handle(init.method || "GET", url, init.headers || {}, init.body);
+    if (String(url).includes("/sync/push")) {
+      pushes.push(JSON.parse(init.body).mutations.length);
+      const next = answers[refused];
+      if (next !== undefined) {
+        refused += 1;
+        const given = next(JSON.parse(init.body));
+        if (given) return given;
+      }
+    }
+    return handle();
+  };
+  await sync.run(account);  // registered, the token kept
+  const ids = [];
+  for (let i = 0; i < count; i++) {
+    const id = `20000000-0000-4000-8000-${String(n * 100 + i).padStart(12, "0")}`;
+    ids.push(id);
+    await outbox.queue(account, "create", { id, kind: "fatigue", fatigue: i % 10,
+      occurred_at: "2026-12-05T09:00:00Z" }, "2026-12-05");
+  }
+  return { account, server, ids, pushes };
+}
+
+async function failsWith(account, kind) {
+  await assert.rejects(sync.run(account), (error) => error.kind === kind);
+}
+
+async function sentOnce(server, account, ids) {
+  assert.deepEqual([...server.live().keys()].sort(), [...ids].sort());
+  assert.deepEqual(await outbox.list(account), []);
+  for (const times of server.decided.values()) assert.equal(times, 1);
+}
+
+const once = (status, body) => [() => answer(status, body)];
+
+for (const [row, status, body, kind] of [
+  ["network error", 0, null, "network"],
+  ["401 login_required", 401, { error: "login_required" }, "login"],
+  ["403 forbidden", 403, { error: "forbidden" }, "server"],
+  ["429 too many requests", 429, { error: "rate_limited" }, "server"],
+  ["502 bad gateway", 502, {}, "server"],
+  ["503 unavailable", 503, { error: "unavailable" }, "server"],
+  ["504 gateway timeout", 504, {}, "server"],
+]) {
+  test(`${row}: the change waits, however often, and goes once when the answer is right`, async () => {
+    const fail = status ? () => answer(status, body) : () => { throw new TypeError("Failed to fetch"); };
+    const times = sync.ATTEMPTS + 1;  // more than it takes to set a change aside: never for these
+    const { account, server, ids } = await setUp(1, Array(times).fill(fail));
+    for (let i = 0; i < times; i++) await failsWith(account, kind);
+    assert.equal((await outbox.list(account)).length, 1, "the change was dropped");
+    const record = await getEntry(account, ids[0]);
+    assert.equal(record.pending, true);
+    assert.equal(record.error, null, "set aside for an answer that says nothing of its content");
+    await sync.run(account);
+    await sentOnce(server, account, ids);
+  });
+}
+
+test("404 unknown_client: a new client, the outbox renumbered, sent once in the same sync", async () => {
+  const { account, server, ids } = await setUp(2, []);
+  const before = await getMeta(account, "clientId");
+  server.clients.clear();  // the server forgot this app
+  await sync.run(account);
+  assert.notEqual(await getMeta(account, "clientId"), before);
+  await sentOnce(server, account, ids);
+});
+
+test("400 csrf: the token is renewed by a pull and the push goes in the same sync", async () => {
+  const { account, server, ids } = await setUp(1, []);
+  server.token = "after-a-new-login";
+  await sync.run(account);
+  assert.equal(await getMeta(account, "csrf"), "after-a-new-login");
+  await sentOnce(server, account, ids);
+});
+
+test("400 csrf with a forgotten client (the remember-cookie stall): both recovered at once", async () => {
+  const { account, server, ids } = await setUp(1, []);
+  server.token = "after-a-remember-cookie-login";
+  server.clients.clear();
+  await sync.run(account);
+  await sentOnce(server, account, ids);
+});
+
+test("409 wrong_account: it stops at once, never registers nor renumbers for that session", async () => {
+  const { account, server, ids } = await setUp(1, once(409, { error: "wrong_account" }));
+  const client = await getMeta(account, "clientId");
+  await failsWith(account, "wrong_account");
+  assert.equal(await getMeta(account, "clientId"), client);
+  assert.equal(server.clients.size, 1);
+  assert.equal((await outbox.list(account)).length, 1);
+  await sync.run(account);  // its own person logs in again
+  await sentOnce(server, account, ids);
+});
+
+test("413: the batch is halved until it fits, in the same sync", async () => {
+  const tooBig = (body) => (body.mutations.length > 2 ? answer(413, { error: "too_large" }) : null);
+  const { account, server, ids, pushes } = await setUp(8, [tooBig, tooBig, tooBig, tooBig]);
+  await sync.run(account);
+  await sentOnce(server, account, ids);
+  assert.ok(pushes.slice(1).every((size, i) => i < 2 || size <= 2), `${pushes}`);
+});
+
+for (const status of [400, 422, 500]) {
+  test(`${status} on one change's content: after ${sync.ATTEMPTS} tries that change is set aside, the rest goes`, async () => {
+    const { account, server, ids } = await setUp(4, []);
+    const poison = ids[2];
+    const original = globalThis.fetch;
+    globalThis.fetch = async (url, init = {}) => {
+      if (String(url).includes("/sync/push") &&
+          JSON.parse(init.body).mutations.some((m) => m.entry.id === poison && m.op === "create")) {
+        return answer(status, { error: "bad", message: "The server could not read this." });
+      }
+      return original(url, init);
+    };
+    for (let i = 1; i < sync.ATTEMPTS; i++) await failsWith(account, "server");
+    assert.equal(server.live().size, 0, "sent before its tries were over");
+    await sync.run(account);
+    assert.deepEqual([...server.live().keys()].sort(), ids.filter((id) => id !== poison).sort());
+    assert.deepEqual(await outbox.list(account), []);
+    const record = await getEntry(account, poison);
+    assert.equal(record.error.code, "not_sent");
+    assert.match(record.error.message, /Fix it or discard it\.$/);
+  });
+}
+
+test("a server failing on everything sets nothing aside", async () => {
+  const { account, server } = await setUp(2, []);
+  globalThis.fetch = async (url) => (String(url).includes("/sync/push")
+    ? answer(500, { error: "server_error" }) : server.handle("GET", url, {}, undefined));
+  for (let i = 0; i < sync.ATTEMPTS + 2; i++) await failsWith(account, "server");
+  const waiting = await outbox.list(account);
+  assert.equal(waiting.length, 2);
+  assert.ok(waiting.every((m) => !m.set_aside));
+});
