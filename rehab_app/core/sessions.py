@@ -108,6 +108,21 @@ def resolve(session: Session, token: str, now: datetime | None = None) -> UserSe
     return row
 
 
+def resolve_user(
+    session: Session, token: str, now: datetime | None = None
+) -> tuple[UserSession, User] | None:
+    """The standing login a token belongs to and its person, in one query; None when it
+    ended or expired. Every request of a logged-in person asks (bench/README.md, Sync)."""
+    found = session.execute(
+        select(UserSession, User)
+        .join(User, User.id == UserSession.user_id)
+        .where(UserSession.token_hash == hash_token(token))
+    ).first()
+    if found is None or found[0].expires_at <= (now or utcnow()):
+        return None
+    return found[0], found[1]
+
+
 def needs_touch(row: UserSession, now: datetime | None = None) -> bool:
     """True when a login in use should be marked as seen (and kept alive) again."""
     return (now or utcnow()) - row.last_seen_at >= TOUCH_EVERY

@@ -24,12 +24,10 @@ def load_user(token: str) -> User | None:
     """Load the user of a standing login from the token in the session or remember cookie."""
     if not isinstance(token, str) or not token:
         return None
-    row = sessions.resolve(db.session, token)
-    if row is None:
+    found = sessions.resolve_user(db.session, token)
+    if found is None:
         return None
-    user = db.session.get(User, row.user_id)
-    if user is None:
-        return None
+    row, user = found
     user.session_token = token
     if sessions.needs_touch(row):
         # Written after the view, in a transaction of its own (see touch_login).
