@@ -56,14 +56,15 @@ def _lock_client(session: Session, user: User, client_id: object) -> SyncClient:
     """
     if not isinstance(client_id, str) or not _is_uuid(client_id):
         raise UnknownClient(client_id)
-    touched = session.execute(
+    # One statement: the row comes back with the UPDATE (RETURNING, both databases), its
+    # values written over whatever the session held.
+    client = session.scalars(
         update(SyncClient)
         .where(SyncClient.id == client_id, SyncClient.user_id == user.id)
         .values(last_seen_at=utcnow())
-        .execution_options(synchronize_session=False)
-    )
-    if touched.rowcount != 1:  # type: ignore[attr-defined]
+        .returning(SyncClient),
+        execution_options={"synchronize_session": False, "populate_existing": True},
+    ).one_or_none()
+    if client is None:
         raise UnknownClient(client_id)
-    client = session.get(SyncClient, client_id, populate_existing=True)
-    assert client is not None
     return client

@@ -42,9 +42,12 @@ def apply_mutations(
     commits.
     """
     client = _lock_client(session, user, client_id)
-    if any(isinstance(m.get("change_id"), str) for m in mutations):
+    if session.get_bind().dialect.name != "sqlite" and any(
+        isinstance(m.get("change_id"), str) for m in mutations
+    ):
         # Changes are once per person, whatever client sends them: two clients of one person
-        # deciding the same change wait for each other (SQLite's write lock does it already).
+        # deciding the same change wait for each other. On SQLite the write lock, which the
+        # client's UPDATE took, does it already.
         session.execute(select(User.id).where(User.id == user.id).with_for_update())
     ordered = sorted(mutations, key=lambda m: m["id"])
     # The whole batch at once: what it touches read in a few queries, written in one flush.
