@@ -281,3 +281,40 @@ def test_a_create_on_a_full_day_is_rejected_with_its_own_code(
     assert {k: again[0][k] for k in ("status", "code", "message")} == {
         k: results[0][k] for k in ("status", "code", "message")
     }
+
+
+def test_one_push_fills_a_day_to_its_cap_and_a_delete_in_it_makes_room(
+    patient_client: CsrfClient, people: People
+) -> None:
+    """The entries a push makes count against the day as they are decided, before any of them
+    is written: two fit on a day with 198, the third is refused; a delete later in the same
+    push frees a place for the next."""
+    from zoneinfo import ZoneInfo
+
+    from tests.helpers.entries import fill_day
+
+    now = datetime.now(ZoneInfo(people.patient.timezone)).replace(microsecond=0)
+    fill_day(people.patient, now.date(), 198)
+    client_id = register(patient_client)
+    made = [fatigue(n, str(uuid.uuid4())) for n in (1, 2, 3)]
+    delete = {"id": 4, "op": "delete", "entry": {"id": made[0]["entry"]["id"]}}
+    later = [fatigue(n, str(uuid.uuid4())) for n in (5, 6)]
+    mutations = [*made, delete, *later]
+    for m in (*made, *later):
+        m["entry"]["occurred_at"] = now.isoformat()
+    body = {"client_id": client_id, "mutations": mutations}
+
+    results = post(patient_client, "/api/v1/sync/push", body).get_json()["results"]
+
+    assert [r["status"] for r in results] == [
+        "applied",
+        "applied",
+        "rejected",
+        "applied",
+        "applied",
+        "rejected",
+    ]
+    assert results[2]["code"] == results[5]["code"] == "too_many_entries"
+    page = patient_client.get(f"/api/v1/sync/pull?client_id={client_id}&limit=500").get_json()
+    live = [c for c in page["changes"] if c["type"] == "entry" and not c["deleted_at"]]
+    assert len(live) == 200

@@ -320,3 +320,37 @@ def test_a_batch_is_applied_in_the_same_few_statements_whatever_its_size(phone: 
     large = statements_of_a_push(phone, 100)
     assert large <= small + 4, (small, large)
     assert small <= 30, small
+
+
+def test_entries_made_and_changed_in_one_push_end_as_the_person_left_them(
+    phone: Phone, app: Flask
+) -> None:
+    """A batch inserts its new entries at its end, all at once, unless a later change in the
+    same push edits, deletes or undoes one: each still ends as the phone left it, once."""
+    kept, edited, gone, undone = (fatigue_entry(n) for n in (2, 3, 4, 5))
+    for entry in (kept, edited, gone, undone):
+        phone.queue("create", entry)
+    phone.queue("update", {"id": edited["id"], "fatigue": 7})
+    phone.queue("delete", {"id": gone["id"]})
+    deleting = phone.queue("delete", {"id": undone["id"]})
+    phone.queue("restore", {"id": undone["id"]}, undoes=deleting["change_id"])
+    after = phone.queue("create", fatigue_entry(8))["entry"]  # made after the changes
+    phone.queue("create", {**kept, "fatigue": 9})  # the same entry made again: not twice
+    results = phone.push()
+    assert [r["status"] for r in results] == ["applied"] * 10
+    created = {r["mutation_id"]: r["created"] for r in results if "created" in r}
+    assert created == {1: True, 2: True, 3: True, 4: True, 9: True, 10: False}
+    pulled = phone.pull_all()
+    assert {i: c["fatigue"] for i, c in pulled.items()} == {
+        kept["id"]: 2,
+        edited["id"]: 7,
+        undone["id"]: 5,
+        after["id"]: 8,
+    }
+    with app.app_context():
+        ids = [e["id"] for e in (kept, edited, gone, undone, after)]
+        rows = db.session.execute(
+            select(Entry.id, Entry.change_seq, Entry.deleted_at).where(Entry.id.in_(ids))
+        ).all()
+    assert len(rows) == 5  # the deleted one kept as a tombstone
+    assert len({seq for _, seq, _ in rows}) == 5  # each its own place in the change feed

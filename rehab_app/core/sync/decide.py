@@ -215,10 +215,7 @@ def _apply_one(
             look.check_day(entry.local_date)
         except DailyCapReached as full:
             raise Rejection("too_many_entries", str(full), "occurred_at") from None
-        session.add(entry)
         look.created(entry)
-        if not look.bulk:
-            session.flush()
         return {"status": "applied", "entry_id": entry_id, "created": True}
 
     if existing is None:
