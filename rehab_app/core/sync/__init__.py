@@ -25,6 +25,7 @@ from .pull import programme_change as programme_change
 from .pull import prune_outcomes as prune_outcomes
 from .pull import pull_changes as pull_changes
 from .push import apply_mutations as apply_mutations
+from .push import push_batch as push_batch
 from .rules import CHOICES as CHOICES
 from .rules import COMMON_FIELDS as COMMON_FIELDS
 from .rules import DEFAULT_PULL_LIMIT as DEFAULT_PULL_LIMIT

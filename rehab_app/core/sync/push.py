@@ -30,6 +30,17 @@ def apply_mutations(
     mutations: Sequence[dict[str, Any]],
     tombstone_days: int = DEFAULT_TOMBSTONE_DAYS,
 ) -> list[dict[str, Any]]:
+    """Apply a batch of one client's mutations: each one's answer (see `push_batch`)."""
+    return push_batch(session, user, client_id, mutations, tombstone_days)[0]
+
+
+def push_batch(
+    session: Session,
+    user: User,
+    client_id: object,
+    mutations: Sequence[dict[str, Any]],
+    tombstone_days: int = DEFAULT_TOMBSTONE_DAYS,
+) -> tuple[list[dict[str, Any]], int]:
     """Apply a batch of one client's mutations in mutation id order, each change once.
 
     Each mutation is answered: "applied"; "rejected" (invalid, or the server could not decide
@@ -39,7 +50,8 @@ def apply_mutations(
     before the server remembered outcomes. A mutation decided before (the same change id for
     this person, or the same client and mutation id) is answered with the outcome it had, and
     not applied again. Mutation ids must be integers (the API checks the shape). The caller
-    commits.
+    commits. Also returned: the client's last applied mutation id after the batch (the API
+    answers it; read here, since the session keeps no unchanged row once nothing holds it).
     """
     client = _lock_client(session, user, client_id)
     if session.get_bind().dialect.name != "sqlite" and any(
@@ -58,14 +70,14 @@ def apply_mutations(
         with session.begin_nested():
             results = _apply_all(session, user, client, ordered, tombstone_days, _Batch)
             session.flush()
-        return results
+        return results, client.last_mutation_id
     except (OperationalError, InterfaceError):
         raise  # the database is busy or away: the whole request again, or a clear 503
     except Exception as error:  # decided again, change by change
         logger.warning("A batch is decided one change at a time: %s", type(error).__name__)
     results = _apply_all(session, user, client, ordered, tombstone_days, _OneByOne)
     session.flush()
-    return results
+    return results, client.last_mutation_id
 
 
 def _apply_all(

@@ -158,7 +158,7 @@ def push() -> Response:
         if mutation_id > sync.MAX_MUTATION_ID:
             raise ApiError(400, "bad_request", "That change id is too large.")
     try:
-        results = sync.apply_mutations(
+        results, last_mutation_id = sync.push_batch(
             db.session,
             me(),
             body.get("client_id"),
@@ -167,7 +167,6 @@ def push() -> Response:
         )
     except sync.UnknownClient:
         raise UNKNOWN_CLIENT from None
-    last_mutation_id = _client(body["client_id"]).last_mutation_id
     db.session.commit()
     refused = Counter(r.get("code") for r in results if r["status"] == "rejected")
     if refused:  # codes and counts only: never the values that were refused
