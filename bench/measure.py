@@ -339,6 +339,25 @@ CASELOAD_STATEMENTS = {
         WHERE c.therapist_id = :therapist AND c.revoked_at IS NULL
           AND a.therapist_id = :therapist AND a.what = 'caseload' AND a.at >= :looks_since""",
 }
+# The caseload as it reads now (issue 14): the stored summaries, what each was computed from
+# (to know it is still fresh: one index probe a person), the last sync and today's looks. The
+# issue's target is the page at most 2x this.
+STORED_CASELOAD_STATEMENTS = {
+    "patients": CASELOAD_STATEMENTS["patients"],
+    "stored summaries": """
+        SELECT s.patient_id, s.source, s.summary FROM caseload_summaries s
+        JOIN care_links c ON c.patient_id = s.patient_id
+        WHERE c.therapist_id = :therapist AND c.revoked_at IS NULL""",
+    "what each was computed from": """
+        SELECT u.id,
+          (SELECT max(e.updated_at) FROM entries e WHERE e.user_id = u.id),
+          (SELECT max(p.updated_at) FROM programme_items p WHERE p.patient_id = u.id),
+          (SELECT count(p.id) FROM programme_items p WHERE p.patient_id = u.id)
+        FROM users u JOIN care_links c ON c.patient_id = u.id
+        WHERE c.therapist_id = :therapist AND c.revoked_at IS NULL""",
+    "last sync": CASELOAD_STATEMENTS["last sync"],
+    "today's looks": CASELOAD_STATEMENTS["today's looks"],
+}
 PATIENT_STATEMENTS = {
     "patient": """
         SELECT u.* FROM users u
@@ -376,6 +395,15 @@ def caseload_sql(
         label: (_sql(statement.replace("{log_columns}", log_columns)), params)
         for label, statement in CASELOAD_STATEMENTS.items()
     }
+
+
+def stored_caseload_sql(therapist_id: int) -> dict[str, tuple[TextClause, dict[str, Any]]]:
+    """The least the caseload reads once every summary is stored and fresh."""
+    params: dict[str, Any] = {
+        "therapist": therapist_id,
+        "looks_since": utcnow() - timedelta(days=2),
+    }
+    return {label: (_sql(s), params) for label, s in STORED_CASELOAD_STATEMENTS.items()}
 
 
 def patient_sql(
