@@ -33,13 +33,17 @@ class AccessEvent(Model):
     """
 
     __tablename__ = "access_events"
-    __table_args__ = (Index("ix_access_events_patient_at", "patient_id", "at"),)
+    __table_args__ = (
+        Index("ix_access_events_patient_at", "patient_id", "at"),
+        # A therapist's caseload looks of the last two days (record_caseload_views), found in
+        # the index instead of among every look the therapist ever made; it also serves the
+        # therapist's foreign key (migration 0012, bench/README.md).
+        Index("ix_access_events_therapist_what_at", "therapist_id", "what", "at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)  # UTC
-    therapist_id: Mapped[int | None] = mapped_column(
-        ForeignKey("users.id", ondelete="SET NULL"), index=True
-    )
+    therapist_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     therapist_name: Mapped[str] = mapped_column(String(80))
     patient_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     what: Mapped[str] = mapped_column(String(32))
