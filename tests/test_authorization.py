@@ -22,6 +22,7 @@ from rehab_app.extensions import db
 from rehab_app.models import (
     CalendarFeed,
     CareLink,
+    ClinicMember,
     EmailToken,
     Entry,
     LinkCode,
@@ -30,6 +31,9 @@ from rehab_app.models import (
     PushSubscription,
     ReminderSettings,
     SyncClient,
+    Team,
+    TeamLink,
+    TeamMember,
     User,
     UserSession,
 )
@@ -135,6 +139,11 @@ def form(rule: str, method: str, world: World) -> dict[str, str]:
             "walking_day": "6",
         },
         ("/password/forgot", "POST"): {"email": world.people.patient.email},
+        ("/clinic/join", "POST"): {"code": world.clinic_code},
+        ("/clinic/teams", "POST"): {"name": "Falls team"},
+        ("/clinic/teams/<int:team_id>/members", "POST"): {
+            f"team{world.team_id}-user_id": str(world.colleague_id)
+        },
         ("/password/reset", "POST"): {"password": NEW_PASSWORD, "confirm": NEW_PASSWORD},
         ("/account/password", "POST"): {
             "current": PASSWORD,
@@ -297,6 +306,29 @@ PROBES: dict[tuple[str, str], tuple[Probe, tuple[str, ...]]] = {
     ),
     ("/account/reminders/devices", "DELETE"): (
         lambda w: _count(PushSubscription, PushSubscription.endpoint == w.endpoint),
+        (OWNER,),
+    ),
+    ("/clinic/join", "POST"): (lambda w: _count(ClinicMember), (UNLINKED,)),
+    ("/clinic/therapists/<int:user_id>/approve", "POST"): (
+        lambda w: _one(select(User.approved_at).where(User.id == w.waiting_id)),
+        (LINKED,),
+    ),
+    ("/clinic/therapists/<int:user_id>/decline", "POST"): (
+        lambda w: _count(ClinicMember, ClinicMember.user_id == w.waiting_id),
+        (LINKED,),
+    ),
+    ("/clinic/teams", "POST"): (lambda w: _count(Team), (LINKED,)),
+    # The colleague is in the team already: adding them again changes nothing.
+    ("/clinic/teams/<int:team_id>/members", "POST"): (lambda w: _count(TeamMember), ()),
+    ("/clinic/teams/<int:team_id>/members/<int:user_id>/remove", "POST"): (
+        lambda w: (_count(TeamMember), _count(CareLink, CareLink.therapist_id == w.colleague_id)),
+        (LINKED,),
+    ),
+    ("/account/teams/<int:team_link_id>/stop", "POST"): (
+        lambda w: (
+            _one(select(TeamLink.revoked_at).where(TeamLink.id == w.team_link_id)),
+            _count(CareLink, CareLink.revoked_at.is_(None)),
+        ),
         (OWNER,),
     ),
     ("/signup/resend", "POST"): (lambda w: _count(EmailToken), ()),

@@ -24,6 +24,8 @@ DEMO_LOGINS = {
     "stable@demo.rehablog.test": "patient",
     "worsening@demo.rehablog.test": "patient",
     "relapse@demo.rehablog.test": "patient",
+    "ot@demo.rehablog.test": "therapist",
+    "slt@demo.rehablog.test": "therapist",
 }
 
 
@@ -52,7 +54,7 @@ def mean_fatigue(email: str, first: date, last: date) -> float:
     return mean(ratings)
 
 
-def test_demo_data_makes_a_therapist_and_three_linked_patients(
+def test_demo_data_makes_a_clinic_a_therapist_and_three_linked_patients(
     runner: Any, client: CsrfClient
 ) -> None:
     result = runner.invoke(args=["demo-data"])
@@ -63,7 +65,8 @@ def test_demo_data_makes_a_therapist_and_three_linked_patients(
     assert f"password: {DEMO_PASSWORD}" in result.output
     roles = {email: role for email, role in db.session.execute(select(User.email, User.role))}
     assert roles == DEMO_LOGINS
-    assert count(CareLink) == 3
+    # Sam's three patients; one of them linked Sam's team, so Priya (OT) sees her too.
+    assert count(CareLink) == 4
 
     today = local_today("Europe/London")
     for email, role in DEMO_LOGINS.items():
@@ -163,7 +166,7 @@ def test_demo_data_if_empty_after_demo_data_reprints_the_logins(runner: Any) -> 
 def test_demo_data_if_empty_loads_into_an_empty_database(runner: Any) -> None:
     result = runner.invoke(args=["demo-data", "--if-empty"])
     assert result.exit_code == 0, result.output
-    assert count(User) == 4 and count(Entry) > 1000
+    assert count(User) == len(DEMO_LOGINS) and count(Entry) > 1000
 
 
 NEW_USER = ["--email", "Pat.Smith@Example.TEST", "--name", "Pat Smith", "--role", "therapist"]

@@ -24,6 +24,11 @@ MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations" / "versions"
 TABLES = {
     "users",
     "care_links",
+    "clinics",
+    "clinic_members",
+    "teams",
+    "team_members",
+    "team_links",
     "link_codes",
     "exercises",
     "programme_items",

@@ -1,17 +1,23 @@
-"""Care links: one-time codes from therapists, consent and revocation by patients."""
+"""Care links: one-time codes from therapists, consent and revocation by patients.
+
+A code is a therapist's own, or one of their team's (rehab_app/core/clinics.py): a team's code
+links the patient to every member with one consent (a TeamLink), each member holding a care
+link of their own that points at it.
+"""
 
 from __future__ import annotations
 
 import re
 import secrets
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, exists, select, update
+from sqlalchemy import CursorResult, exists, or_, select, update
 from sqlalchemy.orm import Session
 
-from rehab_app.models import CareLink, LinkCode, User, utcnow
+from rehab_app.models import CareLink, LinkCode, Team, TeamLink, TeamMember, User, utcnow
 
 # No 0/O, 1/I/L: a code is read aloud across a clinic room and typed with unsteady hands.
 ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
@@ -37,15 +43,30 @@ def format_code(code: str) -> str:
     return f"{code[:4]}-{code[4:]}"
 
 
-def make_code(session: Session, therapist: User) -> LinkCode:
-    """Create a new one-time link code for a therapist."""
+def make_code(session: Session, therapist: User, team: Team | None = None) -> LinkCode:
+    """Create a new one-time link code for a therapist, or for a team they are in."""
+    if team is not None and not in_team(session, team.id, therapist.id):
+        raise LookupError(team.id)
     code = LinkCode(
         code="".join(secrets.choice(ALPHABET) for _ in range(CODE_LENGTH)),
         therapist_id=therapist.id,
+        team_id=team.id if team is not None else None,
         expires_at=utcnow() + timedelta(days=CODE_DAYS),
     )
     session.add(code)
     return code
+
+
+def in_team(session: Session, team_id: int, therapist_id: int) -> bool:
+    """True when the therapist is a member of the team."""
+    return (
+        session.scalar(
+            select(TeamMember.id).where(
+                TeamMember.team_id == team_id, TeamMember.user_id == therapist_id
+            )
+        )
+        is not None
+    )
 
 
 def _usable(code: str, now: datetime) -> list[Any]:
@@ -59,22 +80,70 @@ def _usable(code: str, now: datetime) -> list[Any]:
         )
         .correlate_except(User)
     )
-    return [LinkCode.code == code, LinkCode.used_at.is_(None), LinkCode.expires_at > now, approved]
+    # A team's code works while the therapist who made it is still in the team.
+    still_in_team = or_(
+        LinkCode.team_id.is_(None),
+        exists()
+        .where(TeamMember.team_id == LinkCode.team_id, TeamMember.user_id == LinkCode.therapist_id)
+        .correlate_except(TeamMember),
+    )
+    return [
+        LinkCode.code == code,
+        LinkCode.used_at.is_(None),
+        LinkCode.expires_at > now,
+        approved,
+        still_in_team,
+    ]
 
 
-def code_therapist(session: Session, typed: str) -> User:
-    """The therapist a code would link, for the patient to see before consenting."""
-    therapist: User | None = session.scalar(
-        select(User)
+@dataclass(frozen=True)
+class Offer:
+    """Who a code would share the patient's log with, shown before they consent."""
+
+    therapist: User  # who made the code
+    team: Team | None  # a team's code: every member sees the log
+    members: Sequence[User]  # the therapists who would see it, by name
+
+    @property
+    def names(self) -> str:
+        """The people who would see the log, as a sentence's list: "Ann, Bo and Cy"."""
+        return said_together(self.members)
+
+
+def said_together(people: Sequence[User]) -> str:
+    """People's names as a sentence lists them: "Ann", "Ann and Bo", "Ann, Bo and Cy"."""
+    names = [p.display_name for p in people]
+    if len(names) <= 1:
+        return "".join(names)
+    return f"{', '.join(names[:-1])} and {names[-1]}"
+
+
+def code_offer(session: Session, typed: str) -> Offer:
+    """Who a code would link, for the patient to see before consenting."""
+    found = session.execute(
+        select(User, LinkCode.team_id)
         .join(LinkCode, LinkCode.therapist_id == User.id)
         .where(*_usable(normalise_code(typed), utcnow()))
-    )
-    if therapist is None:
+    ).first()
+    if found is None:
         raise LinkCodeError
-    return therapist
+    therapist, team_id = found
+    if team_id is None:
+        return Offer(therapist, None, [therapist])
+    return Offer(therapist, session.get(Team, team_id), team_therapists(session, team_id))
 
 
-def redeem_code(session: Session, patient_id: int, typed: str) -> CareLink:
+def team_therapists(session: Session, team_id: int) -> Sequence[User]:
+    """A team's members, by name."""
+    return session.scalars(
+        select(User)
+        .join(TeamMember, TeamMember.user_id == User.id)
+        .where(TeamMember.team_id == team_id)
+        .order_by(User.display_name, User.id)
+    ).all()
+
+
+def redeem_code(session: Session, patient_id: int, typed: str) -> CareLink | TeamLink:
     """Link the patient to the code's therapist, using the code up; LinkCodeError if it cannot.
 
     One UPDATE takes the code, and only while it is unused and valid: of any number of
@@ -94,14 +163,75 @@ def redeem_code(session: Session, patient_id: int, typed: str) -> CareLink:
     )
     if taken.rowcount != 1:
         raise LinkCodeError
-    therapist_id = session.scalar(select(LinkCode.therapist_id).where(LinkCode.code == code))
-    assert therapist_id is not None  # the row just updated
+    therapist_id, team_id = session.execute(
+        select(LinkCode.therapist_id, LinkCode.team_id).where(LinkCode.code == code)
+    ).one()  # the row just updated
+    if team_id is not None:
+        return link_team(session, team_id, patient_id)
     existing = active_link(session, therapist_id, patient_id)
     if existing is not None:
         return existing
     link = CareLink(therapist_id=therapist_id, patient_id=patient_id)
     session.add(link)
     return link
+
+
+def link_team(session: Session, team_id: int, patient_id: int) -> TeamLink:
+    """The patient's consent for a team (the standing one, or a new one), and a care link for
+    each member who has none."""
+    team_link = session.scalar(
+        select(TeamLink).where(
+            TeamLink.team_id == team_id,
+            TeamLink.patient_id == patient_id,
+            TeamLink.revoked_at.is_(None),
+        )
+    )
+    if team_link is None:
+        team_link = TeamLink(team_id=team_id, patient_id=patient_id)
+        session.add(team_link)
+        session.flush()
+    for member in team_therapists(session, team_id):
+        give_link(session, team_link, member.id)
+    session.flush()
+    return team_link
+
+
+def give_link(session: Session, team_link: TeamLink, therapist_id: int) -> None:
+    """A care link for one member under a team's consent, unless one stands already or the
+    patient stopped sharing with this member under this consent."""
+    patient_id = team_link.patient_id
+    if active_link(session, therapist_id, patient_id) is not None:
+        return
+    stopped_here = session.scalar(
+        select(CareLink.id).where(
+            CareLink.therapist_id == therapist_id,
+            CareLink.team_link_id == team_link.id,
+            CareLink.revoked_at.is_not(None),
+        )
+    )
+    if stopped_here is None:
+        session.add(
+            CareLink(therapist_id=therapist_id, patient_id=patient_id, team_link_id=team_link.id)
+        )
+
+
+def patient_team_links(session: Session, patient_id: int) -> Sequence[TeamLink]:
+    """A patient's standing team consents, oldest first."""
+    return session.scalars(
+        select(TeamLink)
+        .where(TeamLink.patient_id == patient_id, TeamLink.revoked_at.is_(None))
+        .order_by(TeamLink.created_at, TeamLink.id)
+    ).all()
+
+
+def stop_team(session: Session, team_link: TeamLink) -> None:
+    """End a team consent: every member's link under it ends with it."""
+    now = utcnow()
+    team_link.revoked_at = now
+    for link in session.scalars(
+        select(CareLink).where(CareLink.team_link_id == team_link.id, CareLink.revoked_at.is_(None))
+    ):
+        link.revoked_at = now
 
 
 def active_link(session: Session, therapist_id: int, patient_id: int) -> CareLink | None:

@@ -147,6 +147,8 @@ def export_json(
         "care_links": [
             {
                 "therapist": link.therapist.display_name,
+                # Shared through a team's one consent (rehab_app/core/clinics.py), if so.
+                "team": link.team_link.team.name if link.team_link is not None else None,
                 "linked_at_utc": iso(link.created_at),
                 "revoked_at_utc": iso(link.revoked_at),
             }

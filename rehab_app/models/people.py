@@ -23,6 +23,7 @@ from sqlalchemy.orm import (
 from .base import Model
 
 if TYPE_CHECKING:
+    from .clinics import TeamLink
     from .log import Entry
 
 
@@ -70,7 +71,8 @@ class User(Model):
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     # Set when the person follows the link in the sign-up email; until then no login.
     email_confirmed_at: Mapped[datetime | None] = mapped_column(DateTime)
-    # Therapists only: set when someone vouches for them (`flask approve-therapist`).
+    # Therapists only: set when someone vouches for them (their clinic's admin, or
+    # `flask approve-therapist`).
     approved_at: Mapped[datetime | None] = mapped_column(DateTime)
 
     entries: Mapped[list[Entry]] = relationship(
@@ -127,6 +129,8 @@ class LinkCode(Model):
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(DateTime)
     used_at: Mapped[datetime | None] = mapped_column(DateTime)
+    # A code for a team (one of the therapist's): it links the patient to every member.
+    team_id: Mapped[int | None] = mapped_column(ForeignKey("teams.id", ondelete="CASCADE"))
 
 
 class CareLink(Model):
@@ -142,6 +146,11 @@ class CareLink(Model):
     patient_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime)
+    # Set when the link came with a team's consent (models/clinics.py): it ends with it.
+    team_link_id: Mapped[int | None] = mapped_column(
+        ForeignKey("team_links.id", ondelete="SET NULL"), index=True
+    )
 
     therapist: Mapped[User] = relationship(foreign_keys=[therapist_id])
     patient: Mapped[User] = relationship(foreign_keys=[patient_id])
+    team_link: Mapped[TeamLink | None] = relationship()

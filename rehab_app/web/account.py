@@ -24,7 +24,7 @@ from rehab_app.core import access_log, accounts, care_links, exports, sessions, 
 from rehab_app.core.caseload import last_activity_text
 from rehab_app.core.timeutil import to_local
 from rehab_app.extensions import db
-from rehab_app.models import CareLink, UserSession, utcnow
+from rehab_app.models import CareLink, TeamLink, UserSession, utcnow
 from rehab_app.web.auth.logins import asked_to_wait, checked_password, fresh_session, please_wait
 from rehab_app.web.pwa import views as pwa
 
@@ -66,10 +66,16 @@ def _page(link_form: LinkForm | None = None, status: int = 200) -> tuple[str, in
         patients = care_links.linked_patients(db.session, user.id)
         return render_template("account/therapist.html", patients=patients), status
     record = access_log.accesses_for(db.session, user.id)
+    links = care_links.patient_links(db.session, user.id)
+    teams = [
+        (team_link, [link for link in links if link.team_link_id == team_link.id])
+        for team_link in care_links.patient_team_links(db.session, user.id)
+    ]
     return (
         render_template(
             "patient/account.html",
-            links=care_links.patient_links(db.session, user.id),
+            links=[link for link in links if link.team_link_id is None],
+            teams=teams,
             accesses=access_log.shown_accesses(record, user.timezone),
             access_total=record.total,
             link_form=link_form or LinkForm(),
@@ -123,12 +129,12 @@ def link() -> tuple[str, int]:
     if throttle.code_attempts_refused(db.session, keys, limits):
         return _too_many(form, limits)
     try:
-        therapist = care_links.code_therapist(db.session, form.code.data)
+        offer = care_links.code_offer(db.session, form.code.data)
     except care_links.LinkCodeError:
         _wrong_code(form, keys, limits)
         return _page(form, 400)
     confirm = ConfirmLinkForm(code=care_links.normalise_code(form.code.data))
-    return render_template("patient/link_confirm.html", therapist=therapist, form=confirm), 200
+    return render_template("patient/link_confirm.html", offer=offer, form=confirm), 200
 
 
 @bp.route("/links/confirm", methods=["POST"])
@@ -153,7 +159,11 @@ def confirm_link() -> Response | tuple[str, int]:
         _wrong_code(form, keys, limits)
         return _page(form, 400)
     db.session.commit()
-    flash(f"Linked. {link.therapist.display_name} can now see your log.", "success")
+    if isinstance(link, TeamLink):
+        names = care_links.said_together(care_links.team_therapists(db.session, link.team_id))
+        flash(f"Linked. Everyone in {link.team.name} can now see your log: {names}.", "success")
+    else:
+        flash(f"Linked. {link.therapist.display_name} can now see your log.", "success")
     return redirect(url_for("account.account"))
 
 
@@ -168,6 +178,20 @@ def revoke(link_id: int) -> Response:
         care_links.revoke(link)
         db.session.commit()
     flash(f"{link.therapist.display_name} can no longer see your log.", "info")
+    return redirect(url_for("account.account"))
+
+
+@bp.route("/teams/<int:team_link_id>/stop", methods=["POST"])
+@patient_required
+def stop_team(team_link_id: int) -> Response:
+    """Stop a team seeing my log: every member's link under that consent ends."""
+    team_link = db.session.get(TeamLink, team_link_id)
+    if team_link is None or team_link.patient_id != me().id:
+        abort(404)
+    if team_link.revoked_at is None:
+        care_links.stop_team(db.session, team_link)
+        db.session.commit()
+    flash(f"{team_link.team.name} can no longer see your log.", "info")
     return redirect(url_for("account.account"))
 
 

@@ -107,6 +107,27 @@ def register_cli(app: Flask) -> None:
         db.session.commit()
         click.echo(f"Approved {user.email}: they can now make link codes and see linked patients.")
 
+    @app.cli.command("create-clinic")
+    @click.argument("name")
+    @click.option("--admin", "admin_email", required=True, help="The first admin's email.")
+    def create_clinic(name: str, admin_email: str) -> None:
+        """Create a clinic with its first admin, a therapist account (vouched for by this)."""
+        from rehab_app.core import clinics
+
+        email = admin_email.strip().lower()
+        admin = db.session.scalar(select(User).where(func.lower(User.email) == email))
+        if admin is None:
+            raise click.ClickException(f"There is no account for {admin_email}.")
+        try:
+            clinic = clinics.create_clinic(db.session, name, admin)
+        except clinics.ClinicError as error:
+            raise click.ClickException(str(error)) from None
+        db.session.commit()
+        click.echo(
+            f"Created {clinic.name} with {admin.email} as its admin. "
+            f"Colleagues ask to join with the code {clinics.shown_code(clinic)}."
+        )
+
     @app.cli.group("reviews")
     def reviews() -> None:
         """The caseload's stored summaries and trend reviews."""

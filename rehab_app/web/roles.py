@@ -12,7 +12,7 @@ from flask_login import current_user, login_required, login_url
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
-from rehab_app.core import approval, sessions
+from rehab_app.core import approval, clinics, sessions
 from rehab_app.extensions import db, login_manager
 from rehab_app.models import User
 
@@ -67,12 +67,36 @@ def role_required(role: str) -> Callable[[F], F]:
                 abort(403)
             if not approval.is_approved(current_user):
                 # Nothing of anyone's, and no way to ask for anyone's, until someone vouches.
-                return render_template("therapist/waiting.html"), 403
+                return waiting_page(), 403
             return view(*args, **kwargs)
 
         return cast(F, wrapped)
 
     return decorator
+
+
+def waiting_page() -> str:
+    """What a therapist not yet vouched for sees: where their request stands, how to ask."""
+    from rehab_app.web.forms import JoinClinicForm
+
+    return render_template(
+        "therapist/waiting.html",
+        membership=clinics.membership(db.session, current_user.id),
+        join_form=JoinClinicForm(),
+    )
+
+
+def any_therapist(view: F) -> F:
+    """Let logged-in therapists through, vouched for or not (to ask a clinic); others 403."""
+
+    @wraps(view)
+    @login_required
+    def wrapped(*args: Any, **kwargs: Any) -> Any:
+        if current_user.role != "therapist":
+            abort(403)
+        return view(*args, **kwargs)
+
+    return cast(F, wrapped)
 
 
 # Sec-Fetch-Site values of a request another site started: "same-site" is another origin

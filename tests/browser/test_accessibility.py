@@ -14,7 +14,7 @@ from playwright.sync_api import Browser, BrowserContext, Page, expect
 
 from config import TestConfig
 from rehab_app import create_app
-from rehab_app.core import access_log, care_links
+from rehab_app.core import access_log, care_links, clinics
 from rehab_app.core import entries as log
 from rehab_app.core.timeutil import local_now, local_today
 from rehab_app.extensions import db
@@ -182,6 +182,29 @@ DASHBOARD_SCREENS = [
     ),
 ]
 SCREENS += DASHBOARD_SCREENS
+# ---- Clinics (issue 14): Tom is the admin of a clinic whose team Ada linked (see seed_clinic).
+CLINIC_SCREENS = [
+    Screen("clinic", "therapist", "/clinic"),
+    Screen("clinic-errors", "therapist", "/clinic", (), "Make a team"),
+    Screen(
+        "team-link-code",
+        "therapist",
+        "/therapist?q=",
+        (),
+        "Make a link code for MS team",
+        status=201,
+    ),
+    # A team's code entered: the team and each of its members, with Share and Cancel.
+    Screen(
+        "account-team-confirm",
+        "patient",
+        "/account",
+        (("Code from your therapist", "team-abcd"),),
+        "Link therapist",
+        status=200,
+    ),
+]
+SCREENS += CLINIC_SCREENS
 # ---- end of the therapist dashboard (D1) screens
 
 PHONE_SCREENS = [s for s in SCREENS if s.on_phone]
@@ -283,6 +306,24 @@ def seed_dashboard() -> dict[str, str]:
     return ids
 
 
+def seed_clinic() -> None:
+    """Tom's clinic: Ola (OT) and Tom in its MS team, which Ada linked; a team code to enter."""
+    ada = db.session.scalars(db.select(User).where(User.email == "ada@example.test")).one()
+    tom = db.session.scalars(db.select(User).where(User.email == "tom@example.test")).one()
+    ola = make_user("therapist", "ola@example.test", "Ola Occupational")
+    clinic = clinics.create_clinic(db.session, "Riverside Neuro Rehab", tom)
+    clinics.ask_to_join(db.session, ola, clinic.join_code)
+    clinics.approve(db.session, clinic.id, ola.id)
+    wren = make_user("therapist", "wren@example.test", "Wren Waiting")
+    clinics.ask_to_join(db.session, wren, clinic.join_code)
+    team = clinics.create_team(db.session, clinic.id, "MS team")
+    for member in (tom, ola):
+        clinics.add_to_team(db.session, team, member.id)
+    care_links.link_team(db.session, team.id, ada.id)
+    care_links.make_code(db.session, tom, team).code = "TEAMABCD"  # shown, never used up
+    db.session.commit()
+
+
 @pytest.fixture(scope="module")
 def cast(db_url: str) -> Iterator[Cast]:
     """The seeded people and entries, on the live server's database, removed afterwards."""
@@ -291,6 +332,7 @@ def cast(db_url: str) -> Iterator[Cast]:
         clear_data()
         cast = seed()
         cast.ids.update(seed_dashboard())
+        seed_clinic()
         db.session.remove()
     yield cast
     with app.app_context():

@@ -12,7 +12,7 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from rehab_app.core import calendar_feed, care_links, sessions, sync
+from rehab_app.core import calendar_feed, care_links, clinics, sessions, sync
 from rehab_app.core import entries as log
 from rehab_app.core.timeutil import local_now, local_today
 from rehab_app.extensions import db
@@ -23,7 +23,7 @@ from rehab_app.models import (
     User,
     UserSession,
 )
-from tests.helpers.accounts import CsrfClient, People, login
+from tests.helpers.accounts import CsrfClient, People, login, make_user
 
 ANON, OWNER, OTHER, LINKED, UNLINKED = (
     "anonymous",
@@ -186,6 +186,20 @@ EXPECTED: dict[tuple[str, str], dict[str, int]] = {
     # The owner's client id: another person gets the 404 of an unknown client.
     ("/api/v1/sync/push", "POST"): api(owner=200, other=404),
     ("/api/v1/sync/pull", "GET"): api(owner=200, other=404),
+    # Clinics (see make_world): the linked therapist is the admin of a clinic with a team; the
+    # unlinked one is in no clinic. Any therapist sees where they stand and may ask to join
+    # (asking twice is one request); only the clinic's admin lets people in and makes teams.
+    ("/clinic", "GET"): therapists(linked=200, unlinked=200),
+    ("/clinic/join", "POST"): therapists(linked=302, unlinked=302),
+    ("/clinic/therapists/<int:user_id>/approve", "POST"): therapists(linked=302, unlinked=403),
+    ("/clinic/therapists/<int:user_id>/decline", "POST"): therapists(linked=302, unlinked=403),
+    ("/clinic/teams", "POST"): therapists(linked=302, unlinked=403),
+    ("/clinic/teams/<int:team_id>/members", "POST"): therapists(linked=302, unlinked=403),
+    ("/clinic/teams/<int:team_id>/members/<int:user_id>/remove", "POST"): therapists(
+        linked=302, unlinked=403
+    ),
+    # The owner linked the clinic's team: stopping it is theirs alone.
+    ("/account/teams/<int:team_link_id>/stop", "POST"): patients(owner=302, other=404),
 }
 
 
@@ -205,6 +219,11 @@ class World:
     login_id: int  # the owner's login on another device
     passkey_id: int  # one of the owner's passkeys
     endpoint: str  # the push endpoint of the owner's other device
+    clinic_code: str  # the code of the linked therapist's clinic (they are its admin)
+    team_id: int  # the clinic's team: the linked therapist and a colleague
+    colleague_id: int  # the linked therapist's colleague in the team
+    waiting_id: int  # a therapist who asked to join the clinic
+    team_link_id: int  # the owner's consent for the team
 
     def user(self, actor: str) -> User | None:
         """The account an actor logs in as."""
@@ -267,6 +286,18 @@ def make_world(people: People) -> World:
     db.session.commit()
     care_link = care_links.active_link(db.session, people.therapist.id, owner.id)
     assert care_link is not None
+    clinic = clinics.create_clinic(db.session, "Riverside", people.therapist)
+    team = clinics.create_team(db.session, clinic.id, "MS team")
+    colleague = make_user("therapist", "colleague@example.test", "Col League")
+    waiting = make_user("therapist", "waiting@example.test", "Wai Ting")
+    waiting.approved_at = None
+    for therapist in (colleague, waiting):
+        clinics.ask_to_join(db.session, therapist, clinic.join_code)
+    clinics.approve(db.session, clinic.id, colleague.id)
+    for member in (people.therapist, colleague):
+        clinics.add_to_team(db.session, team, member.id)
+    team_link = care_links.link_team(db.session, team.id, owner.id)
+    db.session.commit()
     return World(
         people,
         entry.id,
@@ -280,6 +311,11 @@ def make_world(people: People) -> World:
         other_login.id,
         passkey.id,
         endpoint,
+        clinic.join_code,
+        team.id,
+        colleague.id,
+        waiting.id,
+        team_link.id,
     )
 
 
@@ -295,6 +331,10 @@ def url(rule: str, world: World) -> str:
         "login_id": world.login_id,
         "token": "not-a-real-token",
         "passkey_id": world.passkey_id,
+        "team_id": world.team_id,
+        # Someone waiting to be let in; someone in the team to take out.
+        "user_id": world.colleague_id if rule.endswith("/remove") else world.waiting_id,
+        "team_link_id": world.team_link_id,
     }
     path = re.sub(r"<(?:[^:<>]+:)?([^<>]+)>", lambda m: str(values[m.group(1)]), rule)
     if rule == "/api/v1/sync/pull":

@@ -21,6 +21,8 @@ from rehab_app.models import (
     FatigueRating,
     MobilityUse,
     ProgrammeItem,
+    TeamLink,
+    TeamMember,
     User,
     WalkTest,
     new_id,
@@ -29,8 +31,10 @@ from rehab_app.models import (
 
 from ..timeutil import to_utc
 from ..vocab import LIMITS
+from .clinic import demo_clinic
 from .people import (
     BAD_DAY_NOTES,
+    COLLEAGUE_EMAIL,
     DAYS,
     DEMO_EMAILS,
     DEMO_PASSWORD,
@@ -38,8 +42,10 @@ from .people import (
     EXERCISE_NOTES,
     FATIGUE_NOTES,
     MOBILITY_NOTES,
+    NEWCOMER_EMAIL,
     PATIENTS,
     RANDOM_BAD_DAY_REASONS,
+    TEAM_PATIENT,
     THERAPIST_EMAIL,
     THERAPIST_NAME,
     DayState,
@@ -89,10 +95,26 @@ def create_demo(
     ]
     session.add_all([therapist, *patients])
     session.flush()
-    session.add_all(
-        CareLink(therapist_id=therapist.id, patient_id=p.id, created_at=joined + timedelta(hours=1))
-        for p in patients
-    )
+    team = demo_clinic(session, therapist, hashed, _utc(start - timedelta(days=30), time(9, 10)))
+    for p in patients:
+        linked = joined + timedelta(hours=1)
+        if p.email != TEAM_PATIENT:
+            session.add(CareLink(therapist_id=therapist.id, patient_id=p.id, created_at=linked))
+            continue
+        team_link = TeamLink(team_id=team.id, patient_id=p.id, created_at=linked)
+        session.add(team_link)
+        session.flush()
+        for member in session.scalars(
+            select(TeamMember.user_id).where(TeamMember.team_id == team.id)
+        ):
+            session.add(
+                CareLink(
+                    therapist_id=member,
+                    patient_id=p.id,
+                    created_at=linked,
+                    team_link_id=team_link.id,
+                )
+            )
     exercises = _exercises(session, {slug for s in PATIENTS for slug, _, _ in s.programme})
     programmes = [
         _programme(session, spec, patient, therapist, exercises, start)
@@ -122,6 +144,8 @@ def demo_logins() -> list[tuple[str, str, str]]:
     return [
         ("therapist", THERAPIST_EMAIL, DEMO_PASSWORD),
         *(("patient", spec.email, DEMO_PASSWORD) for spec in PATIENTS),
+        ("therapist", COLLEAGUE_EMAIL, DEMO_PASSWORD),
+        ("therapist", NEWCOMER_EMAIL, DEMO_PASSWORD),
     ]
 
 

@@ -12,12 +12,24 @@ DEMO_PASSWORD = "demo-password-2026"  # noqa: S105 - a published demo login, not
 DEMO_TZ = "Europe/London"
 
 THERAPIST_EMAIL = "therapist@demo.rehablog.test"
+# The therapist's clinic: Sam is its admin; Priya (an OT) shares the MS team's caseload with
+# Sam; Lee has asked to join and waits for Sam to let them in.
+CLINIC_NAME = "Riverside Neuro Rehab (demo)"
+TEAM_NAME = "MS team"
+COLLEAGUE_EMAIL = "ot@demo.rehablog.test"
+COLLEAGUE_NAME = "Priya Shah, OT (demo)"
+NEWCOMER_EMAIL = "slt@demo.rehablog.test"
+NEWCOMER_NAME = "Lee Brown, SLT (demo)"
+# The patient who linked the team (one code, one consent) rather than Sam alone.
+TEAM_PATIENT = "worsening@demo.rehablog.test"
 
 DEMO_EMAILS: tuple[str, ...] = (
     THERAPIST_EMAIL,
     "stable@demo.rehablog.test",
     "worsening@demo.rehablog.test",
     "relapse@demo.rehablog.test",
+    COLLEAGUE_EMAIL,
+    NEWCOMER_EMAIL,
 )
 
 DAYS = 182  # six months of days, ending today

@@ -1,7 +1,8 @@
 """Forms: every field validated, every message shown next to its field.
 
 The package by audience: `fields` (shared), `auth` (accounts), `entries` (patients),
-`therapist` (programmes) and `reminders`. Every form is importable from `rehab_app.web.forms`.
+`therapist` (programmes), `clinic` (clinics and teams) and `reminders`. Every form is
+importable from `rehab_app.web.forms`.
 """
 
 from __future__ import annotations
@@ -15,6 +16,9 @@ from .auth import LinkForm as LinkForm
 from .auth import LoginForm as LoginForm
 from .auth import ResetPasswordForm as ResetPasswordForm
 from .auth import SignupForm as SignupForm
+from .clinic import JoinClinicForm as JoinClinicForm
+from .clinic import TeamForm as TeamForm
+from .clinic import TeamMemberForm as TeamMemberForm
 from .entries import ENTRY_FORMS as ENTRY_FORMS
 from .entries import BadDayForm as BadDayForm
 from .entries import DoseFields as DoseFields

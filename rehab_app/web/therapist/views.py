@@ -7,13 +7,13 @@ from datetime import timedelta
 from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
 from werkzeug.wrappers import Response
 
-from rehab_app.core import access_log, care_links, charts, dashboard, programmes, reminders
+from rehab_app.core import access_log, care_links, charts, clinics, dashboard, programmes, reminders
 from rehab_app.core import caseload as cl
 from rehab_app.core import entries as log
 from rehab_app.core.timeutil import local_today
 from rehab_app.core.vocab import ENTRY_KINDS
 from rehab_app.extensions import db
-from rehab_app.models import DOSE_COLUMNS, ProgrammeItem, User, utcnow
+from rehab_app.models import DOSE_COLUMNS, MAX_ID, ProgrammeItem, Team, User, utcnow
 from rehab_app.web.forms import ActionForm, ProgrammeEditForm, ProgrammeItemForm
 from rehab_app.web.roles import me, own_site_only, therapist_required
 
@@ -77,6 +77,7 @@ def caseload() -> str | Response:
         first_direction=cl.FIRST_DIRECTION,
         now=utcnow(),
         tz=therapist.timezone,
+        teams=clinics.teams_of(db.session, therapist.id),
         **CASELOAD_WORDS,
     )
 
@@ -99,17 +100,37 @@ CASELOAD_WORDS = {
 @bp.route("/link-codes", methods=["POST"])
 @therapist_required
 def new_link_code() -> tuple[str, int]:
-    """Make a one-time code to give to a patient."""
-    code = care_links.make_code(db.session, me())
+    """Make a one-time code to give to a patient: mine, or for one of my teams (team_id)."""
+    therapist = me()
+    team = None
+    if request.form.get("team_id"):
+        team = db.session.get(Team, _whole(request.form["team_id"]))
+        if team is None or not care_links.in_team(db.session, team.id, therapist.id):
+            abort(404)
+    code = care_links.make_code(db.session, therapist, team)
+    members = care_links.team_therapists(db.session, team.id) if team is not None else []
     db.session.commit()
     return (
         render_template(
             "therapist/link_code.html",
             code=care_links.format_code(code.code),
             days=care_links.CODE_DAYS,
+            team=team,
+            members=members,
         ),
         201,
     )
+
+
+def _whole(text: str) -> int:
+    """A posted id, or 404: a form of ours never sends anything else."""
+    try:
+        number = int(text)
+    except ValueError:
+        abort(404)
+    if not 0 < number <= MAX_ID:
+        abort(404)
+    return number
 
 
 def _patient_page(patient: User, form: ProgrammeItemForm, status: int = 200) -> tuple[str, int]:

@@ -1,0 +1,92 @@
+"""Clinics and teams: who vouches for a therapist, and who shares a caseload.
+
+A clinic's admins approve the therapists who ask to join it (a therapist is in at most one
+clinic). A team is some of a clinic's therapists (a person's PT, OT and SLT); a patient who
+links a team with one code gives one consent (a `TeamLink`), and each member then holds a care
+link of their own that points at it, so that every page that asks "is this therapist linked?"
+keeps asking only that (rehab_app/core/clinics.py).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Boolean, DateTime, ForeignKey, Index, String, UniqueConstraint, false
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from .base import Model
+from .people import NEVER_REUSE_IDS, User, utcnow
+
+
+class Clinic(Model):
+    """An organisation whose admins vouch for its therapists."""
+
+    __tablename__ = "clinics"
+    __table_args__ = (NEVER_REUSE_IDS,)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(120))
+    # Given by an admin to colleagues, who type it to ask to join (care_links' alphabet).
+    join_code: Mapped[str] = mapped_column(String(16), unique=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class ClinicMember(Model):
+    """A therapist's place in a clinic: waiting until one of its admins lets them in."""
+
+    __tablename__ = "clinic_members"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    clinic_id: Mapped[int] = mapped_column(ForeignKey("clinics.id", ondelete="CASCADE"), index=True)
+    # One clinic a therapist: the one that vouches for them.
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), unique=True)
+    is_admin: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    # Set when an admin lets them in: a therapist vouched for elsewhere still waits here.
+    approved_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+    clinic: Mapped[Clinic] = relationship()
+    user: Mapped[User] = relationship()
+
+
+class Team(Model):
+    """Some of a clinic's therapists who share the caseload of the people who link the team."""
+
+    __tablename__ = "teams"
+    __table_args__ = (UniqueConstraint("clinic_id", "name", name="uq_teams_clinic_name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    clinic_id: Mapped[int] = mapped_column(ForeignKey("clinics.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(80))
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+    clinic: Mapped[Clinic] = relationship()
+
+
+class TeamMember(Model):
+    """A therapist in a team."""
+
+    __tablename__ = "team_members"
+    __table_args__ = (UniqueConstraint("team_id", "user_id", name="uq_team_members_pair"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    team_id: Mapped[int] = mapped_column(ForeignKey("teams.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+    user: Mapped[User] = relationship()
+
+
+class TeamLink(Model):
+    """A patient's one consent for a team: each member's care link points at it."""
+
+    __tablename__ = "team_links"
+    __table_args__ = (Index("ix_team_links_team_patient", "team_id", "patient_id"), NEVER_REUSE_IDS)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    team_id: Mapped[int] = mapped_column(ForeignKey("teams.id", ondelete="CASCADE"))
+    patient_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+    team: Mapped[Team] = relationship()
