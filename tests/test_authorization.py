@@ -20,6 +20,7 @@ from rehab_app.core import care_links
 from rehab_app.core.timeutil import local_now, local_today
 from rehab_app.extensions import db
 from rehab_app.models import (
+    AppointmentNote,
     CalendarFeed,
     CareLink,
     ClinicMember,
@@ -140,6 +141,10 @@ def form(rule: str, method: str, world: World) -> dict[str, str]:
         },
         ("/password/forgot", "POST"): {"email": world.people.patient.email},
         ("/clinic/join", "POST"): {"code": world.clinic_code},
+        ("/therapist/patients/<int:patient_id>/notes", "POST"): {
+            "seen_on": local_today("Europe/London").isoformat(),
+            "text": "Written by someone",
+        },
         ("/clinic/teams", "POST"): {"name": "Falls team"},
         ("/clinic/teams/<int:team_id>/members", "POST"): {
             f"team{world.team_id}-user_id": str(world.colleague_id)
@@ -309,6 +314,14 @@ PROBES: dict[tuple[str, str], tuple[Probe, tuple[str, ...]]] = {
         (OWNER,),
     ),
     ("/clinic/join", "POST"): (lambda w: _count(ClinicMember), (UNLINKED,)),
+    ("/therapist/patients/<int:patient_id>/notes", "POST"): (
+        lambda w: _count(AppointmentNote),
+        (LINKED,),
+    ),
+    ("/therapist/notes/<int:note_id>/delete", "POST"): (
+        lambda w: _count(AppointmentNote),
+        (LINKED,),
+    ),
     ("/clinic/therapists/<int:user_id>/approve", "POST"): (
         lambda w: _one(select(User.approved_at).where(User.id == w.waiting_id)),
         (LINKED,),

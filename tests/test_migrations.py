@@ -29,6 +29,7 @@ TABLES = {
     "teams",
     "team_members",
     "team_links",
+    "appointment_notes",
     "link_codes",
     "exercises",
     "programme_items",

@@ -14,7 +14,7 @@ import pytest
 from flask import Flask
 from sqlalchemy import event, func, select
 
-from rehab_app.core import care_links, sync
+from rehab_app.core import care_links, notes, sync
 from rehab_app.core import caseload as cl
 from rehab_app.core.caseload import FIRST_DIRECTION, SHOWN_IN, TABLE_COLUMNS
 from rehab_app.core.timeutil import local_today
@@ -855,9 +855,11 @@ def test_every_therapist_route_refuses_an_unapproved_therapist(app: Flask, peopl
         start_date=local_today("Europe/London"),
     )
     db.session.add(item)
+    today = local_today("Europe/London")
+    note = notes.write(db.session, nat, people.patient, today, "A note made somehow", today)
     db.session.commit()
     browser = client_for(app, nat)
-    values = {"patient_id": people.patient.id, "item_id": item.id}
+    values = {"patient_id": people.patient.id, "item_id": item.id, "note_id": note.id}
     rules = [
         (rule.rule, method)
         for rule in app.url_map.iter_rules()
@@ -868,7 +870,8 @@ def test_every_therapist_route_refuses_an_unapproved_therapist(app: Flask, peopl
     for rule, method in rules:
         path = re.sub(r"<(?:\w+:)?(\w+)>", lambda m: str(values[m.group(1)]), rule)
         if method == "POST":
-            response = browser.post(path, data={"sets": "9", "days_per_week": "7"})
+            written = {"seen_on": today.isoformat(), "text": "Let me write this"}
+            response = browser.post(path, data={"sets": "9", "days_per_week": "7", **written})
         else:
             response = browser.get(path)
         assert response.status_code == 403, (rule, method)
@@ -879,6 +882,7 @@ def test_every_therapist_route_refuses_an_unapproved_therapist(app: Flask, peopl
 
     assert db.session.scalar(select(func.count()).select_from(LinkCode)) == 0
     assert db.session.scalar(select(func.count()).select_from(AccessEvent)) == 0
+    assert [n.text for n in notes.for_patient(db.session, people.patient.id)] == [note.text]
     db.session.refresh(item)
     assert (item.sets, item.days_per_week, item.stopped_at) == (None, 3, None)
     assert browser.post("/api/v1/clients", json={}, headers={"X-CSRFToken": "x"}).status_code in (

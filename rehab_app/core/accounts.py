@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from rehab_app.models import (
     AccessEvent,
+    AppointmentNote,
     CareLink,
     ChangeCounter,
     Entry,
@@ -26,6 +27,7 @@ from rehab_app.models import (
 )
 
 from . import exports, sessions, throttle
+from .notes import for_patient as notes_for_patient
 
 
 def user_by_email(session: Session, email: str) -> User | None:
@@ -101,7 +103,20 @@ def export_document(session: Session, user: User) -> dict[str, Any]:
     )
     document["devices"] = _devices(session, user)
     document["reminders"] = _reminders(session, user)
+    document["appointment_notes"] = [
+        _note_record(note) for note in reversed(notes_for_patient(session, user.id))
+    ]
     return document
+
+
+def _note_record(note: AppointmentNote) -> dict[str, Any]:
+    """An appointment note as the person's export holds it."""
+    return {
+        "therapist": note.therapist_name,
+        "appointment_day": note.seen_on.isoformat(),
+        "note": note.text,
+        "written_at_utc": exports.iso(note.created_at),
+    }
 
 
 def _reminders(session: Session, user: User) -> dict[str, Any]:
@@ -165,6 +180,15 @@ def _therapist_document(session: Session, user: User) -> dict[str, Any]:
         "access_record": [
             {"patient": name, "what": event.what, "at_utc": exports.iso(event.at)}
             for event, name in looked
+        ],
+        "appointment_notes": [
+            {"patient": name, **_note_record(note)}
+            for note, name in session.execute(
+                select(AppointmentNote, User.display_name)
+                .join(User, User.id == AppointmentNote.patient_id)
+                .where(AppointmentNote.therapist_id == user.id)
+                .order_by(AppointmentNote.seen_on, AppointmentNote.id)
+            )
         ],
         "devices": _devices(session, user),
     }

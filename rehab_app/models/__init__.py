@@ -2,10 +2,11 @@
 
 The package: `people` (users, link codes, care links, ids and times), `log` (the catalogue,
 programme items and entries), `clinics` (clinics, their members and teams, a patient's
-consent for a team), `logins` (attempts, sessions, email tokens, passkeys),
-`changes` (sync clients, outcomes and the change feed), `reminders` (settings, sends, push
-subscriptions, calendar feeds) and `records` (the append-only access record, stored caseload
-summaries). Every model is importable from `rehab_app.models`.
+consent for a team), `notes` (a therapist's notes of appointments), `logins` (attempts,
+sessions, email tokens, passkeys), `changes` (sync clients, outcomes and the change feed),
+`reminders` (settings, sends, push subscriptions, calendar feeds) and `records` (the
+append-only access record, stored caseload summaries). Every model is importable from
+`rehab_app.models`.
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ from .logins import EmailToken as EmailToken
 from .logins import LoginAttempt as LoginAttempt
 from .logins import Passkey as Passkey
 from .logins import UserSession as UserSession
+from .notes import AppointmentNote as AppointmentNote
 from .people import MAX_ID as MAX_ID
 from .people import NEVER_REUSE_IDS as NEVER_REUSE_IDS
 from .people import CareLink as CareLink

@@ -14,7 +14,7 @@ from playwright.sync_api import Browser, BrowserContext, Page, expect
 
 from config import TestConfig
 from rehab_app import create_app
-from rehab_app.core import access_log, care_links, clinics
+from rehab_app.core import access_log, care_links, clinics, notes
 from rehab_app.core import entries as log
 from rehab_app.core.timeutil import local_now, local_today
 from rehab_app.extensions import db
@@ -182,7 +182,8 @@ DASHBOARD_SCREENS = [
     ),
 ]
 SCREENS += DASHBOARD_SCREENS
-# ---- Clinics (issue 14): Tom is the admin of a clinic whose team Ada linked (see seed_clinic).
+# ---- Clinics (issue 14): Tom is the admin of a clinic whose team Ada linked, and wrote Ada a
+# note of their appointment (on her Progress screen above; see seed_clinic).
 CLINIC_SCREENS = [
     Screen("clinic", "therapist", "/clinic"),
     Screen("clinic-errors", "therapist", "/clinic", (), "Make a team"),
@@ -193,6 +194,13 @@ CLINIC_SCREENS = [
         (),
         "Make a link code for MS team",
         status=201,
+    ),
+    Screen(
+        "therapist-note-errors",
+        "therapist",
+        "/therapist/patients/{patient}",
+        (("Note for them to read", ""),),
+        "Keep the note",
     ),
     # A team's code entered: the team and each of its members, with Share and Cancel.
     Screen(
@@ -307,7 +315,8 @@ def seed_dashboard() -> dict[str, str]:
 
 
 def seed_clinic() -> None:
-    """Tom's clinic: Ola (OT) and Tom in its MS team, which Ada linked; a team code to enter."""
+    """Tom's clinic: Ola (OT) and Tom in its MS team, which Ada linked; a team code to enter;
+    Tom's note of Ada's appointment."""
     ada = db.session.scalars(db.select(User).where(User.email == "ada@example.test")).one()
     tom = db.session.scalars(db.select(User).where(User.email == "tom@example.test")).one()
     ola = make_user("therapist", "ola@example.test", "Ola Occupational")
@@ -321,6 +330,9 @@ def seed_clinic() -> None:
         clinics.add_to_team(db.session, team, member.id)
     care_links.link_team(db.session, team.id, ada.id)
     care_links.make_code(db.session, tom, team).code = "TEAMABCD"  # shown, never used up
+    today = local_today(ada.timezone)
+    note = "Keep the sit-to-stands at 2 x 10.\nAdd the heel raises on good days."
+    notes.write(db.session, tom, ada, today, note, today)
     db.session.commit()
 
 

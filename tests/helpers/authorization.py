@@ -12,7 +12,7 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from rehab_app.core import calendar_feed, care_links, clinics, sessions, sync
+from rehab_app.core import calendar_feed, care_links, clinics, notes, sessions, sync
 from rehab_app.core import entries as log
 from rehab_app.core.timeutil import local_now, local_today
 from rehab_app.extensions import db
@@ -42,7 +42,8 @@ OWNER_NAME = "Olive Owner"
 ENTRY_NOTE = "OLIVE-PRIVATE-NOTE tremor worse after the heat"
 ITEM_NAME = "Olive heel raises"
 ITEM_NOTE = "OLIVE-PROGRAMME-NOTE keep a chair nearby"
-SECRETS = (OWNER_NAME, "owner@example.test", ENTRY_NOTE, ITEM_NAME, ITEM_NOTE)
+APPOINTMENT_NOTE = "OLIVE-APPOINTMENT-NOTE heel raises on good days"
+SECRETS = (OWNER_NAME, "owner@example.test", ENTRY_NOTE, ITEM_NAME, ITEM_NOTE, APPOINTMENT_NOTE)
 # The actors allowed to see them.
 INSIDERS = (OWNER, LINKED)
 
@@ -126,6 +127,9 @@ EXPECTED: dict[tuple[str, str], dict[str, int]] = {
     ("/therapist/programme/<int:item_id>/stop", "POST"): therapists(linked=302, unlinked=404),
     ("/therapist/programme/<int:item_id>/edit", "GET"): therapists(linked=200, unlinked=404),
     ("/therapist/programme/<int:item_id>/edit", "POST"): therapists(linked=302, unlinked=404),
+    # Appointment notes: written for a linked patient; taken back only by their writer.
+    ("/therapist/patients/<int:patient_id>/notes", "POST"): therapists(linked=302, unlinked=404),
+    ("/therapist/notes/<int:note_id>/delete", "POST"): therapists(linked=302, unlinked=404),
     ("/account", "GET"): members(200),
     ("/account/security", "GET"): members(200),
     ("/account/password", "GET"): members(200),
@@ -224,6 +228,7 @@ class World:
     colleague_id: int  # the linked therapist's colleague in the team
     waiting_id: int  # a therapist who asked to join the clinic
     team_link_id: int  # the owner's consent for the team
+    note_id: int  # the linked therapist's note of an appointment with the owner
 
     def user(self, actor: str) -> User | None:
         """The account an actor logs in as."""
@@ -297,6 +302,8 @@ def make_world(people: People) -> World:
     for member in (people.therapist, colleague):
         clinics.add_to_team(db.session, team, member.id)
     team_link = care_links.link_team(db.session, team.id, owner.id)
+    today = local_today(owner.timezone)
+    note = notes.write(db.session, people.therapist, owner, today, APPOINTMENT_NOTE, today)
     db.session.commit()
     return World(
         people,
@@ -316,6 +323,7 @@ def make_world(people: People) -> World:
         colleague.id,
         waiting.id,
         team_link.id,
+        note.id,
     )
 
 
@@ -335,6 +343,7 @@ def url(rule: str, world: World) -> str:
         # Someone waiting to be let in; someone in the team to take out.
         "user_id": world.colleague_id if rule.endswith("/remove") else world.waiting_id,
         "team_link_id": world.team_link_id,
+        "note_id": world.note_id,
     }
     path = re.sub(r"<(?:[^:<>]+:)?([^<>]+)>", lambda m: str(values[m.group(1)]), rule)
     if rule == "/api/v1/sync/pull":

@@ -1,12 +1,13 @@
-"""The demo's clinic: Sam its admin, Priya in Sam's team, Lee waiting to be let in."""
+"""The demo's clinic (Sam its admin, Priya in Sam's team, Lee waiting to be let in) and Sam's
+notes of appointments."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime, timedelta
 
 from sqlalchemy.orm import Session
 
-from rehab_app.models import Clinic, ClinicMember, Team, TeamMember, User
+from rehab_app.models import AppointmentNote, Clinic, ClinicMember, Team, TeamMember, User
 
 from ..clinics import new_join_code
 from .people import (
@@ -53,3 +54,42 @@ def demo_clinic(session: Session, admin: User, hashed: str, opened: datetime) ->
     )
     session.flush()
     return team
+
+
+# (patient's email, days before today, what Sam wrote after the appointment)
+NOTES = (
+    (
+        "worsening@demo.rehablog.test",
+        40,
+        "Good session. Keep the sit-to-stands at 2 x 10 and add the heel raises on good days.\n"
+        "Rest between sets; stop if your legs start to shake.",
+    ),
+    (
+        "worsening@demo.rehablog.test",
+        12,
+        "We talked about the frame for outdoors. Use it for longer walks; the two sticks are "
+        "fine at home. Log your walks so we can see how it goes.",
+    ),
+    (
+        "relapse@demo.rehablog.test",
+        50,
+        "After the relapse: half the usual programme for two weeks, then build back up. "
+        "Log the bad days; they help us see the recovery.",
+    ),
+)
+
+
+def demo_notes(session: Session, therapist: User, patients: list[User], today: date) -> None:
+    """Sam's notes of a few appointments, for the patients to read under Progress."""
+    by_email = {p.email: p for p in patients}
+    session.add_all(
+        AppointmentNote(
+            patient_id=by_email[email].id,
+            therapist_id=therapist.id,
+            therapist_name=therapist.display_name,
+            seen_on=today - timedelta(days=days_ago),
+            text=text,
+            created_at=datetime.combine(today - timedelta(days=days_ago), datetime.min.time()),
+        )
+        for email, days_ago, text in NOTES
+    )

@@ -31,7 +31,7 @@ from rehab_app.models import (
 
 from ..timeutil import to_utc
 from ..vocab import LIMITS
-from .clinic import demo_clinic
+from .clinic import demo_clinic, demo_notes
 from .people import (
     BAD_DAY_NOTES,
     COLLEAGUE_EMAIL,
@@ -120,6 +120,7 @@ def create_demo(
         _programme(session, spec, patient, therapist, exercises, start)
         for spec, patient in zip(PATIENTS, patients, strict=True)
     ]
+    demo_notes(session, therapist, patients, today)
     session.flush()
 
     total = DAYS * len(PATIENTS)

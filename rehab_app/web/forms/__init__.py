@@ -48,5 +48,6 @@ from .reminders import TIME_MESSAGE as TIME_MESSAGE
 from .reminders import ReminderForm as ReminderForm
 from .reminders import days_field as days_field
 from .reminders import time_field as time_field
+from .therapist import AppointmentNoteForm as AppointmentNoteForm
 from .therapist import ProgrammeEditForm as ProgrammeEditForm
 from .therapist import ProgrammeItemForm as ProgrammeItemForm

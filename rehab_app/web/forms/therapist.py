@@ -1,4 +1,4 @@
-"""Forms for therapists: prescribing and changing programme items."""
+"""Forms for therapists: prescribing and changing programme items, appointment notes."""
 
 from __future__ import annotations
 
@@ -19,6 +19,7 @@ from wtforms.validators import (
     ValidationError,
 )
 
+from rehab_app.core.notes import TEXT_MAX as NOTE_TEXT_MAX
 from rehab_app.core.vocab import (
     DISCIPLINES,
     NAME_MAX,
@@ -79,3 +80,19 @@ class ProgrammeItemForm(ProgrammeEditForm):
         """Either a catalogue exercise or a custom name."""
         if not self.exercise_id.data and not field.data:
             raise ValidationError("Choose a catalogue exercise or name a custom one.")
+
+
+class AppointmentNoteForm(BaseForm):
+    """A therapist's note of an appointment, for the person to read in their app."""
+
+    seen_on = DateField("Day of the appointment", validators=[InputRequired("Enter the day.")])
+    text = TextAreaField(
+        "Note for them to read",
+        filters=[strip],
+        validators=[
+            InputRequired("Write the note."),
+            Length(max=NOTE_TEXT_MAX, message=f"At most {NOTE_TEXT_MAX} characters."),
+            no_control_chars,
+        ],
+        description="What you agreed, in words they will recognise. Only they and you see it.",
+    )

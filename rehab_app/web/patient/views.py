@@ -17,7 +17,7 @@ from flask import (
 )
 from werkzeug.wrappers import Response
 
-from rehab_app.core import charts, dashboard, progress
+from rehab_app.core import charts, dashboard, notes, progress
 from rehab_app.core import entries as log
 from rehab_app.core.kinds import KINDS
 from rehab_app.core.sync import programme_change
@@ -347,7 +347,8 @@ PROGRESS_RANGES = {key: charts.RANGES[key] for key in ("4w", "3m")}
 @bp.route("/progress")
 @patient_required
 def my_progress() -> str:
-    """The person's own charts and this week in plain words (nothing diagnostic)."""
+    """The person's own charts and this week in plain words (nothing diagnostic), and the notes
+    their therapists wrote of their appointments."""
     user = me()
     today = log.today_for(user)
     range_key = request.args.get("range")
@@ -361,6 +362,7 @@ def my_progress() -> str:
         ranges=PROGRESS_RANGES,
         current=range_key,
         period=period,
+        notes=notes.for_patient(db.session, user.id),
     )
 
 

@@ -1,4 +1,5 @@
-"""Therapist pages: linked patients, a patient's recent entries, link codes, programmes."""
+"""Therapist pages: linked patients, a patient's recent entries, link codes, programmes,
+appointment notes."""
 
 from __future__ import annotations
 
@@ -7,14 +8,28 @@ from datetime import timedelta
 from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
 from werkzeug.wrappers import Response
 
-from rehab_app.core import access_log, care_links, charts, clinics, dashboard, programmes, reminders
+from rehab_app.core import (
+    access_log,
+    care_links,
+    charts,
+    clinics,
+    dashboard,
+    notes,
+    programmes,
+    reminders,
+)
 from rehab_app.core import caseload as cl
 from rehab_app.core import entries as log
 from rehab_app.core.timeutil import local_today
 from rehab_app.core.vocab import ENTRY_KINDS
 from rehab_app.extensions import db
 from rehab_app.models import DOSE_COLUMNS, MAX_ID, ProgrammeItem, Team, User, utcnow
-from rehab_app.web.forms import ActionForm, ProgrammeEditForm, ProgrammeItemForm
+from rehab_app.web.forms import (
+    ActionForm,
+    AppointmentNoteForm,
+    ProgrammeEditForm,
+    ProgrammeItemForm,
+)
 from rehab_app.web.roles import me, own_site_only, therapist_required
 
 bp = Blueprint("therapist", __name__, url_prefix="/therapist")
@@ -133,7 +148,20 @@ def _whole(text: str) -> int:
     return number
 
 
-def _patient_page(patient: User, form: ProgrammeItemForm, status: int = 200) -> tuple[str, int]:
+def patient_page(
+    patient: User,
+    form: ProgrammeItemForm | None = None,
+    status: int = 200,
+    note_form: AppointmentNoteForm | None = None,
+) -> tuple[str, int]:
+    """A linked patient's page (recorded in their access record), with these forms' answers."""
+    if form is None:
+        form = ProgrammeItemForm(exercises=log.catalogue_exercises(db.session))
+        form.start_date.data = local_today(patient.timezone)
+        form.days_per_week.data = 5
+    if note_form is None:
+        note_form = AppointmentNoteForm(formdata=None)
+        note_form.seen_on.data = local_today(me().timezone)
     access_log.record_access(db.session, me(), patient, "patient_page")
     # The caseload's reasons, word for word (its stored summary, recomputed if stale); committed
     # before the entries are loaded, which a commit would expire.
@@ -164,6 +192,8 @@ def _patient_page(patient: User, form: ProgrammeItemForm, status: int = 200) -> 
             days=RECENT_DAYS,
             reminders_on=reminders.reminders_on(db.session, patient.id),
             reasons=row.flags,
+            note_form=note_form,
+            notes=notes.by_therapist(db.session, me().id, patient.id),
         ),
         status,
     )
@@ -174,11 +204,7 @@ def _patient_page(patient: User, form: ProgrammeItemForm, status: int = 200) -> 
 @own_site_only
 def patient(patient_id: int) -> tuple[str, int]:
     """A linked patient's programme and recent entries."""
-    person = linked_patient_or_404(patient_id)
-    form = ProgrammeItemForm(exercises=log.catalogue_exercises(db.session))
-    form.start_date.data = local_today(person.timezone)
-    form.days_per_week.data = 5
-    return _patient_page(person, form)
+    return patient_page(linked_patient_or_404(patient_id))
 
 
 @bp.route("/patients/<int:patient_id>/programme", methods=["POST"])
@@ -188,7 +214,7 @@ def prescribe(patient_id: int) -> Response | tuple[str, int]:
     person = linked_patient_or_404(patient_id)
     form = ProgrammeItemForm(exercises=log.catalogue_exercises(db.session))
     if not form.validate_on_submit():
-        return _patient_page(person, form, 400)
+        return patient_page(person, form, 400)
     item = programmes.prescribe(
         db.session,
         patient_id=person.id,
@@ -252,3 +278,38 @@ def edit_item(item_id: int) -> Response | tuple[str, int]:
         return redirect(back)
     status = 400 if form.is_submitted() else 200
     return render_template("therapist/edit_item.html", form=form, item=item, patient=person), status
+
+
+@bp.route("/patients/<int:patient_id>/notes", methods=["POST"])
+@therapist_required
+def write_note(patient_id: int) -> Response | tuple[str, int]:
+    """Keep a note of an appointment for the patient to read in their app."""
+    person = linked_patient_or_404(patient_id)
+    form = AppointmentNoteForm()
+    if not form.validate_on_submit():
+        return patient_page(person, status=400, note_form=form)
+    today = local_today(me().timezone)
+    try:
+        notes.write(db.session, me(), person, form.seen_on.data, form.text.data, today)
+    except notes.NoteError as error:
+        db.session.rollback()
+        form[error.field].errors = [str(error)]
+        return patient_page(person, status=400, note_form=form)
+    db.session.commit()
+    flash(f"Note kept. {person.display_name} can read it in their app, under Progress.", "success")
+    return redirect(url_for("therapist.patient", patient_id=person.id, _anchor="notes-h"))
+
+
+@bp.route("/notes/<int:note_id>/delete", methods=["POST"])
+@therapist_required
+def delete_note(note_id: int) -> Response:
+    """Take back a note I wrote (for a patient who still links me)."""
+    try:
+        note = notes.own_note(db.session, me().id, note_id)
+    except LookupError:
+        abort(404)
+    person = linked_patient_or_404(note.patient_id)
+    db.session.delete(note)
+    db.session.commit()
+    flash(f"Note taken back: {person.display_name} no longer sees it.", "info")
+    return redirect(url_for("therapist.patient", patient_id=person.id, _anchor="notes-h"))
