@@ -29,6 +29,7 @@ from rehab_app.models import (
     LinkCode,
     Passkey,
     ProgrammeItem,
+    ProgrammeTemplate,
     PushSubscription,
     ReminderSettings,
     SyncClient,
@@ -141,6 +142,13 @@ def form(rule: str, method: str, world: World) -> dict[str, str]:
         },
         ("/password/forgot", "POST"): {"email": world.people.patient.email},
         ("/clinic/join", "POST"): {"code": world.clinic_code},
+        ("/therapist/patients/<int:patient_id>/templates", "POST"): {
+            "team_id": str(world.team_id),
+            "name": "Falls prevention",
+        },
+        ("/therapist/patients/<int:patient_id>/from-template", "POST"): {
+            "template_id": str(world.template_id)
+        },
         ("/therapist/patients/<int:patient_id>/notes", "POST"): {
             "seen_on": local_today("Europe/London").isoformat(),
             "text": "Written by someone",
@@ -316,6 +324,18 @@ PROBES: dict[tuple[str, str], tuple[Probe, tuple[str, ...]]] = {
     ("/clinic/join", "POST"): (lambda w: _count(ClinicMember), (UNLINKED,)),
     ("/therapist/patients/<int:patient_id>/notes", "POST"): (
         lambda w: _count(AppointmentNote),
+        (LINKED,),
+    ),
+    ("/therapist/patients/<int:patient_id>/templates", "POST"): (
+        lambda w: _count(ProgrammeTemplate),
+        (LINKED,),
+    ),
+    ("/therapist/patients/<int:patient_id>/from-template", "POST"): (
+        lambda w: _count(ProgrammeItem, ProgrammeItem.patient_id == w.owner_id),
+        (LINKED,),
+    ),
+    ("/therapist/templates/<int:template_id>/delete", "POST"): (
+        lambda w: _count(ProgrammeTemplate),
         (LINKED,),
     ),
     ("/therapist/notes/<int:note_id>/delete", "POST"): (

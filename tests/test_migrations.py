@@ -30,6 +30,8 @@ TABLES = {
     "team_members",
     "team_links",
     "appointment_notes",
+    "programme_templates",
+    "template_items",
     "link_codes",
     "exercises",
     "programme_items",

@@ -859,7 +859,13 @@ def test_every_therapist_route_refuses_an_unapproved_therapist(app: Flask, peopl
     note = notes.write(db.session, nat, people.patient, today, "A note made somehow", today)
     db.session.commit()
     browser = client_for(app, nat)
-    values = {"patient_id": people.patient.id, "item_id": item.id, "note_id": note.id}
+    # A template id names no row: the refusal comes before anything is looked up.
+    values = {
+        "patient_id": people.patient.id,
+        "item_id": item.id,
+        "note_id": note.id,
+        "template_id": 1,
+    }
     rules = [
         (rule.rule, method)
         for rule in app.url_map.iter_rules()

@@ -2,11 +2,11 @@
 
 The package: `people` (users, link codes, care links, ids and times), `log` (the catalogue,
 programme items and entries), `clinics` (clinics, their members and teams, a patient's
-consent for a team), `notes` (a therapist's notes of appointments), `logins` (attempts,
-sessions, email tokens, passkeys), `changes` (sync clients, outcomes and the change feed),
-`reminders` (settings, sends, push subscriptions, calendar feeds) and `records` (the
-append-only access record, stored caseload summaries). Every model is importable from
-`rehab_app.models`.
+consent for a team, the programme templates a team shares), `notes` (a therapist's notes of
+appointments), `logins` (attempts, sessions, email tokens, passkeys), `changes` (sync
+clients, outcomes and the change feed), `reminders` (settings, sends, push subscriptions,
+calendar feeds) and `records` (the append-only access record, stored caseload summaries).
+Every model is importable from `rehab_app.models`.
 """
 
 from __future__ import annotations
@@ -19,9 +19,11 @@ from .changes import next_change_seqs as next_change_seqs
 from .changes import stamp_changes as stamp_changes
 from .clinics import Clinic as Clinic
 from .clinics import ClinicMember as ClinicMember
+from .clinics import ProgrammeTemplate as ProgrammeTemplate
 from .clinics import Team as Team
 from .clinics import TeamLink as TeamLink
 from .clinics import TeamMember as TeamMember
+from .clinics import TemplateItem as TemplateItem
 from .log import DOSE_COLUMNS as DOSE_COLUMNS
 from .log import ENTRY_CLASSES as ENTRY_CLASSES
 from .log import BadDay as BadDay

@@ -11,10 +11,22 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, DateTime, ForeignKey, Index, String, UniqueConstraint, false
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    false,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .base import Model
+from .log import Exercise
 from .people import NEVER_REUSE_IDS, User, utcnow
 
 
@@ -90,3 +102,62 @@ class TeamLink(Model):
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime)
 
     team: Mapped[Team] = relationship()
+
+
+class ProgrammeTemplate(Model):
+    """A programme a team shares ("MS balance, early"): its members start a patient's from it."""
+
+    __tablename__ = "programme_templates"
+    __table_args__ = (
+        UniqueConstraint("team_id", "name", name="uq_programme_templates_team_name"),
+        NEVER_REUSE_IDS,
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    team_id: Mapped[int] = mapped_column(ForeignKey("teams.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(80))
+    # Who saved it (NULL once their account is gone; the template stays the team's).
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+    team: Mapped[Team] = relationship()
+    items: Mapped[list[TemplateItem]] = relationship(
+        back_populates="template",
+        cascade="all, delete-orphan",
+        passive_deletes=True,
+        order_by="TemplateItem.id",
+    )
+
+
+class TemplateItem(Model):
+    """One exercise of a template, with the dose and days a patient's item would start with."""
+
+    __tablename__ = "template_items"
+    __table_args__ = (CheckConstraint("days_per_week BETWEEN 1 AND 7", name="days_per_week"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    template_id: Mapped[int] = mapped_column(
+        ForeignKey("programme_templates.id", ondelete="CASCADE"), index=True
+    )
+    exercise_id: Mapped[int | None] = mapped_column(ForeignKey("exercises.id"))
+    custom_name: Mapped[str | None] = mapped_column(String(120))
+    discipline: Mapped[str] = mapped_column(String(16))
+    # The dose columns of a programme item (models/log.py DOSE_COLUMNS).
+    sets: Mapped[int | None] = mapped_column(Integer)
+    reps: Mapped[int | None] = mapped_column(Integer)
+    hold_seconds: Mapped[int | None] = mapped_column(Integer)
+    minutes: Mapped[int | None] = mapped_column(Integer)
+    distance_m: Mapped[int | None] = mapped_column(Integer)
+    phonation_seconds: Mapped[int | None] = mapped_column(Integer)
+    loudness_db: Mapped[int | None] = mapped_column(Integer)
+    rests: Mapped[int | None] = mapped_column(Integer)
+    days_per_week: Mapped[int] = mapped_column(Integer)
+    note: Mapped[str | None] = mapped_column(Text)
+
+    template: Mapped[ProgrammeTemplate] = relationship(back_populates="items")
+    exercise: Mapped[Exercise | None] = relationship()
+
+    @property
+    def name(self) -> str:
+        """The exercise's name, from the catalogue or the therapist's own."""
+        return self.exercise.name if self.exercise else (self.custom_name or "Exercise")

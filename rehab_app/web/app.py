@@ -128,7 +128,7 @@ def create_app(config: type[Config] | str | None = None, **overrides: Any) -> Fl
     from .patient import reminders as reminder_views
     from .patient import views as patient
     from .pwa import views as pwa
-    from .therapist import clinic
+    from .therapist import clinic, team_templates
     from .therapist import exports as reports
     from .therapist import views as therapist
 
@@ -140,6 +140,7 @@ def create_app(config: type[Config] | str | None = None, **overrides: Any) -> Fl
     app.register_blueprint(therapist.bp)
     app.register_blueprint(reports.bp)
     app.register_blueprint(clinic.bp)
+    app.register_blueprint(team_templates.bp)
     app.register_blueprint(account.bp)
     app.register_blueprint(passkey_views.bp)
     app.register_blueprint(reminder_views.bp)

@@ -14,7 +14,7 @@ from playwright.sync_api import Browser, BrowserContext, Page, expect
 
 from config import TestConfig
 from rehab_app import create_app
-from rehab_app.core import access_log, care_links, clinics, notes
+from rehab_app.core import access_log, care_links, clinics, notes, programme_templates
 from rehab_app.core import entries as log
 from rehab_app.core.timeutil import local_now, local_today
 from rehab_app.extensions import db
@@ -196,6 +196,13 @@ CLINIC_SCREENS = [
         status=201,
     ),
     Screen(
+        "template-errors",
+        "therapist",
+        "/therapist/patients/{patient}",
+        (("Template name", ""),),
+        "Save as a template for MS team",
+    ),
+    Screen(
         "therapist-note-errors",
         "therapist",
         "/therapist/patients/{patient}",
@@ -316,7 +323,7 @@ def seed_dashboard() -> dict[str, str]:
 
 def seed_clinic() -> None:
     """Tom's clinic: Ola (OT) and Tom in its MS team, which Ada linked; a team code to enter;
-    Tom's note of Ada's appointment."""
+    Tom's note of Ada's appointment; the team's template, saved from Ada's programme."""
     ada = db.session.scalars(db.select(User).where(User.email == "ada@example.test")).one()
     tom = db.session.scalars(db.select(User).where(User.email == "tom@example.test")).one()
     ola = make_user("therapist", "ola@example.test", "Ola Occupational")
@@ -333,6 +340,8 @@ def seed_clinic() -> None:
     today = local_today(ada.timezone)
     note = "Keep the sit-to-stands at 2 x 10.\nAdd the heel raises on good days."
     notes.write(db.session, tom, ada, today, note, today)
+    items = db.session.scalars(db.select(ProgrammeItem).where(ProgrammeItem.patient_id == ada.id))
+    programme_templates.save(db.session, tom, team, "MS balance, early", list(items))
     db.session.commit()
 
 

@@ -12,7 +12,15 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from rehab_app.core import calendar_feed, care_links, clinics, notes, sessions, sync
+from rehab_app.core import (
+    calendar_feed,
+    care_links,
+    clinics,
+    notes,
+    programme_templates,
+    sessions,
+    sync,
+)
 from rehab_app.core import entries as log
 from rehab_app.core.timeutil import local_now, local_today
 from rehab_app.extensions import db
@@ -130,6 +138,15 @@ EXPECTED: dict[tuple[str, str], dict[str, int]] = {
     # Appointment notes: written for a linked patient; taken back only by their writer.
     ("/therapist/patients/<int:patient_id>/notes", "POST"): therapists(linked=302, unlinked=404),
     ("/therapist/notes/<int:note_id>/delete", "POST"): therapists(linked=302, unlinked=404),
+    # A team's programme templates: for a linked patient, by a member of the team (the linked
+    # therapist is in the clinic's team; the unlinked one in none).
+    ("/therapist/patients/<int:patient_id>/templates", "POST"): therapists(
+        linked=302, unlinked=404
+    ),
+    ("/therapist/patients/<int:patient_id>/from-template", "POST"): therapists(
+        linked=302, unlinked=404
+    ),
+    ("/therapist/templates/<int:template_id>/delete", "POST"): therapists(linked=302, unlinked=404),
     ("/account", "GET"): members(200),
     ("/account/security", "GET"): members(200),
     ("/account/password", "GET"): members(200),
@@ -229,6 +246,7 @@ class World:
     waiting_id: int  # a therapist who asked to join the clinic
     team_link_id: int  # the owner's consent for the team
     note_id: int  # the linked therapist's note of an appointment with the owner
+    template_id: int  # the team's template, saved from the owner's programme
 
     def user(self, actor: str) -> User | None:
         """The account an actor logs in as."""
@@ -304,6 +322,9 @@ def make_world(people: People) -> World:
     team_link = care_links.link_team(db.session, team.id, owner.id)
     today = local_today(owner.timezone)
     note = notes.write(db.session, people.therapist, owner, today, APPOINTMENT_NOTE, today)
+    template = programme_templates.save(
+        db.session, people.therapist, team, "MS balance, early", [item]
+    )
     db.session.commit()
     return World(
         people,
@@ -324,6 +345,7 @@ def make_world(people: People) -> World:
         waiting.id,
         team_link.id,
         note.id,
+        template.id,
     )
 
 
@@ -344,6 +366,7 @@ def url(rule: str, world: World) -> str:
         "user_id": world.colleague_id if rule.endswith("/remove") else world.waiting_id,
         "team_link_id": world.team_link_id,
         "note_id": world.note_id,
+        "template_id": world.template_id,
     }
     path = re.sub(r"<(?:[^:<>]+:)?([^<>]+)>", lambda m: str(values[m.group(1)]), rule)
     if rule == "/api/v1/sync/pull":

@@ -56,6 +56,9 @@ def demo_clinic(session: Session, admin: User, hashed: str, opened: datetime) ->
     return team
 
 
+# The MS team's template, saved from the stable patient's programme.
+TEMPLATE_NAME = "MS balance, early"
+
 # (patient's email, days before today, what Sam wrote after the appointment)
 NOTES = (
     (

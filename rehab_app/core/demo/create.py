@@ -29,9 +29,10 @@ from rehab_app.models import (
     utcnow,
 )
 
+from ..programme_templates import save as save_template
 from ..timeutil import to_utc
 from ..vocab import LIMITS
-from .clinic import demo_clinic, demo_notes
+from .clinic import TEMPLATE_NAME, demo_clinic, demo_notes
 from .people import (
     BAD_DAY_NOTES,
     COLLEAGUE_EMAIL,
@@ -122,6 +123,8 @@ def create_demo(
     ]
     demo_notes(session, therapist, patients, today)
     session.flush()
+    # Alex's programme, kept by the MS team as a template to start others' from.
+    save_template(session, therapist, team, TEMPLATE_NAME, programmes[0])
 
     total = DAYS * len(PATIENTS)
     done = 0

@@ -19,6 +19,10 @@ from .auth import SignupForm as SignupForm
 from .clinic import JoinClinicForm as JoinClinicForm
 from .clinic import TeamForm as TeamForm
 from .clinic import TeamMemberForm as TeamMemberForm
+from .clinic import TemplateSaveForm as TemplateSaveForm
+from .clinic import TemplateStartForm as TemplateStartForm
+from .clinic import template_save_form as template_save_form
+from .clinic import template_start_form as template_start_form
 from .entries import ENTRY_FORMS as ENTRY_FORMS
 from .entries import BadDayForm as BadDayForm
 from .entries import DoseFields as DoseFields

@@ -1,11 +1,16 @@
-"""Forms for clinics: a therapist asks to join, an admin names a team and fills it."""
+"""Forms for clinics: a therapist asks to join, an admin names a team and fills it, a team's
+members save and use programme templates."""
 
 from __future__ import annotations
+
+from collections.abc import Sequence
 
 from wtforms import SelectField, StringField
 from wtforms.validators import DataRequired, InputRequired, Length
 
 from rehab_app.core.clinics import NAME_LENGTH
+from rehab_app.core.programme_templates import NAME_LENGTH as TEMPLATE_NAME_LENGTH
+from rehab_app.models import ProgrammeTemplate, Team
 
 from .fields import BaseForm, no_control_chars, strip, visible_name
 
@@ -43,3 +48,46 @@ class TeamMemberForm(BaseForm):
     user_id = SelectField(
         "Therapist", coerce=int, validators=[InputRequired("Choose a therapist.")]
     )
+
+
+class TemplateSaveForm(BaseForm):
+    """A therapist saves a patient's current programme as one of their team's templates."""
+
+    team_id = SelectField("Team", coerce=int, validators=[InputRequired("Choose a team.")])
+    name = StringField(
+        "Template name",
+        filters=[strip],
+        validators=[
+            DataRequired("Give the template a name."),
+            Length(max=TEMPLATE_NAME_LENGTH, message=f"At most {TEMPLATE_NAME_LENGTH} characters."),
+            no_control_chars,
+            visible_name,
+        ],
+        description="For example: MS balance, early",
+    )
+
+
+class TemplateStartForm(BaseForm):
+    """A therapist starts a patient's programme from one of their teams' templates."""
+
+    template_id = SelectField(
+        "Template", coerce=int, validators=[InputRequired("Choose a template.")]
+    )
+
+
+def template_save_form(teams: Sequence[Team], formdata: bool = False) -> TemplateSaveForm:
+    """The form that saves a programme for one of these teams."""
+    form = TemplateSaveForm() if formdata else TemplateSaveForm(formdata=None)
+    form.team_id.choices = [(t.id, t.name) for t in teams]
+    return form
+
+
+def template_start_form(
+    found: Sequence[ProgrammeTemplate], formdata: bool = False
+) -> TemplateStartForm:
+    """The form that starts a programme from one of these templates."""
+    form = TemplateStartForm() if formdata else TemplateStartForm(formdata=None)
+    form.template_id.choices = [
+        (t.id, f"{t.team.name}: {t.name} ({len(t.items)} exercises)") for t in found
+    ]
+    return form

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from werkzeug.wrappers import Response
 
-from rehab_app.core import approval, clinics
+from rehab_app.core import approval, clinics, programme_templates
 from rehab_app.extensions import db
 from rehab_app.models import ClinicMember, User
 from rehab_app.web.forms import ActionForm, JoinClinicForm, TeamForm, TeamMemberForm
@@ -37,19 +37,23 @@ def _page(
                 status,
             )
         return waiting_page(), status
-    mine = clinics.membership(db.session, user.id)
-    here = mine if mine is not None and mine.approved_at is not None else None
+    place = clinics.membership(db.session, user.id)
+    here = place if place is not None and place.approved_at is not None else None
     teams = clinics.team_views(db.session, here.clinic_id) if here else []
+    # A team's templates are its members' own: shown for the teams one is in.
+    mine = {t.id for t in clinics.teams_of(db.session, user.id)}
+    shared = {team_id: programme_templates.of_team(db.session, team_id) for team_id in mine}
     people = clinics.members(db.session, here.clinic_id) if here else []
     return (
         render_template(
             "therapist/clinic.html",
-            membership=mine,
+            membership=place,
             here=here,
             code=clinics.shown_code(here.clinic) if here and here.is_admin else None,
             waiting=clinics.waiting(db.session, here.clinic_id) if here and here.is_admin else [],
             members=people,
             teams=teams,
+            templates=shared,
             add_forms={view.team.id: _member_form(view, people) for view in teams},
             join_form=join_form or JoinClinicForm(),
             team_form=team_form or TeamForm(),

@@ -15,6 +15,7 @@ from rehab_app.core import (
     clinics,
     dashboard,
     notes,
+    programme_templates,
     programmes,
     reminders,
 )
@@ -29,6 +30,10 @@ from rehab_app.web.forms import (
     AppointmentNoteForm,
     ProgrammeEditForm,
     ProgrammeItemForm,
+    TemplateSaveForm,
+    TemplateStartForm,
+    template_save_form,
+    template_start_form,
 )
 from rehab_app.web.roles import me, own_site_only, therapist_required
 
@@ -153,8 +158,11 @@ def patient_page(
     form: ProgrammeItemForm | None = None,
     status: int = 200,
     note_form: AppointmentNoteForm | None = None,
+    save_form: TemplateSaveForm | None = None,
+    start_form: TemplateStartForm | None = None,
 ) -> tuple[str, int]:
     """A linked patient's page (recorded in their access record), with these forms' answers."""
+
     if form is None:
         form = ProgrammeItemForm(exercises=log.catalogue_exercises(db.session))
         form.start_date.data = local_today(patient.timezone)
@@ -162,6 +170,8 @@ def patient_page(
     if note_form is None:
         note_form = AppointmentNoteForm(formdata=None)
         note_form.seen_on.data = local_today(me().timezone)
+    teams = clinics.teams_of(db.session, me().id)
+    found = programme_templates.for_therapist(db.session, me().id) if teams else []
     access_log.record_access(db.session, me(), patient, "patient_page")
     # The caseload's reasons, word for word (its stored summary, recomputed if stale); committed
     # before the entries are loaded, which a commit would expire.
@@ -194,6 +204,10 @@ def patient_page(
             reasons=row.flags,
             note_form=note_form,
             notes=notes.by_therapist(db.session, me().id, patient.id),
+            teams=teams,
+            templates=found,
+            save_form=save_form or template_save_form(teams),
+            start_form=start_form or template_start_form(found),
         ),
         status,
     )
