@@ -350,6 +350,14 @@ PROBES: dict[tuple[str, str], tuple[Probe, tuple[str, ...]]] = {
         lambda w: _count(ClinicMember, ClinicMember.user_id == w.waiting_id),
         (LINKED,),
     ),
+    ("/clinic/therapists/<int:user_id>/admin", "POST"): (
+        lambda w: _one(select(ClinicMember.is_admin).where(ClinicMember.user_id == w.colleague_id)),
+        (LINKED,),
+    ),
+    ("/clinic/therapists/<int:user_id>/remove", "POST"): (
+        lambda w: (_count(ClinicMember), _count(TeamMember)),
+        (LINKED,),
+    ),
     ("/clinic/teams", "POST"): (lambda w: _count(Team), (LINKED,)),
     # The colleague is in the team already: adding them again changes nothing.
     ("/clinic/teams/<int:team_id>/members", "POST"): (lambda w: _count(TeamMember), ()),

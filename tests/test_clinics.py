@@ -18,7 +18,7 @@ from rehab_app.core import care_links, clinics
 from rehab_app.core.demo import CLINIC_NAME, COLLEAGUE_EMAIL, DEMO_PASSWORD, THERAPIST_EMAIL
 from rehab_app.extensions import db
 from rehab_app.models import CareLink, Clinic, ClinicMember, Team, TeamMember, User
-from tests.helpers.accounts import CsrfClient, People, login, make_user
+from tests.helpers.accounts import CsrfClient, People, link, login, make_user
 from tests.helpers.pages import visible
 
 
@@ -348,3 +348,45 @@ def test_create_clinic_makes_the_first_admin(runner: Any, people: People) -> Non
     assert again.exit_code != 0 and "already in a clinic" in again.output
     nobody = runner.invoke(args=["create-clinic", "Other", "--admin", "nobody@example.test"])
     assert nobody.exit_code != 0 and "no account" in nobody.output
+
+
+def test_someone_who_leaves_the_clinic_leaves_its_teams_and_keeps_their_own_patients(
+    app: Any, people: People, clinic: Clinic
+) -> None:
+    team, colleague, _owner = linked_team(app, people, clinic)
+    own_patient = make_user("patient", name="Pat Own")
+    link(colleague, own_patient)
+    admin = as_user(app, people.therapist)
+    gone = admin.post(f"/clinic/therapists/{colleague.id}/remove", follow_redirects=True)
+    assert "Priya OT is no longer in Riverside Neuro or its teams" in visible(
+        gone.get_data(as_text=True)
+    )
+    assert clinics.membership(db.session, colleague.id) is None
+    priya = as_user(app, colleague)
+    assert priya.get(f"/therapist/patients/{people.other_patient.id}").status_code == 404
+    assert priya.get(f"/therapist/patients/{own_patient.id}").status_code == 200
+    # The team's consent stands for those still in it.
+    assert admin.get(f"/therapist/patients/{people.other_patient.id}").status_code == 200
+    assert [u.id for u in care_links.team_therapists(db.session, team.id)] == [people.therapist.id]
+
+
+def test_the_only_admin_stays_until_someone_else_is_one(
+    app: Any, people: People, clinic: Clinic
+) -> None:
+    colleague = make_user("therapist", name="Priya OT")
+    clinics.ask_to_join(db.session, colleague, clinic.join_code)
+    clinics.approve(db.session, clinic.id, colleague.id)
+    db.session.commit()
+    admin = as_user(app, people.therapist)
+    refused = admin.post(f"/clinic/therapists/{people.therapist.id}/remove", follow_redirects=True)
+    assert "the clinic's only admin: make someone else an admin first" in visible(
+        refused.get_data(as_text=True)
+    )
+    made = admin.post(f"/clinic/therapists/{colleague.id}/admin", follow_redirects=True)
+    assert "Priya OT is now an admin of Riverside Neuro too" in visible(made.get_data(as_text=True))
+    assert admin.post(f"/clinic/therapists/{people.therapist.id}/remove").status_code == 302
+    assert clinics.membership(db.session, people.therapist.id) is None
+    assert as_user(app, colleague).get("/clinic").status_code == 200
+    assert "Waiting for you" in visible(
+        as_user(app, colleague).get("/clinic").get_data(as_text=True)
+    )

@@ -18,7 +18,7 @@ import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -263,4 +263,54 @@ def remove_from_team(session: Session, team: Team, user_id: int) -> User:
         )
     ):
         session.delete(link)
+    return user
+
+
+def _approved_member(session: Session, clinic_id: int, user_id: int) -> ClinicMember:
+    found = session.scalar(
+        select(ClinicMember).where(
+            ClinicMember.clinic_id == clinic_id,
+            ClinicMember.user_id == user_id,
+            ClinicMember.approved_at.is_not(None),
+        )
+    )
+    if found is None:
+        raise LookupError(user_id)
+    return found
+
+
+def make_admin(session: Session, clinic_id: int, user_id: int) -> User:
+    """Make one of the clinic's therapists an admin too (LookupError for anyone else)."""
+    member = _approved_member(session, clinic_id, user_id)
+    member.is_admin = True
+    return member.user
+
+
+def remove_member(session: Session, clinic_id: int, user_id: int) -> User:
+    """Take a therapist out of the clinic and out of each of its teams.
+
+    The links the teams' consents gave them go; the links patients made to them alone stay
+    (those patients chose them, not the clinic). The clinic's last admin cannot be removed:
+    someone must be left to let people in.
+    """
+    member = _approved_member(session, clinic_id, user_id)
+    if member.is_admin:
+        admins = session.scalar(
+            select(func.count())
+            .select_from(ClinicMember)
+            .where(ClinicMember.clinic_id == clinic_id, ClinicMember.is_admin)
+        )
+        if admins == 1:
+            raise ClinicError(
+                f"{member.user.display_name} is the clinic's only admin: make someone else an "
+                "admin first."
+            )
+    for team in session.scalars(
+        select(Team)
+        .join(TeamMember, TeamMember.team_id == Team.id)
+        .where(Team.clinic_id == clinic_id, TeamMember.user_id == user_id)
+    ).all():
+        remove_from_team(session, team, user_id)
+    user = member.user
+    session.delete(member)
     return user

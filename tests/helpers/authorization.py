@@ -214,6 +214,8 @@ EXPECTED: dict[tuple[str, str], dict[str, int]] = {
     ("/clinic/join", "POST"): therapists(linked=302, unlinked=302),
     ("/clinic/therapists/<int:user_id>/approve", "POST"): therapists(linked=302, unlinked=403),
     ("/clinic/therapists/<int:user_id>/decline", "POST"): therapists(linked=302, unlinked=403),
+    ("/clinic/therapists/<int:user_id>/admin", "POST"): therapists(linked=302, unlinked=403),
+    ("/clinic/therapists/<int:user_id>/remove", "POST"): therapists(linked=302, unlinked=403),
     ("/clinic/teams", "POST"): therapists(linked=302, unlinked=403),
     ("/clinic/teams/<int:team_id>/members", "POST"): therapists(linked=302, unlinked=403),
     ("/clinic/teams/<int:team_id>/members/<int:user_id>/remove", "POST"): therapists(
@@ -362,8 +364,9 @@ def url(rule: str, world: World) -> str:
         "token": "not-a-real-token",
         "passkey_id": world.passkey_id,
         "team_id": world.team_id,
-        # Someone waiting to be let in; someone in the team to take out.
-        "user_id": world.colleague_id if rule.endswith("/remove") else world.waiting_id,
+        # Someone waiting to be let in; someone in the clinic and its team to take out or
+        # make an admin.
+        "user_id": world.colleague_id if rule.endswith(("/remove", "/admin")) else world.waiting_id,
         "team_link_id": world.team_link_id,
         "note_id": world.note_id,
         "template_id": world.template_id,

@@ -191,3 +191,40 @@ def remove_member(team_id: int, user_id: int) -> Response:
     db.session.commit()
     flash(f"{user.display_name} is no longer in {team.name}.", "info")
     return redirect(url_for("clinic.clinic", _anchor=f"team-{team.id}"))
+
+
+@bp.route("/therapists/<int:user_id>/admin", methods=["POST"])
+@any_therapist
+def make_admin(user_id: int) -> Response:
+    """Make one of my clinic's therapists an admin too."""
+    admin = _admin()
+    try:
+        user = clinics.make_admin(db.session, admin.clinic_id, user_id)
+    except LookupError:
+        abort(404)
+    db.session.commit()
+    flash(f"{user.display_name} is now an admin of {admin.clinic.name} too.", "success")
+    return redirect(url_for("clinic.clinic", _anchor="members-h"))
+
+
+@bp.route("/therapists/<int:user_id>/remove", methods=["POST"])
+@any_therapist
+def remove_from_clinic(user_id: int) -> Response:
+    """Take a therapist out of my clinic and its teams (someone who left, say; or me, when
+    another admin stays)."""
+    admin = _admin()
+    clinic_name = admin.clinic.name  # read now: removing myself deletes `admin`
+    try:
+        user = clinics.remove_member(db.session, admin.clinic_id, user_id)
+    except LookupError:
+        abort(404)
+    except clinics.ClinicError as error:
+        db.session.rollback()
+        flash(str(error), "error")
+        return redirect(url_for("clinic.clinic", _anchor="members-h"))
+    db.session.commit()
+    flash(
+        f"{user.display_name} is no longer in {clinic_name} or its teams.",
+        "info",
+    )
+    return redirect(url_for("clinic.clinic", _anchor="members-h"))
