@@ -136,12 +136,14 @@ def members(session: Session, clinic_id: int) -> Sequence[tuple[User, bool]]:
     ]
 
 
-def _waiting_member(session: Session, clinic_id: int, user_id: int) -> ClinicMember:
+def _member(session: Session, clinic_id: int, user_id: int, *, waiting: bool) -> ClinicMember:
+    """A therapist's place in this clinic, waiting or let in (LookupError when not so)."""
+    let_in = (
+        ClinicMember.approved_at.is_(None) if waiting else ClinicMember.approved_at.is_not(None)
+    )
     found = session.scalar(
         select(ClinicMember).where(
-            ClinicMember.clinic_id == clinic_id,
-            ClinicMember.user_id == user_id,
-            ClinicMember.approved_at.is_(None),
+            ClinicMember.clinic_id == clinic_id, ClinicMember.user_id == user_id, let_in
         )
     )
     if found is None:
@@ -152,7 +154,7 @@ def _waiting_member(session: Session, clinic_id: int, user_id: int) -> ClinicMem
 def approve(session: Session, clinic_id: int, user_id: int) -> User:
     """Let a therapist waiting to join into this clinic, and vouch for their account if no one
     has yet (LookupError for anyone not waiting here)."""
-    member = _waiting_member(session, clinic_id, user_id)
+    member = _member(session, clinic_id, user_id, waiting=True)
     member.approved_at = utcnow()
     if member.user.approved_at is None:
         member.user.approved_at = member.approved_at
@@ -162,7 +164,7 @@ def approve(session: Session, clinic_id: int, user_id: int) -> User:
 def decline(session: Session, clinic_id: int, user_id: int) -> User:
     """Turn down a request to join: the request goes, the account is as it was (and may ask
     another clinic)."""
-    member = _waiting_member(session, clinic_id, user_id)
+    member = _member(session, clinic_id, user_id, waiting=True)
     user = member.user
     session.delete(member)
     return user
@@ -266,22 +268,9 @@ def remove_from_team(session: Session, team: Team, user_id: int) -> User:
     return user
 
 
-def _approved_member(session: Session, clinic_id: int, user_id: int) -> ClinicMember:
-    found = session.scalar(
-        select(ClinicMember).where(
-            ClinicMember.clinic_id == clinic_id,
-            ClinicMember.user_id == user_id,
-            ClinicMember.approved_at.is_not(None),
-        )
-    )
-    if found is None:
-        raise LookupError(user_id)
-    return found
-
-
 def make_admin(session: Session, clinic_id: int, user_id: int) -> User:
     """Make one of the clinic's therapists an admin too (LookupError for anyone else)."""
-    member = _approved_member(session, clinic_id, user_id)
+    member = _member(session, clinic_id, user_id, waiting=False)
     member.is_admin = True
     return member.user
 
@@ -293,7 +282,7 @@ def remove_member(session: Session, clinic_id: int, user_id: int) -> User:
     (those patients chose them, not the clinic). The clinic's last admin cannot be removed:
     someone must be left to let people in.
     """
-    member = _approved_member(session, clinic_id, user_id)
+    member = _member(session, clinic_id, user_id, waiting=False)
     if member.is_admin:
         admins = session.scalar(
             select(func.count())

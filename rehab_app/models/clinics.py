@@ -26,7 +26,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .base import Model
-from .log import Exercise
+from .log import DoseColumns, Exercise
 from .people import NEVER_REUSE_IDS, User, utcnow
 
 
@@ -129,7 +129,7 @@ class ProgrammeTemplate(Model):
     )
 
 
-class TemplateItem(Model):
+class TemplateItem(DoseColumns, Model):
     """One exercise of a template, with the dose and days a patient's item would start with."""
 
     __tablename__ = "template_items"
@@ -142,15 +142,6 @@ class TemplateItem(Model):
     exercise_id: Mapped[int | None] = mapped_column(ForeignKey("exercises.id"))
     custom_name: Mapped[str | None] = mapped_column(String(120))
     discipline: Mapped[str] = mapped_column(String(16))
-    # The dose columns of a programme item (models/log.py DOSE_COLUMNS).
-    sets: Mapped[int | None] = mapped_column(Integer)
-    reps: Mapped[int | None] = mapped_column(Integer)
-    hold_seconds: Mapped[int | None] = mapped_column(Integer)
-    minutes: Mapped[int | None] = mapped_column(Integer)
-    distance_m: Mapped[int | None] = mapped_column(Integer)
-    phonation_seconds: Mapped[int | None] = mapped_column(Integer)
-    loudness_db: Mapped[int | None] = mapped_column(Integer)
-    rests: Mapped[int | None] = mapped_column(Integer)
     days_per_week: Mapped[int] = mapped_column(Integer)
     note: Mapped[str | None] = mapped_column(Text)
 

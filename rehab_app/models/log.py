@@ -54,7 +54,20 @@ class Exercise(Model):
 DOSE_COLUMNS = DOSE_FIELDS
 
 
-class ProgrammeItem(Model):
+class DoseColumns:
+    """The dose a therapist sets (DOSE_COLUMNS): a programme item's, a template's exercise's."""
+
+    sets: Mapped[int | None] = mapped_column(Integer)
+    reps: Mapped[int | None] = mapped_column(Integer)
+    hold_seconds: Mapped[int | None] = mapped_column(Integer)
+    minutes: Mapped[int | None] = mapped_column(Integer)
+    distance_m: Mapped[int | None] = mapped_column(Integer)
+    phonation_seconds: Mapped[int | None] = mapped_column(Integer)
+    loudness_db: Mapped[int | None] = mapped_column(Integer)
+    rests: Mapped[int | None] = mapped_column(Integer)
+
+
+class ProgrammeItem(DoseColumns, Model):
     """An exercise a therapist prescribes to a patient, with a target dose."""
 
     __tablename__ = "programme_items"
@@ -71,14 +84,6 @@ class ProgrammeItem(Model):
     exercise_id: Mapped[int | None] = mapped_column(ForeignKey("exercises.id"))
     custom_name: Mapped[str | None] = mapped_column(String(120))
     discipline: Mapped[str] = mapped_column(String(16))
-    sets: Mapped[int | None] = mapped_column(Integer)
-    reps: Mapped[int | None] = mapped_column(Integer)
-    hold_seconds: Mapped[int | None] = mapped_column(Integer)
-    minutes: Mapped[int | None] = mapped_column(Integer)
-    distance_m: Mapped[int | None] = mapped_column(Integer)
-    phonation_seconds: Mapped[int | None] = mapped_column(Integer)
-    loudness_db: Mapped[int | None] = mapped_column(Integer)
-    rests: Mapped[int | None] = mapped_column(Integer)
     days_per_week: Mapped[int] = mapped_column(Integer, default=7)
     start_date: Mapped[date] = mapped_column(Date)
     end_date: Mapped[date | None] = mapped_column(Date)

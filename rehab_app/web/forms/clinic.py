@@ -15,6 +15,21 @@ from rehab_app.models import ProgrammeTemplate, Team
 from .fields import BaseForm, no_control_chars, strip, visible_name
 
 
+def shown_name(label: str, length: int, required: str, example: str) -> StringField:
+    """A name other people read (a team's, a template's): visible characters only."""
+    return StringField(
+        label,
+        filters=[strip],
+        validators=[
+            DataRequired(required),
+            Length(max=length, message=f"At most {length} characters."),
+            no_control_chars,
+            visible_name,
+        ],
+        description=example,
+    )
+
+
 class JoinClinicForm(BaseForm):
     """A therapist types the code their clinic's admin gave them."""
 
@@ -29,16 +44,11 @@ class JoinClinicForm(BaseForm):
 class TeamForm(BaseForm):
     """An admin names a new team."""
 
-    name = StringField(
+    name = shown_name(
         "Team name",
-        filters=[strip],
-        validators=[
-            DataRequired("Give the team a name."),
-            Length(max=NAME_LENGTH, message=f"At most {NAME_LENGTH} characters."),
-            no_control_chars,
-            visible_name,
-        ],
-        description="For example: Neuro rehab, or MS early support",
+        NAME_LENGTH,
+        "Give the team a name.",
+        "For example: Neuro rehab, or MS early support",
     )
 
 
@@ -54,16 +64,11 @@ class TemplateSaveForm(BaseForm):
     """A therapist saves a patient's current programme as one of their team's templates."""
 
     team_id = SelectField("Team", coerce=int, validators=[InputRequired("Choose a team.")])
-    name = StringField(
+    name = shown_name(
         "Template name",
-        filters=[strip],
-        validators=[
-            DataRequired("Give the template a name."),
-            Length(max=TEMPLATE_NAME_LENGTH, message=f"At most {TEMPLATE_NAME_LENGTH} characters."),
-            no_control_chars,
-            visible_name,
-        ],
-        description="For example: MS balance, early",
+        TEMPLATE_NAME_LENGTH,
+        "Give the template a name.",
+        "For example: MS balance, early",
     )
 
 
