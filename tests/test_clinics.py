@@ -390,3 +390,12 @@ def test_the_only_admin_stays_until_someone_else_is_one(
     assert "Waiting for you" in visible(
         as_user(app, colleague).get("/clinic").get_data(as_text=True)
     )
+
+
+def test_the_patient_export_names_the_team_of_each_link(
+    app: Any, people: People, clinic: Clinic
+) -> None:
+    _team, _colleague, owner = linked_team(app, people, clinic)
+    document = owner.get("/account/export.json").get_json()
+    shared = {(c["therapist"], c["team"]) for c in document["care_links"]}
+    assert shared == {("Lin Linked", "MS team"), ("Priya OT", "MS team")}
