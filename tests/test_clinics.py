@@ -18,7 +18,7 @@ from rehab_app.core import care_links, clinics
 from rehab_app.core.demo import CLINIC_NAME, COLLEAGUE_EMAIL, DEMO_PASSWORD, THERAPIST_EMAIL
 from rehab_app.extensions import db
 from rehab_app.models import CareLink, Clinic, ClinicMember, Team, TeamMember, User
-from tests.helpers.accounts import CsrfClient, People, link, login, make_user
+from tests.helpers.accounts import PASSWORD, CsrfClient, People, link, login, make_user
 from tests.helpers.pages import visible
 
 
@@ -399,3 +399,18 @@ def test_the_patient_export_names_the_team_of_each_link(
     document = owner.get("/account/export.json").get_json()
     shared = {(c["therapist"], c["team"]) for c in document["care_links"]}
     assert shared == {("Lin Linked", "MS team"), ("Priya OT", "MS team")}
+
+
+def test_a_clinic_whose_only_admin_deletes_their_account_gets_another(
+    app: Any, people: People, clinic: Clinic
+) -> None:
+    first, second = make_user("therapist", name="First In"), make_user("therapist", name="Next In")
+    for therapist in (first, second):
+        clinics.ask_to_join(db.session, therapist, clinic.join_code)
+        clinics.approve(db.session, clinic.id, therapist.id)
+        db.session.commit()
+    deleted = as_user(app, people.therapist).post("/account/delete", data={"password": PASSWORD})
+    assert deleted.status_code == 302
+    admins = [u.id for u, is_admin in clinics.members(db.session, clinic.id) if is_admin]
+    assert admins == [first.id]  # the longest-standing one
+    assert "Waiting for you" in visible(as_user(app, first).get("/clinic").get_data(as_text=True))

@@ -26,7 +26,7 @@ from rehab_app.models import (
     utcnow,
 )
 
-from . import exports, sessions, throttle
+from . import clinics, exports, sessions, throttle
 from .notes import for_patient as notes_for_patient
 
 
@@ -199,9 +199,12 @@ def delete_account(session: Session, user: User) -> None:
 
     A patient's entries, programme and links go. A therapist's prescriptions stay with each
     patient, showing a deleted account as the prescriber; their links end; the access record
-    keeps the name they had. The person's login-attempt counts go with the account.
+    keeps the name they had; a clinic they were the only admin of gets another. The person's
+    login-attempt counts go with the account.
     """
     user_id = user.id
+    if user.is_therapist:
+        clinics.hand_on(session, user_id)
     sessions.end_all(session, user_id)
     throttle.forget_account(session, user_id, user.email)
     session.execute(delete(Entry).where(Entry.user_id == user_id))

@@ -303,3 +303,24 @@ def remove_member(session: Session, clinic_id: int, user_id: int) -> User:
     user = member.user
     session.delete(member)
     return user
+
+
+def hand_on(session: Session, user_id: int) -> None:
+    """Before a therapist's account goes: a clinic they are the only admin of gets another.
+
+    The longest-standing of its other therapists becomes an admin, so that someone is always
+    left to let people in (a clinic with no one else left needs none).
+    """
+    mine = membership(session, user_id)
+    if mine is None or not mine.is_admin:
+        return
+    others = select(ClinicMember).where(
+        ClinicMember.clinic_id == mine.clinic_id,
+        ClinicMember.user_id != user_id,
+        ClinicMember.approved_at.is_not(None),
+    )
+    if session.scalar(others.where(ClinicMember.is_admin).limit(1)) is not None:
+        return
+    heir = session.scalar(others.order_by(ClinicMember.approved_at, ClinicMember.id).limit(1))
+    if heir is not None:
+        heir.is_admin = True
