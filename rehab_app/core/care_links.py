@@ -104,11 +104,6 @@ class Offer:
     team: Team | None  # a team's code: every member sees the log
     members: Sequence[User]  # the therapists who would see it, by name
 
-    @property
-    def names(self) -> str:
-        """The people who would see the log, as a sentence's list: "Ann, Bo and Cy"."""
-        return said_together(self.members)
-
 
 def said_together(people: Sequence[User]) -> str:
     """People's names as a sentence lists them: "Ann", "Ann and Bo", "Ann, Bo and Cy"."""

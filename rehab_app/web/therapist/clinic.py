@@ -14,7 +14,7 @@ from werkzeug.wrappers import Response
 from rehab_app.core import approval, clinics, programme_templates
 from rehab_app.extensions import db
 from rehab_app.models import ClinicMember, User
-from rehab_app.web.forms import ActionForm, JoinClinicForm, TeamForm, TeamMemberForm
+from rehab_app.web.forms import JoinClinicForm, TeamForm, TeamMemberForm
 from rehab_app.web.roles import any_therapist, me, waiting_page
 
 bp = Blueprint("clinic", __name__, url_prefix="/clinic")
@@ -57,7 +57,6 @@ def _page(
             add_forms={view.team.id: _member_form(view, people) for view in teams},
             join_form=join_form or JoinClinicForm(),
             team_form=team_form or TeamForm(),
-            action=ActionForm(),
         ),
         status,
     )
