@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 from typing import Any, cast
 
 from sqlalchemy import CursorResult, exists, or_, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from rehab_app.models import CareLink, LinkCode, Team, TeamLink, TeamMember, User, utcnow
@@ -174,17 +175,21 @@ def redeem_code(session: Session, patient_id: int, typed: str) -> CareLink | Tea
 def link_team(session: Session, team_id: int, patient_id: int) -> TeamLink:
     """The patient's consent for a team (the standing one, or a new one), and a care link for
     each member who has none."""
-    team_link = session.scalar(
-        select(TeamLink).where(
-            TeamLink.team_id == team_id,
-            TeamLink.patient_id == patient_id,
-            TeamLink.revoked_at.is_(None),
-        )
+    standing = select(TeamLink).where(
+        TeamLink.team_id == team_id,
+        TeamLink.patient_id == patient_id,
+        TeamLink.revoked_at.is_(None),
     )
+    team_link = session.scalar(standing)
     if team_link is None:
-        team_link = TeamLink(team_id=team_id, patient_id=patient_id)
-        session.add(team_link)
-        session.flush()
+        try:
+            with session.begin_nested():
+                team_link = TeamLink(team_id=team_id, patient_id=patient_id)
+                session.add(team_link)
+        except IntegrityError:
+            # Another of the team's codes, entered at the same moment, made it first (the
+            # unique index on standing consents waited for it): that one is this consent.
+            team_link = session.scalars(standing).one()
     for member in team_therapists(session, team_id):
         give_link(session, team_link, member.id)
     session.flush()

@@ -22,6 +22,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     false,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -93,7 +94,20 @@ class TeamLink(Model):
     """A patient's one consent for a team: each member's care link points at it."""
 
     __tablename__ = "team_links"
-    __table_args__ = (Index("ix_team_links_team_patient", "team_id", "patient_id"), NEVER_REUSE_IDS)
+    __table_args__ = (
+        Index("ix_team_links_team_patient", "team_id", "patient_id"),
+        # One standing consent a patient and team: two of the team's codes entered at once
+        # (two phones, a double tap) make one (care_links.link_team; migration 0016).
+        Index(
+            "uq_team_links_standing",
+            "team_id",
+            "patient_id",
+            unique=True,
+            sqlite_where=text("revoked_at IS NULL"),
+            postgresql_where=text("revoked_at IS NULL"),
+        ),
+        NEVER_REUSE_IDS,
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     team_id: Mapped[int] = mapped_column(ForeignKey("teams.id", ondelete="CASCADE"))
