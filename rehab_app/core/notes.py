@@ -64,24 +64,16 @@ def write(
     return note
 
 
-def for_patient(session: Session, patient_id: int) -> Sequence[AppointmentNote]:
-    """Every note written for a person, newest appointment first."""
+def for_patient(
+    session: Session, patient_id: int, by: int | None = None
+) -> Sequence[AppointmentNote]:
+    """Every note written for a person (only those therapist `by` wrote, if given), newest
+    appointment first."""
+    query = select(AppointmentNote).where(AppointmentNote.patient_id == patient_id)
+    if by is not None:
+        query = query.where(AppointmentNote.therapist_id == by)
     return session.scalars(
-        select(AppointmentNote)
-        .where(AppointmentNote.patient_id == patient_id)
-        .order_by(AppointmentNote.seen_on.desc(), AppointmentNote.id.desc())
-    ).all()
-
-
-def by_therapist(session: Session, therapist_id: int, patient_id: int) -> Sequence[AppointmentNote]:
-    """The notes one therapist wrote for one person, newest appointment first."""
-    return session.scalars(
-        select(AppointmentNote)
-        .where(
-            AppointmentNote.patient_id == patient_id,
-            AppointmentNote.therapist_id == therapist_id,
-        )
-        .order_by(AppointmentNote.seen_on.desc(), AppointmentNote.id.desc())
+        query.order_by(AppointmentNote.seen_on.desc(), AppointmentNote.id.desc())
     ).all()
 
 

@@ -43,6 +43,7 @@ from .fields import email_field as email_field
 from .fields import new_password as new_password
 from .fields import new_password_fields as new_password_fields
 from .fields import no_control_chars as no_control_chars
+from .fields import posted_id as posted_id
 from .fields import scale_field as scale_field
 from .fields import strip as strip
 from .fields import visible_name as visible_name

@@ -43,6 +43,7 @@ from rehab_app.core.vocab import (
     LIMITS,
     WALK_SECONDS_MESSAGE,
 )
+from rehab_app.models import MAX_ID
 
 # WTForms' messages for a choice that is not offered, or that cannot be coerced (words for 0-10).
 CHOICE_ERRORS = ("Not a valid choice.", "Invalid Choice: could not coerce.")
@@ -195,3 +196,13 @@ class BaseForm(FlaskForm):
                     "Choose one of the options." if e in CHOICE_ERRORS else e for e in field.errors
                 ]
         return ok and not any(f.errors for f in self)
+
+
+def posted_id(raw: str | None) -> int | None:
+    """A row id sent in a form, or None when it cannot name a row (what URLs get from the
+    `int` converter): ASCII digits only (isdigit() alone lets "²" through, which int()
+    refuses, and int() alone takes " 12", "+12" and "1_2"), from 1 to the largest id."""
+    if not raw or not raw.isascii() or not raw.isdigit():
+        return None
+    number = int(raw)
+    return number if 0 < number <= MAX_ID else None

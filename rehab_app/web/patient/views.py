@@ -26,8 +26,8 @@ from rehab_app.core.validation import normal_uuid
 from rehab_app.core.vocab import AIDS, BAD_DAY_REASONS, DOSE_FIELDS, ENTRY_KINDS
 from rehab_app.core.wording import day_gist, dose_text
 from rehab_app.extensions import db
-from rehab_app.models import MAX_ID, Entry, ProgrammeItem, new_id, utcnow
-from rehab_app.web.forms import ENTRY_FORMS, ActionForm, EntryForm
+from rehab_app.models import Entry, ProgrammeItem, new_id, utcnow
+from rehab_app.web.forms import ENTRY_FORMS, ActionForm, EntryForm, posted_id
 from rehab_app.web.roles import me, patient_required
 
 bp = Blueprint("patient", __name__)
@@ -224,10 +224,10 @@ def new_entry(kind: str) -> Response | tuple[str, int] | str:
 
 
 def _own_item_id(raw: str | None) -> int | None:
-    # isdigit() alone lets through "²", which int() refuses, and ids no column can hold.
-    if not raw or not raw.isascii() or not raw.isdigit() or int(raw) > MAX_ID:
+    item_id = posted_id(raw)
+    if item_id is None:
         return None
-    item = db.session.get(ProgrammeItem, int(raw))
+    item = db.session.get(ProgrammeItem, item_id)
     return item.id if item is not None and item.patient_id == me().id else None
 
 

@@ -24,7 +24,7 @@ from rehab_app.core import entries as log
 from rehab_app.core.timeutil import local_today
 from rehab_app.core.vocab import ENTRY_KINDS
 from rehab_app.extensions import db
-from rehab_app.models import DOSE_COLUMNS, MAX_ID, ProgrammeItem, Team, User, utcnow
+from rehab_app.models import DOSE_COLUMNS, ProgrammeItem, Team, User, utcnow
 from rehab_app.web.forms import (
     ActionForm,
     AppointmentNoteForm,
@@ -32,6 +32,7 @@ from rehab_app.web.forms import (
     ProgrammeItemForm,
     TemplateSaveForm,
     TemplateStartForm,
+    posted_id,
     template_save_form,
     template_start_form,
 )
@@ -124,7 +125,8 @@ def new_link_code() -> tuple[str, int]:
     therapist = me()
     team = None
     if request.form.get("team_id"):
-        team = db.session.get(Team, _whole(request.form["team_id"]))
+        team_id = posted_id(request.form["team_id"])
+        team = db.session.get(Team, team_id) if team_id is not None else None
         if team is None or not care_links.in_team(db.session, team.id, therapist.id):
             abort(404)
     code = care_links.make_code(db.session, therapist, team)
@@ -142,17 +144,6 @@ def new_link_code() -> tuple[str, int]:
     )
 
 
-def _whole(text: str) -> int:
-    """A posted id, or 404: a form of ours never sends anything else."""
-    try:
-        number = int(text)
-    except ValueError:
-        abort(404)
-    if not 0 < number <= MAX_ID:
-        abort(404)
-    return number
-
-
 def patient_page(
     patient: User,
     form: ProgrammeItemForm | None = None,
@@ -162,7 +153,6 @@ def patient_page(
     start_form: TemplateStartForm | None = None,
 ) -> tuple[str, int]:
     """A linked patient's page (recorded in their access record), with these forms' answers."""
-
     if form is None:
         form = ProgrammeItemForm(exercises=log.catalogue_exercises(db.session))
         form.start_date.data = local_today(patient.timezone)
@@ -203,7 +193,7 @@ def patient_page(
             reminders_on=reminders.reminders_on(db.session, patient.id),
             reasons=row.flags,
             note_form=note_form,
-            notes=notes.by_therapist(db.session, me().id, patient.id),
+            notes=notes.for_patient(db.session, patient.id, by=me().id),
             teams=teams,
             templates=found,
             save_form=save_form or template_save_form(teams),
