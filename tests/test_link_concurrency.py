@@ -83,3 +83,27 @@ def test_a_teams_codes_entered_at_once_by_one_person_make_one_consent(app: Flask
         )
     ).all()
     assert sorted(links) == sorted([(admin.id, consent), (colleague.id, consent)])
+
+
+def test_one_therapists_codes_entered_at_once_by_one_person_make_one_link(app: Flask) -> None:
+    """Two phones, or two codes from the same therapist typed at once: one standing link."""
+    therapist = make_user("therapist", name="Pat Physio")
+    patient_id = make_user("patient").id
+    codes = [care_links.make_code(db.session, therapist).code for _ in range(RACERS)]
+    db.session.commit()
+    start = threading.Barrier(RACERS)
+
+    def race(code: str) -> int:
+        with app.app_context(), Session(db.engine) as session:
+            start.wait()
+            link = care_links.redeem_code(session, patient_id, code)
+            session.commit()
+            return link.id
+
+    with ThreadPoolExecutor(RACERS) as pool:
+        answered = set(pool.map(race, codes))
+
+    db.session.rollback()
+    stored = db.session.scalars(select(CareLink.id).where(CareLink.patient_id == patient_id))
+    assert sorted(stored.all()) == sorted(answered)
+    assert len(answered) == 1

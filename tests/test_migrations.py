@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from datetime import datetime
 from pathlib import Path
 
 import psycopg
@@ -203,5 +204,52 @@ def test_0005_keeps_every_row_and_stops_id_reuse(scratch_url: str) -> None:
             run(add_user, {"e": "PAT@example.test", "r": "patient"})
             db.session.commit()
         db.session.rollback()
+        db.session.remove()
+        db.engine.dispose()
+
+
+def test_0017_keeps_one_standing_link_a_pair_and_then_refuses_a_second(scratch_url: str) -> None:
+    """A pair linked twice at once before 0017 keeps its oldest link; no new twin can be made."""
+    app = create_app(TestConfig, SQLALCHEMY_DATABASE_URI=scratch_url)
+    with app.app_context():
+        upgrade(revision="0016")
+        run = db.session.execute
+        add_user = text(
+            "INSERT INTO users (email, password_hash, display_name, role, timezone, created_at)"
+            " VALUES (:e, 'x', 'n', :r, 'UTC', CURRENT_TIMESTAMP)"
+        )
+        ids = {}
+        for name, role in (("pat", "patient"), ("ther", "therapist"), ("other", "therapist")):
+            run(add_user, {"e": f"{name}@example.test", "r": role})
+            ids[name] = run(
+                text("SELECT id FROM users WHERE email = :e"), {"e": f"{name}@example.test"}
+            ).scalar_one()
+        add_link = text(
+            "INSERT INTO care_links (therapist_id, patient_id, created_at, revoked_at)"
+            " VALUES (:t, :p, CURRENT_TIMESTAMP, :r)"
+        )
+        gone = datetime(2026, 1, 1)
+        for therapist, revoked in (("ther", gone), ("ther", None), ("ther", None), ("other", None)):
+            run(add_link, {"t": ids[therapist], "p": ids["pat"], "r": revoked})
+        db.session.commit()
+        links = text("SELECT id, therapist_id, revoked_at IS NULL FROM care_links ORDER BY id")
+        before = run(links).all()
+
+        upgrade()
+
+        after = run(links).all()
+        (ended, _, _), (kept, _, _), (twin, _, _), (other, _, _) = before
+        assert [(i, standing) for i, _, standing in after] == [
+            (ended, False),
+            (kept, True),
+            (twin, False),
+            (other, True),
+        ]
+        with pytest.raises(Exception, match=r"(?i)unique|duplicate"):
+            run(add_link, {"t": ids["ther"], "p": ids["pat"], "r": None})
+            db.session.commit()
+        db.session.rollback()
+        run(add_link, {"t": ids["ther"], "p": ids["pat"], "r": gone})  # ended ones may repeat
+        db.session.commit()
         db.session.remove()
         db.engine.dispose()

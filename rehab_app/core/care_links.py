@@ -164,12 +164,32 @@ def redeem_code(session: Session, patient_id: int, typed: str) -> CareLink | Tea
     ).one()  # the row just updated
     if team_id is not None:
         return link_team(session, team_id, patient_id)
-    existing = active_link(session, therapist_id, patient_id)
-    if existing is not None:
-        return existing
-    link = CareLink(therapist_id=therapist_id, patient_id=patient_id)
-    session.add(link)
-    return link
+    return active_link(session, therapist_id, patient_id) or _new_link(
+        session, therapist_id, patient_id
+    )
+
+
+def _new_link(
+    session: Session, therapist_id: int, patient_id: int, team_link_id: int | None = None
+) -> CareLink:
+    """A standing link made now, or the one another request made at the same moment.
+
+    Two of a therapist's codes entered at once (two phones, a double tap) each find no link
+    and make one: the unique index on standing links makes the second wait for the first and
+    fail, and that first link is then this one.
+    """
+    try:
+        with session.begin_nested():
+            link = CareLink(
+                therapist_id=therapist_id, patient_id=patient_id, team_link_id=team_link_id
+            )
+            session.add(link)
+        return link
+    except IntegrityError:
+        made = active_link(session, therapist_id, patient_id)
+        if made is None:  # the index failed for another reason: not ours to hide
+            raise
+        return made
 
 
 def link_team(session: Session, team_id: int, patient_id: int) -> TeamLink:
@@ -210,9 +230,7 @@ def give_link(session: Session, team_link: TeamLink, therapist_id: int) -> None:
         )
     )
     if stopped_here is None:
-        session.add(
-            CareLink(therapist_id=therapist_id, patient_id=patient_id, team_link_id=team_link.id)
-        )
+        _new_link(session, therapist_id, patient_id, team_link.id)
 
 
 def patient_team_links(session: Session, patient_id: int) -> Sequence[TeamLink]:

@@ -137,7 +137,20 @@ class CareLink(Model):
     """A patient's consent for a therapist to see their log, until revoked."""
 
     __tablename__ = "care_links"
-    __table_args__ = (Index("ix_care_links_pair", "therapist_id", "patient_id"), NEVER_REUSE_IDS)
+    __table_args__ = (
+        Index("ix_care_links_pair", "therapist_id", "patient_id"),
+        # One standing link a therapist and patient: two of a therapist's codes entered at once
+        # (two phones, a double tap) make one (care_links.redeem_code; migration 0017).
+        Index(
+            "uq_care_links_standing",
+            "therapist_id",
+            "patient_id",
+            unique=True,
+            sqlite_where=text("revoked_at IS NULL"),
+            postgresql_where=text("revoked_at IS NULL"),
+        ),
+        NEVER_REUSE_IDS,
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     therapist_id: Mapped[int] = mapped_column(
