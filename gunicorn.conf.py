@@ -35,6 +35,10 @@ worker_connections = 200
 limit_request_line = 4094
 limit_request_fields = 50
 limit_request_field_size = 8190
+# No control socket (gunicorn 25.1 and later make one for `gunicornc` at one fixed path per
+# user, $HOME/.gunicorn/gunicorn.ctl): nothing here uses it, and two servers of one user (a
+# second instance, the load test, the two test suites at once) would take the same socket.
+control_socket_disable = True
 # Restart workers now and then so that a slow leak cannot grow for ever.
 max_requests = 2000
 max_requests_jitter = 200
@@ -50,9 +54,14 @@ if (
     os.environ.get("LOG_FORMAT", "json" if os.environ.get("APP_ENV") == "production" else "text")
     == "json"
 ):
+    # gunicorn lays this over its own defaults key by key: our "handlers" replace its, so its
+    # "root" (which names its "console" handler) is replaced too, or gunicorn will not start
+    # ("Unable to configure root logger"). The root logger gets no handler here: the app adds
+    # its own in each worker (rehab_app/web/logs.py), and a second would print each line twice.
     logconfig_dict = {
         "version": 1,
         "disable_existing_loggers": False,
+        "root": {"level": "INFO", "handlers": []},
         "formatters": {"json": {"()": "rehab_app.web.logs.JsonFormatter"}},
         "handlers": {
             "error_console": {

@@ -8,7 +8,9 @@ a normal request must still be answered while they are open.
 from __future__ import annotations
 
 import http.client
+import json
 import os
+import secrets
 import socket
 import subprocess
 import sys
@@ -31,12 +33,11 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def wait_listening(port: int, proc: subprocess.Popen[bytes]) -> None:
+def wait_listening(port: int, proc: subprocess.Popen[bytes], output: Path) -> None:
     deadline = time.monotonic() + START_TIMEOUT
     while time.monotonic() < deadline:
         if proc.poll() is not None:
-            output = proc.stdout.read().decode() if proc.stdout else ""
-            raise AssertionError(f"gunicorn exited: {output}")
+            raise AssertionError(f"gunicorn exited: {output.read_text()}")
         try:
             socket.create_connection(("127.0.0.1", port), timeout=1).close()
             return
@@ -45,35 +46,53 @@ def wait_listening(port: int, proc: subprocess.Popen[bytes]) -> None:
     raise AssertionError("gunicorn did not start listening")
 
 
-@pytest.fixture
-def gunicorn(tmp_path: Path) -> Iterator[tuple[int, Path]]:
-    """gunicorn serving wsgi:app with gunicorn.conf.py; its port and its log file."""
+def serve(tmp_path: Path, **settings: str) -> Iterator[tuple[int, Path]]:
+    """gunicorn serving wsgi:app with gunicorn.conf.py and these settings; its port and its
+    access log file. Its own output (stdout and stderr) goes to server.log beside it."""
     assert GUNICORN.exists(), "gunicorn is a dependency and must be installed"
     port = free_port()
     env = {k: v for k, v in os.environ.items() if k not in ("TEST_DATABASE_URL", "DATABASE_URL")}
     env |= {
-        "APP_ENV": "test",
         "GUNICORN_BIND": f"127.0.0.1:{port}",
         "GUNICORN_WORKERS": "1",
         "GUNICORN_ACCESSLOG": str(tmp_path / "access.log"),
+        **settings,
     }
-    proc = subprocess.Popen(  # noqa: S603 - our own gunicorn, fixed arguments
-        [str(GUNICORN), "--config", "gunicorn.conf.py", "wsgi:app"],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-    )
-    try:
-        wait_listening(port, proc)
-        yield port, tmp_path / "access.log"
-    finally:
-        proc.terminate()
+    with (tmp_path / "server.log").open("wb") as output:
+        proc = subprocess.Popen(  # noqa: S603 - our own gunicorn, fixed arguments
+            [str(GUNICORN), "--config", "gunicorn.conf.py", "wsgi:app"],
+            cwd=ROOT,
+            env=env,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+        )
         try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+            wait_listening(port, proc, tmp_path / "server.log")
+            yield port, tmp_path / "access.log"
+        finally:
+            proc.terminate()
+            try:
+                proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+
+
+@pytest.fixture
+def gunicorn(tmp_path: Path) -> Iterator[tuple[int, Path]]:
+    """gunicorn serving the app as the tests configure it (text logs, an in-memory database)."""
+    yield from serve(tmp_path, APP_ENV="test")
+
+
+@pytest.fixture
+def production_gunicorn(tmp_path: Path) -> Iterator[tuple[int, Path]]:
+    """gunicorn serving the app as production does: JSON logs, a secret, a database file."""
+    yield from serve(
+        tmp_path,
+        APP_ENV="production",
+        SECRET_KEY=secrets.token_hex(32),
+        DATABASE_URL=f"sqlite:///{tmp_path / 'prod.sqlite3'}",
+    )
 
 
 def drip(port: int, stop: threading.Event) -> None:
@@ -129,3 +148,19 @@ def test_the_access_log_holds_no_query_string(gunicorn: tuple[int, Path]) -> Non
     assert "GET /login HTTP/1.1" in text
     assert "olive" not in text
     assert "example.test" not in text
+
+
+def test_production_starts_and_logs_json_lines(production_gunicorn: tuple[int, Path]) -> None:
+    """As deployed (APP_ENV=production): gunicorn starts, answers, and writes its own messages
+    as JSON lines, as the app does. (Its logging set-up once named a handler it never defined,
+    and gunicorn refused to start: "Unable to configure root logger".)"""
+    port, access_log = production_gunicorn
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=ANSWER_TIMEOUT)
+    conn.request("GET", "/healthz")
+    assert conn.getresponse().status == 200
+    server_log = access_log.with_name("server.log")
+    lines = [line for line in server_log.read_text().splitlines() if line.strip()]
+    started = [json.loads(line) for line in lines if "Booting worker" in line]
+    assert started, f"no worker started:\n{server_log.read_text()}"
+    assert all(entry["logger"] == "gunicorn.error" for entry in started)
+    assert "Control socket" not in server_log.read_text(), "no control socket at a shared path"
