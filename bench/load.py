@@ -27,6 +27,7 @@ import secrets
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import uuid
@@ -207,8 +208,9 @@ def free_port() -> int:
 
 
 @contextmanager
-def serving(url: str, workers: int, threads: int) -> Iterator[str]:
-    """gunicorn serving the app from `url` as production does; its base address."""
+def serving(url: str, workers: int, threads: int, log_path: Path) -> Iterator[str]:
+    """gunicorn serving the app from `url` as production does; its base address. Its output
+    (its own log and the app's) goes to `log_path`."""
     port = free_port()
     env = {
         **os.environ,
@@ -222,7 +224,7 @@ def serving(url: str, workers: int, threads: int) -> Iterator[str]:
     }
     build = [str(FLASK), "--app", "wsgi", "assets", "build"]
     subprocess.run(build, cwd=ROOT, env=env, check=True)  # noqa: S603 - our own flask
-    log = open(os.devnull, "wb")  # closed with the server below
+    log = log_path.open("wb")  # closed with the server below
     server = subprocess.Popen(  # noqa: S603 - our own gunicorn, fixed arguments
         [str(GUNICORN), "--config", "gunicorn.conf.py", "wsgi:app"],
         cwd=ROOT,
@@ -232,17 +234,25 @@ def serving(url: str, workers: int, threads: int) -> Iterator[str]:
     )
     try:
         base = f"http://127.0.0.1:{port}"
-        for _ in range(300):
-            try:
-                requests.get(base + "/login", timeout=1)
-                break
-            except requests.RequestException:
-                time.sleep(0.1)
+        deadline = time.monotonic() + 60
+        while not _answers(base + "/healthz"):
+            if server.poll() is not None or time.monotonic() > deadline:
+                log.flush()
+                tail = log_path.read_text(errors="replace")[-2000:]
+                raise SystemExit(f"gunicorn did not start; its output:\n{tail}")
+            time.sleep(0.1)
         yield base
     finally:
         server.terminate()
         server.wait(timeout=30)
         log.close()
+
+
+def _answers(url: str) -> bool:
+    try:
+        return requests.get(url, timeout=1).status_code == 200
+    except requests.RequestException:
+        return False
 
 
 def percentile(values: list[float], p: float) -> float:
@@ -265,6 +275,23 @@ def report(tally: Tally, seconds: float) -> None:
     print(f"{'all':<14}{total:>8}{total / seconds:>8.1f}{'':>27}{sum(tally.errors.values()):>8}")
     for sample in tally.samples:
         print("  error:", sample)
+
+
+# What gunicorn and the app write when something went wrong on the server's side.
+# gunicorn's own lines are text ("[ERROR]", "WORKER TIMEOUT"); the app's are JSON in production.
+TROUBLE = re.compile(
+    r"\[(WARNING|ERROR|CRITICAL)\]|WORKER TIMEOUT|Traceback"
+    r'|"level": "(warning|error|critical)"|"status": 5\d\d'
+)
+
+
+def server_troubles(log_path: Path, shown: int = 20) -> None:
+    """Say how many lines of the server's log tell of trouble, and show the last few."""
+    lines = log_path.read_text(errors="replace").splitlines()
+    troubles = [line for line in lines if TROUBLE.search(line)]
+    print(f"\nserver log {log_path}: {len(lines)} lines, {len(troubles)} warnings or errors")
+    for line in troubles[-shown:]:
+        print("  server:", line[:300])
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -305,7 +332,8 @@ def main(argv: list[str] | None = None) -> int:
             f"in {time.perf_counter() - started:.0f} s"
         )
         tally = Tally()
-        with serving(url.replace("+psycopg", ""), args.workers, args.threads) as base:
+        server_log = Path(tempfile.mkdtemp(prefix="rehab-load-")) / "gunicorn.log"
+        with serving(url.replace("+psycopg", ""), args.workers, args.threads, server_log) as base:
             rng = random.Random(args.seed)
             until = time.monotonic() + args.seconds
             crowd = [
@@ -331,6 +359,7 @@ def main(argv: list[str] | None = None) -> int:
             f"(gunicorn: {args.workers} workers x {args.threads} threads, PostgreSQL)"
         )
         report(tally, took)
+        server_troubles(server_log)
         with app.app_context():
             stored = (
                 db.session.execute(
