@@ -257,6 +257,12 @@ function onSubmit(event, app) {
   if (!mode || !globalThis.indexedDB) return;
   event.preventDefault();
   var submitter = event.submitter || null;
+  if (form._opening) {  // the entry to change is still being read: save to it once it is in
+    form._opening.then(function () {
+      if (form.dataset.offline === "update") form.requestSubmit(submitter);
+    }, function () { /* the phone's storage failed: said by its onError listener */ });
+    return;
+  }
   if (form._busy) return;  // a double tap stores one entry
   var key = quickKey(form);
   if (key && recent[key] && Date.now() < recent[key].holdUntil) return;  // the same tap again
@@ -478,11 +484,25 @@ function offerUndo(app) {
   });
 }
 
-/** Fill a new-entry form with an entry kept on the phone, to change it (?edit=<id>). */
+/** Fill a new-entry form with an entry kept on the phone, to change it (?edit=<id>).
+
+    Reading the kept entry takes a moment (longer on a slow phone), and the form is on screen
+    meanwhile. What the person changes in that moment is theirs: it stays over the kept value
+    and counts as a change. A Save tapped in that moment waits for the entry, then saves the
+    change to it (it would otherwise have logged a second entry). */
 function openForEdit(app, form) {
   var id = new URLSearchParams(globalThis.location.search).get("edit");
   if (!id) return Promise.resolve();
-  return getEntry(app.account, id).then(function (entry) {
+  var touched = {};
+  function mark(event) { if (event.target.name) touched[event.target.name] = true; }
+  form.addEventListener("input", mark);
+  form.addEventListener("change", mark);
+  form._opening = getEntry(app.account, id).then(function (entry) {
+    form.removeEventListener("input", mark);
+    form.removeEventListener("change", mark);
+    var mine = Array.prototype.filter.call(form.elements, function (el) {
+      return touched[el.name];
+    }).map(function (el) { return [el, el.value, el.checked]; });
     if (!entry || entry.deleted || entry.kind !== form.dataset.kind) {
       if (globalThis.navigator.onLine) globalThis.location.replace("/entries/" + encodeURIComponent(id) + "/edit");
       else announce("This entry is not kept on this phone. Try again when you are online.", "info");
@@ -504,7 +524,9 @@ function openForEdit(app, form) {
       del.hidden = false;
     }
     initialValues(form, entry.kind, app.tz);
-  });
+    mine.forEach(function (m) { m[0].value = m[1]; m[0].checked = m[2]; });
+  }).finally(function () { form._opening = null; });
+  return form._opening;
 }
 
 function fill(form, entry, tz) {

@@ -5,8 +5,12 @@ from __future__ import annotations
 import pytest
 from flask import Flask
 from playwright.sync_api import expect
+from sqlalchemy import select
 
+from rehab_app.extensions import db
+from rehab_app.models import Entry
 from tests.helpers.accounts import make_user
+from tests.helpers.browser import status
 from tests.helpers.entries import add_entry
 
 pytestmark = pytest.mark.browser
@@ -41,3 +45,48 @@ def test_an_edit_is_confirmed_next_to_the_entry_it_returns_to(
     # Said to screen readers in the page's status region; not shown again far above.
     expect(page.get_by_role("status")).to_contain_text("Changes saved.")
     expect(page.locator("#flashes .flash:not(.visually-hidden)")).to_have_count(0)
+
+
+# A second tab holds a read-write transaction on the phone's entries until told to let go, so
+# that the edit page's read of the kept entry waits, as on a slow phone: the person taps first.
+HOLD_ENTRIES = """() => new Promise((started) => {
+  const open = indexedDB.open("rehab-log-a" + document.body.dataset.account);
+  open.onsuccess = () => {
+    const store = open.result.transaction("entries", "readwrite").objectStore("entries");
+    globalThis.letGo = false;
+    const spin = () => { if (!globalThis.letGo) store.count().onsuccess = spin; };
+    spin();
+    started();
+  };
+})"""
+
+
+def test_a_change_tapped_while_the_entry_opens_offline_is_kept_and_saved_to_it(
+    app: Flask, phone_for: object
+) -> None:
+    """Offline, the edit form shows before the kept entry is read into it. A choice made in
+    that moment stays (the entry's own value used to overwrite it), and Save tapped then
+    changes the entry instead of logging a second one."""
+    person = make_user("patient", "slow.phone@example.test", "Sally Slow")
+    entry = add_entry(person, "bad_day", days_ago=0, reason="heat")
+    context, page = phone_for(person.email)  # type: ignore[operator]
+    context.set_offline(True)
+    page.goto("/history")
+    holder = context.new_page()
+    holder.goto("/history")
+    holder.evaluate(HOLD_ENTRIES)
+
+    page.locator(f"#entry-{entry.id}").get_by_role("link", name="Edit").click()
+    page.get_by_role("radio", name="Pain", exact=True).check()
+    page.locator("#entry-form button[type=submit]").click()
+    holder.evaluate("() => { globalThis.letGo = true; }")
+
+    item = page.locator(f"#entry-{entry.id}")
+    expect(item.locator(".saved-here")).to_contain_text("Changes saved.")
+    expect(item).to_contain_text("pain")
+    expect(page.locator("[id^=entry-]")).to_have_count(1)
+    context.set_offline(False)
+    status(page).to_contain_text("All synced")
+    db.session.expire_all()
+    stored = db.session.scalars(select(Entry).where(Entry.user_id == person.id)).all()
+    assert [(e.id, e.reason) for e in stored] == [(entry.id, "pain")]
