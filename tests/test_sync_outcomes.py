@@ -9,6 +9,7 @@ had to register again). The server must answer what really happened, and do noth
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -320,6 +321,54 @@ def test_a_batch_is_applied_in_the_same_few_statements_whatever_its_size(phone: 
     large = statements_of_a_push(phone, 100)
     assert large <= small + 4, (small, large)
     assert small <= 30, small
+
+
+def statements_of(app: Flask, action: Callable[[], None]) -> list[str]:
+    """The SQL statements the server runs for an action, in order."""
+    seen: list[str] = []
+
+    def count(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        seen.append(statement)
+
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        action()
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    return seen
+
+
+def test_a_small_sync_runs_a_few_statements(phone: Phone, app: Flask) -> None:
+    """What a phone does after each entry (push it, pull what changed) in 14 statements, each
+    one a thing the protocol must do: the login twice; the client's lock, one read of what the
+    push touches (its change ids, its entry ids, the day's count), the client's progress, the
+    change counter, the entry and the outcome, in a savepoint; the client and the changes
+    after the cursor in one read, the changed entry, and what the pull told the app. 18
+    before bench/README.md's "Fewer statements a small sync" (2026-12-06)."""
+    phone.queue("create", fatigue_entry(3))
+    phone.push()
+    pull = f"/api/v1/sync/pull?client_id={phone.client_id}"
+    cursor = phone.client.get(pull).get_json()["cursor"]
+    entry = fatigue_entry(4)
+    mutation = {"id": 2, "op": "create", "change_id": str(uuid.uuid4()), "entry": entry}
+    headers = {"X-CSRFToken": phone.client.csrf_token()}
+    answers: list[Any] = []
+
+    def small_sync() -> None:
+        body = {"client_id": phone.client_id, "mutations": [mutation]}
+        answers.append(phone.client.post("/api/v1/sync/push", json=body, headers=headers))
+        answers.append(phone.client.get(f"{pull}&cursor={cursor}"))
+
+    statements = statements_of(app, small_sync)
+    pushed, pulled = (answer.get_json() for answer in answers)
+    assert pushed["results"][0]["status"] == "applied"
+    assert [c["id"] for c in pulled["changes"]] == [entry["id"]]
+    assert pulled["last_mutation_id"] == 2
+    # SQLite's BEGIN IMMEDIATE is a statement; PostgreSQL's BEGIN is not, but a push with
+    # change ids also locks the person's row there (two phones of one person take turns).
+    assert len(statements) <= 14, "\n".join(s[:150] for s in statements)
 
 
 def test_entries_made_and_changed_in_one_push_end_as_the_person_left_them(

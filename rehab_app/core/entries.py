@@ -182,7 +182,12 @@ def write_fields(
         entry.occurred_at = to_utc(occurred_local, tz)
         entry.local_date = occurred_local.date()
     elif "occurred_at" in fields:
-        entry.local_date = to_local(fields["occurred_at"], tz).date()
+        entry.local_date = local_date_of(fields["occurred_at"], tz)
+
+
+def local_date_of(occurred_at: datetime, tz: str) -> date:
+    """The person's own date of a time stored in UTC: the day an entry counts for."""
+    return to_local(occurred_at, tz).date()
 
 
 def entries_between(

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, Delete, delete, select, update
+from sqlalchemy import CursorResult, Delete, bindparam, delete, select, update
 from sqlalchemy.orm import Session
 
 from rehab_app.models import User, UserSession, utcnow
@@ -108,16 +108,20 @@ def resolve(session: Session, token: str, now: datetime | None = None) -> UserSe
     return row
 
 
+# Made once, not for every request (bench/README.md, Sync).
+_LOGIN = (
+    select(UserSession, User)
+    .join(User, User.id == UserSession.user_id)
+    .where(UserSession.token_hash == bindparam("token_hash"))
+)
+
+
 def resolve_user(
     session: Session, token: str, now: datetime | None = None
 ) -> tuple[UserSession, User] | None:
     """The standing login a token belongs to and its person, in one query; None when it
     ended or expired. Every request of a logged-in person asks (bench/README.md, Sync)."""
-    found = session.execute(
-        select(UserSession, User)
-        .join(User, User.id == UserSession.user_id)
-        .where(UserSession.token_hash == hash_token(token))
-    ).first()
+    found = session.execute(_LOGIN, {"token_hash": hash_token(token)}).first()
     if found is None or found[0].expires_at <= (now or utcnow()):
         return None
     return found[0], found[1]

@@ -11,6 +11,7 @@ from sqlalchemy import (
     Index,
     String,
     Text,
+    bindparam,
     event,
     insert,
     text,
@@ -92,14 +93,17 @@ class ChangeCounter(Model):
 SYNCED_MODELS = (Entry, ProgrammeItem)
 
 
+_TAKE_SEQS = (
+    update(ChangeCounter)
+    .where(ChangeCounter.id == 1)
+    .values(value=ChangeCounter.value + bindparam("count"))
+    .returning(ChangeCounter.value)
+)
+
+
 def next_change_seqs(connection: Connection, count: int) -> range:
     """Take `count` new change sequence numbers, holding the counter until commit."""
-    last = connection.execute(
-        update(ChangeCounter)
-        .where(ChangeCounter.id == 1)
-        .values(value=ChangeCounter.value + count)
-        .returning(ChangeCounter.value)
-    ).scalar_one_or_none()
+    last = connection.execute(_TAKE_SEQS, {"count": count}).scalar_one_or_none()
     if last is None:  # a database made without the migrations (the test suite's)
         connection.execute(insert(ChangeCounter).values(id=1, value=count))
         last = count

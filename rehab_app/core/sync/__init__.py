@@ -20,7 +20,6 @@ from .fields import clean_fields as clean_fields
 from .fields import walk_seconds as walk_seconds
 from .pull import PROGRAMME_FIELDS as PROGRAMME_FIELDS
 from .pull import entry_change as entry_change
-from .pull import note_pulled as note_pulled
 from .pull import programme_change as programme_change
 from .pull import prune_outcomes as prune_outcomes
 from .pull import pull_changes as pull_changes

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import bindparam, delete, select, update
 from sqlalchemy.orm import Session
 
 from rehab_app.models import (
@@ -48,6 +48,15 @@ def get_client(session: Session, user: User, client_id: object) -> SyncClient:
     return client
 
 
+_LOCK = (
+    update(SyncClient)
+    .where(SyncClient.id == bindparam("client"), SyncClient.user_id == bindparam("person"))
+    .values(last_seen_at=bindparam("now"))
+    .returning(SyncClient)
+    .execution_options(synchronize_session=False, populate_existing=True)
+)
+
+
 def _lock_client(session: Session, user: User, client_id: object) -> SyncClient:
     """The client, its row locked for the rest of the transaction, its values fresh.
 
@@ -59,11 +68,7 @@ def _lock_client(session: Session, user: User, client_id: object) -> SyncClient:
     # One statement: the row comes back with the UPDATE (RETURNING, both databases), its
     # values written over whatever the session held.
     client = session.scalars(
-        update(SyncClient)
-        .where(SyncClient.id == client_id, SyncClient.user_id == user.id)
-        .values(last_seen_at=utcnow())
-        .returning(SyncClient),
-        execution_options={"synchronize_session": False, "populate_existing": True},
+        _LOCK, {"client": client_id, "person": user.id, "now": utcnow()}
     ).one_or_none()
     if client is None:
         raise UnknownClient(client_id)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import uuid
 from typing import Any
 
 from sqlalchemy.exc import InterfaceError, OperationalError
@@ -15,7 +14,6 @@ from rehab_app.models import (
     ENTRY_CLASSES,
     Entry,
     SyncClient,
-    SyncOutcome,
     User,
     utcnow,
 )
@@ -24,14 +22,15 @@ from ..entries import (
     DailyCapReached,
     can_restore,
     delete_entry,
+    local_date_of,
     restore_entry,
     write_fields,
 )
 from ..validation import (
     normal_uuid,
 )
-from .fields import _is_uuid, clean_fields
-from .lookups import _OneByOne
+from .fields import clean_fields, uuid_text
+from .lookups import Outcome, _OneByOne
 from .rules import OPS, Rejection
 
 logger = logging.getLogger(__name__)
@@ -57,10 +56,9 @@ def _decide(
 ) -> dict[str, Any]:
     """One mutation's answer: remembered, a gap, or decided now (and remembered)."""
     mutation_id = mutation["id"]
+    last = client.last_mutation_id
     raw_change_id = mutation.get("change_id")
-    change_id = None
-    if isinstance(raw_change_id, str) and _is_uuid(raw_change_id):
-        change_id = normal_uuid(raw_change_id)
+    change_id = uuid_text(raw_change_id)
     remembered = _remembered(look, client, mutation_id, change_id)
     if remembered is not None:
         if remembered.fingerprint != fingerprint:
@@ -68,16 +66,16 @@ def _decide(
         else:
             # The answer it had, marked as given before: nothing was done this time.
             result = {"mutation_id": mutation_id, **json.loads(remembered.result), "repeated": True}
-        if mutation_id == client.last_mutation_id + 1:
+        if mutation_id == last + 1:
             client.last_mutation_id = mutation_id
         return result
-    if mutation_id <= client.last_mutation_id:
+    if mutation_id <= last:
         if change_id is None:
             # Decided before outcomes were remembered (or sent without a change id).
             return {"mutation_id": mutation_id, "status": "duplicate"}
         # A new change in the place of one already decided (an undone delete, a change set
         # aside): its own id says it was never decided, so it is decided now.
-    elif mutation_id != client.last_mutation_id + 1:
+    elif mutation_id != last + 1:
         return {"mutation_id": mutation_id, "status": "gap"}
     if raw_change_id is not None and change_id is None:
         result = Rejection("bad_change_id", "The change id must be a UUID.", "change_id").result(
@@ -87,8 +85,7 @@ def _decide(
         result = _decide_now(session, user, mutation, tombstone_days, look)
     if mutation.get("op") == "restore":
         _close_undone(user, client, mutation, look)
-    outcome = SyncOutcome(
-        user_id=user.id,
+    outcome = Outcome(
         client_id=client.id,
         mutation_id=mutation_id,
         change_id=change_id,
@@ -97,7 +94,8 @@ def _decide(
         result=json.dumps({k: v for k, v in result.items() if k != "mutation_id"}),
     )
     look.decided(outcome)
-    client.last_mutation_id = max(client.last_mutation_id, mutation_id)
+    if mutation_id > last:
+        client.last_mutation_id = mutation_id
     return result
 
 
@@ -108,13 +106,12 @@ def _close_undone(
     and overtaken): the delete is marked decided, so that it does nothing when it comes
     (docs/sync.md, "Restore"). Found by the front end's property tests (tests/js)."""
     undoes = mutation.get("undoes")
-    undone = normal_uuid(undoes) if isinstance(undoes, str) and _is_uuid(undoes) else None
+    undone = uuid_text(undoes)
     if undone is None or look.outcome_for_change(undone) is not None:
         return
     # No fingerprint matches "undone": the delete, when it comes, is answered id_reused.
     look.decided(
-        SyncOutcome(
-            user_id=user.id,
+        Outcome(
             client_id=client.id,
             mutation_id=mutation["id"],
             change_id=undone,
@@ -127,7 +124,7 @@ def _close_undone(
 
 def _remembered(
     look: _OneByOne, client: SyncClient, mutation_id: int, change_id: str | None
-) -> SyncOutcome | None:
+) -> Outcome | None:
     if change_id is not None:
         return look.outcome_for_change(change_id)
     if mutation_id > client.last_mutation_id:
@@ -168,11 +165,16 @@ def _decide_now(
         return Rejection("undecidable", UNDECIDABLE_MESSAGE).result(mutation_id)
 
 
+# What json.dumps(sort_keys=True, ensure_ascii=True, default=str) would make, without making
+# an encoder for each change: the fingerprints of outcomes already kept must not change.
+_FINGERPRINT_JSON = json.JSONEncoder(sort_keys=True, ensure_ascii=True, default=str)
+
+
 def _fingerprint(mutation: dict[str, Any]) -> str:
     """The change as sent, hashed: its op, its entry and what it undoes."""
     wire = {k: mutation.get(k) for k in ("op", "entry", "undoes")}
     try:
-        text = json.dumps(wire, sort_keys=True, ensure_ascii=True, default=str)
+        text = _FINGERPRINT_JSON.encode(wire)
     except (ValueError, TypeError, RecursionError):
         text = repr(wire)[:100_000]
     return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
@@ -189,10 +191,9 @@ def _apply_one(
     data = mutation.get("entry")
     if not isinstance(data, dict):
         raise Rejection("bad_entry", "The change carries no entry.", "entry")
-    entry_id = data.get("id")
-    if not isinstance(entry_id, str) or not _is_uuid(entry_id):
+    entry_id = uuid_text(data.get("id"))
+    if entry_id is None:
         raise Rejection("bad_id", "The entry id must be a UUID.", "id")
-    entry_id = str(uuid.UUID(entry_id))
     existing = look.entry(entry_id)
     if existing is not None and existing.user_id != user.id:
         # Never touch, nor reveal, another person's entry.
@@ -209,13 +210,12 @@ def _apply_one(
         if not isinstance(kind, str) or kind not in ENTRY_CLASSES:  # {} is unhashable
             raise Rejection("invalid", "Choose what kind of entry this is.", "kind")
         fields = clean_fields(session, user, kind, data, partial=False)
-        entry = ENTRY_CLASSES[kind](id=entry_id, user_id=user.id)
-        write_fields(entry, fields, user.timezone)
+        day = local_date_of(fields["occurred_at"], user.timezone)
         try:
-            look.check_day(entry.local_date)
+            look.check_day(day)
         except DailyCapReached as full:
             raise Rejection("too_many_entries", str(full), "occurred_at") from None
-        look.created(entry)
+        look.create(kind, entry_id, fields, day)
         return {"status": "applied", "entry_id": entry_id, "created": True}
 
     if existing is None:

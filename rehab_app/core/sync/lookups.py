@@ -2,15 +2,29 @@
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Sequence
-from datetime import date, datetime
+from dataclasses import asdict, dataclass
+from datetime import date, timedelta
 from typing import Any, cast
 
-from sqlalchemy import Table, insert, inspect, select
+from sqlalchemy import (
+    CompoundSelect,
+    Date,
+    Table,
+    bindparam,
+    func,
+    insert,
+    inspect,
+    literal,
+    null,
+    select,
+    type_coerce,
+    union_all,
+)
 from sqlalchemy.orm import Session
 
 from rehab_app.models import (
+    ENTRY_CLASSES,
     Entry,
     SyncClient,
     SyncOutcome,
@@ -24,11 +38,32 @@ from ..entries import (
     DailyCapReached,
     check_daily_cap,
     day_count,
+    write_fields,
 )
-from ..validation import (
-    normal_uuid,
+from .fields import uuid_text
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """A decided change's outcome, as `sync_outcomes` keeps it (the person aside)."""
+
+    client_id: str
+    mutation_id: int
+    change_id: str | None
+    op: str
+    fingerprint: str
+    result: str  # the answer as JSON, without its mutation id
+
+
+# The columns an Outcome is read from.
+_OUTCOME_COLUMNS = (
+    SyncOutcome.client_id,
+    SyncOutcome.mutation_id,
+    SyncOutcome.change_id,
+    SyncOutcome.op,
+    SyncOutcome.fingerprint,
+    SyncOutcome.result,
 )
-from .fields import _is_uuid
 
 
 class _OneByOne:
@@ -45,22 +80,24 @@ class _OneByOne:
     ) -> None:
         self.session, self.user, self.client = session, user, client
 
-    def outcome_for_change(self, change_id: str) -> SyncOutcome | None:
+    def outcome_for_change(self, change_id: str) -> Outcome | None:
         """The outcome of this person's change, if decided."""
-        return self.session.scalar(
-            select(SyncOutcome).where(
+        row = self.session.execute(
+            select(*_OUTCOME_COLUMNS).where(
                 SyncOutcome.user_id == self.user.id, SyncOutcome.change_id == change_id
             )
-        )
+        ).first()
+        return None if row is None else Outcome(*row)
 
-    def outcome_for_mutation(self, mutation_id: int) -> SyncOutcome | None:
+    def outcome_for_mutation(self, mutation_id: int) -> Outcome | None:
         """The latest outcome of this client's mutation id, if decided."""
-        return self.session.scalar(
-            select(SyncOutcome)
+        row = self.session.execute(
+            select(*_OUTCOME_COLUMNS)
             .where(SyncOutcome.client_id == self.client.id, SyncOutcome.mutation_id == mutation_id)
             .order_by(SyncOutcome.id.desc())
             .limit(1)
-        )
+        ).first()
+        return None if row is None else Outcome(*row)
 
     def entry(self, entry_id: str) -> Entry | None:
         """The entry with this id, anyone's."""
@@ -70,15 +107,18 @@ class _OneByOne:
         """Raise DailyCapReached when one more entry does not fit on the person's day."""
         check_daily_cap(self.session, self.user.id, day)
 
-    def decided(self, outcome: SyncOutcome) -> None:
+    def decided(self, outcome: Outcome) -> None:
         """A change was decided now: its outcome is to be stored."""
-        self.session.add(outcome)
+        self.session.add(SyncOutcome(user_id=self.user.id, **asdict(outcome)))
 
     def finish(self) -> None:
         """Every change of the batch is decided: write what is still to be written."""
 
-    def created(self, entry: Entry) -> None:
-        """An entry was made: it is written now, in the change's own savepoint."""
+    def create(self, kind: str, entry_id: str, fields: dict[str, Any], day: date) -> None:
+        """Make an entry (its fields checked, its `day` not full): written now, in the change's
+        own savepoint."""
+        entry = ENTRY_CLASSES[kind](id=entry_id, user_id=self.user.id)
+        write_fields(entry, fields, self.user.timezone)  # the same day, from the same time
         self.session.add(entry)
         self.session.flush()
 
@@ -87,7 +127,12 @@ class _OneByOne:
 
 
 class _Batch(_OneByOne):
-    """What a whole batch reads, loaded up front in a few queries and kept up to date."""
+    """What a whole batch reads, loaded up front in a few queries and kept up to date.
+
+    The entries it makes are kept as rows, never ORM objects, and inserted in one statement at
+    the end; its outcomes likewise. A create is the common change (a phone logging offline),
+    and as objects they cost more than everything else the apply does (bench/README.md, Sync).
+    """
 
     bulk = True
 
@@ -95,54 +140,63 @@ class _Batch(_OneByOne):
         self, session: Session, user: User, client: SyncClient, ordered: Sequence[dict[str, Any]]
     ) -> None:
         super().__init__(session, user, client, ordered)
-        change_ids = set()
-        entry_ids = set()
+        change_ids: set[str] = set()
+        entry_ids: set[str] = set()
+        written: set[str] = set()
         for m in ordered:
-            raw = m.get("change_id")
-            if isinstance(raw, str) and _is_uuid(raw):
-                change_ids.add(normal_uuid(raw))
-            for key in ("undoes",):
-                if isinstance(m.get(key), str) and _is_uuid(m[key]):
-                    change_ids.add(normal_uuid(m[key]))
+            for key in ("change_id", "undoes"):
+                if (change_id := uuid_text(m.get(key))) is not None:
+                    change_ids.add(change_id)
             data = m.get("entry")
-            if isinstance(data, dict) and isinstance(data.get("id"), str) and _is_uuid(data["id"]):
-                entry_ids.add(str(uuid.UUID(data["id"])))
-        self.by_change: dict[str, SyncOutcome] = {}
-        if change_ids:
-            self.by_change = {
-                o.change_id: o
-                for o in session.scalars(
-                    select(SyncOutcome).where(
-                        SyncOutcome.user_id == user.id, SyncOutcome.change_id.in_(change_ids)
-                    )
+            if not isinstance(data, dict):
+                continue
+            if (entry_id := uuid_text(data.get("id"))) is not None:
+                entry_ids.add(entry_id)
+            if m.get("op") == "create" and isinstance(data.get("occurred_at"), str):
+                written.add(data["occurred_at"][:10])
+        self.by_change: dict[str, Outcome] = {}
+        self.entries: dict[str, Entry] = {}
+        self.day_counts: dict[date, int] = {}
+        # One query first says which of the rest can find anything, and counts the days the
+        # creates fall on: a push of new changes (the common one) reads nothing else.
+        days = _days_around(written)
+        found = _probe(session, user, change_ids, entry_ids, days)
+        if found["outcomes"]:
+            for row in session.execute(
+                select(*_OUTCOME_COLUMNS).where(
+                    SyncOutcome.user_id == user.id, SyncOutcome.change_id.in_(change_ids)
                 )
-                if o.change_id is not None
-            }
+            ):
+                self.by_change[row.change_id] = Outcome(*row)
         seen = [m["id"] for m in ordered if m["id"] <= client.last_mutation_id]
-        self.by_mutation: dict[int, SyncOutcome] = {}
+        self.by_mutation: dict[int, Outcome] = {}
         if seen:
-            for o in session.scalars(
-                select(SyncOutcome)
+            for row in session.execute(
+                select(*_OUTCOME_COLUMNS)
                 .where(SyncOutcome.client_id == client.id, SyncOutcome.mutation_id.in_(seen))
                 .order_by(SyncOutcome.id)
             ):
-                self.by_mutation[o.mutation_id] = o  # the latest wins
-        self.entries: dict[str, Entry] = {}
-        if entry_ids:
+                self.by_mutation[row.mutation_id] = Outcome(*row)  # the latest wins
+        if found["entries"]:
             self.entries = {
                 e.id: e for e in session.scalars(select(Entry).where(Entry.id.in_(entry_ids)))
             }
-        self.day_counts: dict[date, int] = {}
-        self.outcomes: list[SyncOutcome] = []
-        self.new: list[Entry] = []  # made by the batch, not in the session yet
+        if days:
+            self.day_counts = {day: found["days"].get(day, 0) for day in days}
+        self.outcomes: list[Outcome] = []
+        self.new: dict[str, dict[str, Any]] = {}  # rows made by the batch, not written yet
 
-    def outcome_for_change(self, change_id: str) -> SyncOutcome | None:
+    def outcome_for_change(self, change_id: str) -> Outcome | None:
         return self.by_change.get(change_id)
 
-    def outcome_for_mutation(self, mutation_id: int) -> SyncOutcome | None:
+    def outcome_for_mutation(self, mutation_id: int) -> Outcome | None:
         return self.by_mutation.get(mutation_id)
 
     def entry(self, entry_id: str) -> Entry | None:
+        if entry_id in self.new:
+            # Made by this batch and sent again (a second create of the same id): an object
+            # from here on, as an entry read from the database would be.
+            self._as_objects()
         return self.entries.get(entry_id)
 
     def check_day(self, day: date) -> None:
@@ -152,7 +206,7 @@ class _Batch(_OneByOne):
         if self.day_counts[day] >= MAX_ENTRIES_PER_DAY:
             raise DailyCapReached(day)
 
-    def decided(self, outcome: SyncOutcome) -> None:
+    def decided(self, outcome: Outcome) -> None:
         # Kept here, and written at the end in one statement (as ORM objects they would be
         # inserted one by one on SQLite, which must return each new id).
         if outcome.change_id is not None:
@@ -164,20 +218,28 @@ class _Batch(_OneByOne):
         self.session.flush()  # the entries changed first
         now = utcnow()
         if self.new:
-            rows = [_entry_row(entry, now) for entry in self.new]
+            rows = list(self.new.values())
             # Numbered as stamp_changes numbers what the ORM flushes: one counter update.
             for row, seq in zip(
                 rows, next_change_seqs(self.session.connection(), len(rows)), strict=True
             ):
                 row["change_seq"] = seq
-            self.session.execute(insert(cast(Table, Entry.__table__)), rows)
+                row["created_at"] = row["updated_at"] = now
+            # Only the columns a row sets (as the raw insert it is measured against): rows
+            # setting the same ones go in one statement, so a batch of one kind is one insert.
+            alike: dict[frozenset[str], list[dict[str, Any]]] = {}
+            for row in rows:
+                alike.setdefault(frozenset(row), []).append(row)
+            for group in alike.values():
+                self.session.execute(insert(cast(Table, Entry.__table__)), group)
             self.new.clear()
         if self.outcomes:
+            user_id = self.user.id
             self.session.execute(
                 insert(cast(Table, SyncOutcome.__table__)),
                 [
                     {
-                        "user_id": o.user_id,
+                        "user_id": user_id,
                         "client_id": o.client_id,
                         "mutation_id": o.mutation_id,
                         "change_id": o.change_id,
@@ -190,40 +252,144 @@ class _Batch(_OneByOne):
                 ],
             )
 
-    def created(self, entry: Entry) -> None:
-        # Kept out of the session and inserted in finish() with one statement, not flushed
-        # object by object by the ORM (bench/README.md, Sync).
-        self.entries[entry.id] = entry
-        self.new.append(entry)
-        self.day_counts[entry.local_date] = self.day_counts.get(entry.local_date, 0) + 1
+    def create(self, kind: str, entry_id: str, fields: dict[str, Any], day: date) -> None:
+        # A row for a Core insert in finish(), not an object flushed by the ORM.
+        row = _ENTRY_COLUMNS.row(kind, fields)
+        row["id"], row["user_id"], row["local_date"] = entry_id, self.user.id, day
+        self.new[entry_id] = row
+        self.day_counts[day] = self.day_counts.get(day, 0) + 1
 
     def changed(self) -> None:
         # An entry is changed, deleted or restored, maybe one this batch made: the entries made
         # so far become the session's (the ORM writes them, and the change, at the next flush),
         # and the days are counted again by the database, which the flush brings up to date.
-        self.session.add_all(self.new)
-        self.new.clear()
+        self._as_objects()
         self.day_counts.clear()
 
+    def _as_objects(self) -> None:
+        """The rows made so far as entries of the session (written by its next flush)."""
+        for entry_id, row in self.new.items():
+            entry = _ENTRY_COLUMNS.entry(row)
+            self.entries[entry_id] = entry
+            self.session.add(entry)
+        self.new.clear()
 
-def _entry_row(entry: Entry, now: datetime) -> dict[str, Any]:
-    """A new entry's row for a Core insert: every column, with the defaults the ORM would use
-    (the time now for both timestamps), and the kind its class stands for."""
-    mapper = inspect(entry).mapper
-    # What was set, read from the object's own dict: through the ORM's attributes, reading 30
-    # columns of each entry cost half as much as deciding it (a profile of 3,500 creates).
-    given = entry.__dict__
-    row: dict[str, Any] = {}
+
+@dataclass(frozen=True)
+class _EntryColumns:
+    """An entry row's columns, with the defaults the ORM would give them."""
+
+    defaults: dict[str, Any]  # column key: its default, for the columns that have one
+    attributes: dict[str, str]  # column key: the attribute it is set through
+
+    def row(self, kind: str, fields: dict[str, Any]) -> dict[str, Any]:
+        """A new entry's row: the columns with a default, the fields given over them (a field
+        sent as null keeps its column's default, as the ORM would; one without is left out,
+        so null), and the kind. The id, person, day and timestamps are set by the caller."""
+        row = dict(self.defaults)
+        for name, value in fields.items():
+            if value is not None:
+                row[name] = value
+        row["kind"] = kind
+        return row
+
+    def entry(self, row: dict[str, Any]) -> Entry:
+        """The row as a new entry object (numbered and stamped when the ORM writes it)."""
+        values = {
+            self.attributes[key]: value
+            for key, value in row.items()
+            if key not in ("kind", "change_seq", "created_at", "updated_at")
+        }
+        return ENTRY_CLASSES[row["kind"]](**values)
+
+
+def _entry_columns() -> _EntryColumns:
+    mapper = inspect(Entry)
+    defaults: dict[str, Any] = {}
+    attributes: dict[str, str] = {}
     for attr in mapper.column_attrs:
         column = attr.columns[0]
-        value = given.get(attr.key)
-        if value is None and column.default is not None:
-            value = now if column.name in ("created_at", "updated_at") else _default(column)
-        row[column.key] = value
-    row["kind"] = mapper.polymorphic_identity
-    return row
+        if attr.key != column.key:  # fields are named by attribute, rows by column
+            raise AssertionError(f"entry column {column.key!r} is set as {attr.key!r}")
+        attributes[column.key] = attr.key
+        default = column.default
+        if default is None or column.key in ("id", "created_at", "updated_at"):
+            continue  # none, or set for every row: given, or the time of the insert
+        if default.is_scalar:
+            defaults[column.key] = default.arg
+        else:
+            raise AssertionError(f"entry column {column.key!r}: a default to call per row")
+    return _EntryColumns(defaults, attributes)
 
 
-def _default(column: Any) -> Any:
-    default = column.default
-    return default.arg if default.is_scalar else default.arg(None)
+_ENTRY_COLUMNS = _entry_columns()
+
+
+def _days_around(written: set[str]) -> set[date]:
+    """The days a batch's creates may fall on: the date each time is written with, and two
+    either side (a time's own offset and the person's time zone move it at most that far).
+    Found without parsing each time: that is done once, when the change is decided."""
+    days = set()
+    for text in written:
+        try:
+            day = date.fromisoformat(text)
+        except ValueError:
+            continue
+        for shift in _AROUND:
+            try:
+                days.add(day + shift)
+            except OverflowError:  # the first or last days a date can hold
+                continue
+    return days
+
+
+_AROUND = tuple(timedelta(days=n) for n in range(-2, 3))
+
+
+def _probe(
+    session: Session, user: User, change_ids: set[str], entry_ids: set[str], days: set[date]
+) -> dict[str, Any]:
+    """In one query: how many of the batch's change ids are decided, how many of its entry ids
+    exist (anyone's), and the live entries on each of the days its creates may fall on."""
+    found: dict[str, Any] = {"outcomes": 0, "entries": 0, "days": {}}
+    if not (change_ids or entry_ids or days):
+        return found
+    params = {
+        "person": user.id,
+        "days": list(days),
+        "change_ids": list(change_ids),
+        "entry_ids": list(entry_ids),
+    }
+    for what, day, count in session.execute(_PROBE, params):
+        if what == "day":
+            found["days"][day] = count
+        else:
+            found[what] = count
+    return found
+
+
+def _probe_statement() -> CompoundSelect[str, date, int]:
+    """The probe's query (bound parameters `person`, `days`, `change_ids`, `entry_ids`), made
+    once: built for each push, it cost more than running it (bench/README.md, Sync). A list
+    may be empty: its part then finds nothing."""
+    no_day = type_coerce(null(), Date)
+    return union_all(
+        # First: its date column types the union's.
+        select(literal("day"), Entry.local_date, func.count())
+        .where(
+            Entry.user_id == bindparam("person"),
+            Entry.local_date.in_(bindparam("days", expanding=True)),
+            Entry.deleted_at.is_(None),
+        )
+        .group_by(Entry.local_date),
+        select(literal("outcomes"), no_day, func.count()).where(
+            SyncOutcome.user_id == bindparam("person"),
+            SyncOutcome.change_id.in_(bindparam("change_ids", expanding=True)),
+        ),
+        select(literal("entries"), no_day, func.count())
+        .select_from(Entry)
+        .where(Entry.id.in_(bindparam("entry_ids", expanding=True))),
+    )
+
+
+_PROBE = _probe_statement()

@@ -2,15 +2,27 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, date, datetime
 from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import (
+    Row,
+    Select,
+    String,
+    bindparam,
+    cast,
+    delete,
+    literal,
+    select,
+    true,
+    union_all,
+    update,
+)
 from sqlalchemy.orm import Session
 
 from rehab_app.models import (
-    ChangeCounter,
     Entry,
     ProgrammeItem,
     SyncClient,
@@ -27,49 +39,128 @@ from ..vocab import (
     DOSE_FIELDS,
 )
 from ..wording import dose_text
-from .clients import get_client
-from .rules import DEFAULT_PULL_LIMIT, KIND_FIELDS, MAX_PULL_LIMIT
+from .fields import uuid_text
+from .rules import DEFAULT_PULL_LIMIT, KIND_FIELDS, MAX_PULL_LIMIT, UnknownClient
 
 
 def pull_changes(
-    session: Session, user: User, client_id: str, cursor: int, limit: int = DEFAULT_PULL_LIMIT
+    session: Session, user: User, client_id: object, cursor: int, limit: int = DEFAULT_PULL_LIMIT
 ) -> dict[str, Any]:
-    """The user's changes after `cursor`, oldest first, at most `limit` of them.
+    """The user's changes after `cursor`, oldest first, at most `limit` of them; UnknownClient
+    for an id that is not one of the user's clients.
 
     The cursor is the server's change sequence number of the last change the client
     has: never a device clock. Deleted entries come as tombstones without health data.
+    The last_mutation_id answered is kept in the client's row as told (only ever raised; the
+    caller commits): the app drops every change up to it from its outbox, so it will not ask
+    for their outcomes again (prune_outcomes). A pull that tells nothing new writes nothing.
     """
-    client = get_client(session, user, client_id)
+    if not isinstance(client_id, str) or uuid_text(client_id) is None:
+        raise UnknownClient(client_id)
     limit = max(1, min(limit, MAX_PULL_LIMIT))
-    # Every number up to the counter's committed value belongs to a committed change. The
-    # two reads below may each see a later moment; without this bound a change committed
-    # between them could fall behind the cursor (an entry 41 missed, an item 42 read).
-    last = session.scalar(select(ChangeCounter.value).where(ChangeCounter.id == 1)) or 0
-    entries = session.scalars(
-        select(Entry)
-        .where(Entry.user_id == user.id, Entry.change_seq > cursor, Entry.change_seq <= last)
-        .order_by(Entry.change_seq)
-        .limit(limit + 1)
+    # The client and which changes come, from entries and programme items, in one statement:
+    # one moment of the database, so that every number up to the last one read belongs to a
+    # change read (read apart, an entry committed between the reads could fall behind an
+    # item's number in the cursor; the change counter hands numbers out in commit order).
+    found = session.execute(
+        _FEED, {"client": client_id, "person": user.id, "cursor": cursor, "limit": limit + 1}
     ).all()
-    items = session.scalars(
-        select(ProgrammeItem)
-        .where(
-            ProgrammeItem.patient_id == user.id,
-            ProgrammeItem.change_seq > cursor,
-            ProgrammeItem.change_seq <= last,
-        )
-        .order_by(ProgrammeItem.change_seq)
-        .limit(limit + 1)
-    ).all()
-    rows: list[Entry | ProgrammeItem] = sorted([*entries, *items], key=lambda r: r.change_seq)
-    page = rows[:limit]
-    changes = [entry_change(r) if isinstance(r, Entry) else programme_change(r, user) for r in page]
+    if not found:
+        raise UnknownClient(client_id)
+    last_mutation_id, pulled_mutation_id = found[0][0], found[0][1]
+    feed = [row for row in found if row.type is not None]
+    page = feed[:limit]
+    changes = _changes(session, user, page)
+    if pulled_mutation_id < last_mutation_id:
+        session.execute(_NOTE_PULLED, {"client": client_id, "told": last_mutation_id})
     return {
         "changes": changes,
         "cursor": page[-1].change_seq if page else cursor,
-        "more": len(rows) > limit,
-        "last_mutation_id": client.last_mutation_id,
+        "more": len(feed) > limit,
+        "last_mutation_id": last_mutation_id,
     }
+
+
+def _feed() -> Select[int, int, str, str, int]:
+    """The client's progress, and the person's changes after a cursor: the type, id and change
+    number of each, entries and programme items, at most `limit` (bound parameters `client`,
+    `person`, `cursor`, `limit`). Made once: a statement built for each pull cost more than
+    running it (bench/README.md, Sync)."""
+    entries = (
+        select(literal("entry").label("type"), Entry.id.label("id"), Entry.change_seq)
+        .where(Entry.user_id == bindparam("person"), Entry.change_seq > bindparam("cursor"))
+        .order_by(Entry.change_seq)
+        .limit(bindparam("limit"))
+        .subquery()
+    )
+    items = (
+        select(
+            literal("programme_item").label("type"),
+            cast(ProgrammeItem.id, String).label("id"),
+            ProgrammeItem.change_seq,
+        )
+        .where(
+            ProgrammeItem.patient_id == bindparam("person"),
+            ProgrammeItem.change_seq > bindparam("cursor"),
+        )
+        .order_by(ProgrammeItem.change_seq)
+        .limit(bindparam("limit"))
+        .subquery()
+    )
+    feed = union_all(select(entries), select(items)).subquery("feed")
+    return (
+        select(
+            SyncClient.last_mutation_id,
+            SyncClient.pulled_mutation_id,
+            feed.c.type,
+            feed.c.id,
+            feed.c.change_seq,
+        )
+        .select_from(SyncClient)
+        .outerjoin(feed, true())
+        .where(SyncClient.id == bindparam("client"), SyncClient.user_id == bindparam("person"))
+        .order_by(feed.c.change_seq)
+        .limit(bindparam("limit"))
+    )
+
+
+_FEED = _feed()
+
+_ENTRIES = select(Entry).where(Entry.id.in_(bindparam("ids", expanding=True)))
+
+_ITEMS = select(ProgrammeItem).where(ProgrammeItem.id.in_(bindparam("ids", expanding=True)))
+
+# Only ever raised: a pull answered before a later one never lowers it.
+_NOTE_PULLED = (
+    update(SyncClient)
+    .where(SyncClient.id == bindparam("client"), SyncClient.pulled_mutation_id < bindparam("told"))
+    .values(pulled_mutation_id=bindparam("told"))
+    .execution_options(synchronize_session=False)
+)
+
+
+def _changes(
+    session: Session, user: User, page: Sequence[Row[int, int, str, str, int]]
+) -> list[dict[str, Any]]:
+    """The page's changes as the feed carries them: the rows read again by id, so that one
+    changed since comes as it is now (and once more next time: the cursor is the feed's)."""
+    entry_ids = [row.id for row in page if row.type == "entry"]
+    item_ids = [int(row.id) for row in page if row.type == "programme_item"]
+    rows: dict[tuple[str, str], Entry | ProgrammeItem] = {}
+    if entry_ids:
+        for entry in session.scalars(_ENTRIES, {"ids": entry_ids}):
+            rows["entry", entry.id] = entry
+    if item_ids:
+        for item in session.scalars(_ITEMS, {"ids": item_ids}):
+            rows["programme_item", str(item.id)] = item
+    changes = []
+    for row in page:
+        kept = rows.get((row.type, row.id))
+        if isinstance(kept, Entry):
+            changes.append(entry_change(kept))
+        elif isinstance(kept, ProgrammeItem):
+            changes.append(programme_change(kept, user))
+    return changes
 
 
 def entry_change(entry: Entry) -> dict[str, Any]:
@@ -131,20 +222,6 @@ def _iso(value: datetime | date | None) -> str | None:
     if isinstance(value, datetime):
         return value.replace(tzinfo=UTC).isoformat().replace("+00:00", "Z")
     return value.isoformat()
-
-
-def note_pulled(session: Session, client: SyncClient, last_mutation_id: int) -> None:
-    """Keep the last_mutation_id a pull answered the client (only ever raised; the caller
-    commits). The app drops every change up to it from its outbox, so it will not ask for
-    their outcomes again (prune_outcomes). A pull that tells nothing new writes nothing."""
-    if client.pulled_mutation_id >= last_mutation_id:
-        return
-    session.execute(
-        update(SyncClient)
-        .where(SyncClient.id == client.id, SyncClient.pulled_mutation_id < last_mutation_id)
-        .values(pulled_mutation_id=last_mutation_id)
-        .execution_options(synchronize_session=False)
-    )
 
 
 def prune_outcomes(session: Session, before: datetime, batch: int = 1000) -> int:
