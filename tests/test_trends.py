@@ -239,7 +239,7 @@ def test_p_values_with_relapses_in_the_window_are_calibrated(phi: float, white_s
     # Pooled levels read part of a relapse's step as trend; the variance must say how much. On
     # stable series with one or two relapses in the window, each leaving a lasting step of
     # FATIGUE_RELAPSE_STEP's mean and SD, each test rejects its nominal share, within the same
-    # 99% band. With issue 4's own steps (SD 0.24, under the 0.3 assumed), no more than that.
+    # 99% band. With issue 4's own steps (0.375 on average, under the 0.5 assumed), no more.
     step = trends.FATIGUE_RELAPSE_STEP
     rng = random.Random(CALIBRATION_SEED + 1)
     p_values: dict[str, list[float]] = {"model": [], "issue 4": []}
@@ -260,8 +260,8 @@ def test_p_values_with_relapses_in_the_window_are_calibrated(phi: float, white_s
         assert rejected["issue 4"] <= expected + band, (nominal, rejected)
 
 
-RELAPSE_POWER_SERIES = 100
-RELAPSE_POWER_FOUND = 55  # 60 found; 44 with free levels
+RELAPSE_POWER_SERIES = 200
+RELAPSE_POWER_FOUND = 105  # 119 found; 91 with free levels
 
 
 def test_a_relapse_in_the_window_no_longer_removes_most_of_the_power() -> None:
@@ -425,9 +425,16 @@ def test_one_bad_spell_at_the_end_is_not_a_sustained_change() -> None:
 
 
 def test_a_relapse_step_is_not_read_as_a_trend() -> None:
+    # A relapse of 3 points recovering to the largest lasting step issue 4 allows (30% of 3.5
+    # points, about 1): fatigue's pooled levels expect about 0.5, and still do not read it as
+    # a trend. (Free levels would ignore a step of any size; pooled ones read part of a much
+    # larger step than relapses leave as trend: the price of their power, docs/trends.md.)
     rng = random.Random(5)
     relapse = 180
-    level = [4 + (1.5 if k >= relapse else 0) + rng.gauss(0, 0.5) for k in range(365)]
+    level = [
+        4 + rng.gauss(0, 0.5) + (1.0 + 2.0 * math.exp(-(k - relapse) / 14) if k >= relapse else 0)
+        for k in range(365)
+    ]
     plain = _fatigue_series(level)
     with_relapse = PatientSeries(fatigue=plain.fatigue, relapses=[_day(relapse)])
     assert review(with_relapse, _day(364)) == []

@@ -12,7 +12,7 @@ import math
 from collections.abc import Sequence
 from itertools import pairwise
 
-from .model import MIN_RESIDUAL_DF, RelapseStep, TrendFit
+from .model import MIN_RESIDUAL_DF, RECOVERY_DAYS, RelapseStep, TrendFit
 from .noise import NoiseModel, noise_model
 
 
@@ -72,8 +72,6 @@ def fit_trend(
                 xtx[a][b] += count[c]
     xtx[slope_col][slope_col] = sxx
     xty[slope_col] = sxy
-    unit = [0.0] * size
-    unit[slope_col] = 1.0
 
     def per_cell(vector: list[float]) -> list[float]:
         return [
@@ -81,21 +79,30 @@ def fit_trend(
             for c in range(7 * n_levels)
         ]
 
-    def solve() -> tuple[float, list[float], list[float]] | None:
-        """The slope, each day's value less its level and weekday effect, the slope's weights."""
-        solved = _solve(xtx, [xty, unit])
+    def solve(
+        matrix: list[list[float]], rhs: list[float], tail: Sequence[tuple[int, float]] = ()
+    ) -> tuple[float, list[float], list[float]] | None:
+        """The slope, each day's value less its level, weekday effect and recovery tail, and
+        the slope's weights. `tail`: each day's recovery-tail column and value, when fitted."""
+        unit = [0.0] * len(rhs)
+        unit[slope_col] = 1.0
+        solved = _solve(matrix, [rhs, unit])
         if solved is None:
             return None
-        # coef: the fitted levels, weekday effects and slope; slope_row: the slope written as
-        # a weighted sum of the days' values (the slope's row of the inverse).
+        # coef: the fitted levels, weekday effects, slope (and tails); slope_row: the slope
+        # written as a weighted sum of the days' values (the slope's row of the inverse).
         coef, slope_row = solved
         offset, weight = per_cell(coef), per_cell(slope_row)
         slope, slope_weight = coef[slope_col], slope_row[slope_col]
         adjusted = [y - offset[c] for c, y in zip(cells, values, strict=True)]
         weights = [weight[c] + slope_weight * x for c, x in zip(cells, xs, strict=True)]
+        for i, (col, v) in enumerate(tail):
+            if col >= 0:
+                adjusted[i] -= coef[col] * v
+                weights[i] += slope_row[col] * v
         return slope, adjusted, weights
 
-    free = solve()
+    free = solve(xtx, xty)
     if free is None:
         return None
     slope, adjusted, weights = free
@@ -107,19 +114,43 @@ def fit_trend(
     step_variance = 0.0
     stretch_ids = sorted(level_of)
     if step is not None and n_levels > 1:
+        # Each stretch after the first also gets a recovery tail, a free multiple of
+        # exp(-days since its first day / RECOVERY_DAYS): a recovery slower than the days left
+        # out is then not read as part of the step.
+        big = size + n_levels - 1
+        matrix = [row + [0.0] * (n_levels - 1) for row in xtx]
+        matrix += [[0.0] * big for _ in range(n_levels - 1)]
+        rhs = xty + [0.0] * (n_levels - 1)
+        tail: list[tuple[int, float]] = []
+        first_day: dict[int, int] = {}
+        for c, d, x, y in zip(cells, days, xs, values, strict=True):
+            level = c // 7
+            if not level:
+                tail.append((-1, 0.0))
+                continue
+            col = size + level - 1
+            v = math.exp(-(d - first_day.setdefault(level, d)) / RECOVERY_DAYS)
+            tail.append((col, v))
+            cols = [level, slope_col] + ([weekday_col[c % 7]] if c % 7 in weekday_col else [])
+            for a in cols:
+                u = v * x if a == slope_col else v
+                matrix[a][col] += u
+                matrix[col][a] += u
+            matrix[col][col] += v * v
+            rhs[col] += v * y
         # A lasting step of step.mean +- step.sd at each relapse: a penalty on each move
         # between the levels of consecutive stretches with data (g relapses apart: a mean of
         # g steps, a variance of g), weighted as the noise weighs a stretch's mean against it.
         penalty = _long_run_variance(noise) / step.sd**2
         for a, b in pairwise(range(n_levels)):
             g = stretch_ids[b] - stretch_ids[a]
-            xtx[a][a] += penalty / g
-            xtx[b][b] += penalty / g
-            xtx[a][b] -= penalty / g
-            xtx[b][a] -= penalty / g
-            xty[b] += penalty * step.mean
-            xty[a] -= penalty * step.mean
-        pooled = solve()
+            matrix[a][a] += penalty / g
+            matrix[b][b] += penalty / g
+            matrix[a][b] -= penalty / g
+            matrix[b][a] -= penalty / g
+            rhs[b] += penalty * step.mean
+            rhs[a] -= penalty * step.mean
+        pooled = solve(matrix, rhs, tail)
         if pooled is None:
             return None
         slope, adjusted, weights = pooled
@@ -130,8 +161,8 @@ def fit_trend(
             after[c // 7] += w
         for b in range(n_levels - 1, 0, -1):
             g = stretch_ids[b] - stretch_ids[b - 1]
-            tail = sum(after[b:])
-            step_variance += g * step.sd**2 * tail * tail
+            tail_sum = sum(after[b:])
+            step_variance += g * step.sd**2 * tail_sum * tail_sum
     se = math.sqrt(noise.slope_variance(days, weights) + step_variance)
     return TrendFit(
         slope_per_day=slope,
