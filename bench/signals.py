@@ -3,6 +3,8 @@
     python -m bench.signals                     # held-out seed, 300 people a group
     python -m bench.signals --size 1000 --seed 2
     python -m bench.signals --tune              # the grid of limits, on the tuning seed
+    python -m bench.signals --seed 1 --relapse-step free     # fatigue's stretch levels free
+    python -m bench.signals --seed 1 --relapse-step 0.4,0.25 # pooled toward another step
 
 Prints a Markdown table: for each scenario the share of people flagged (any measure, one
 decision per review) with its 95% Wilson interval, and the issue's target. The limits in
@@ -13,6 +15,7 @@ never used for choosing anything.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import math
 import statistics
 import time
@@ -185,6 +188,18 @@ def limits(p12: float, p6: float) -> Iterator[None]:
         trends.WINDOWS.update(saved)
 
 
+@contextmanager
+def relapse_step(how: str) -> Iterator[None]:
+    """Run with fatigue's relapse step as "MEAN,SD", or "free" levels (tuning only)."""
+    saved = trends.MEASURES["fatigue"]
+    step = None if how == "free" else trends.RelapseStep(*map(float, how.split(",")))
+    trends.MEASURES["fatigue"] = dataclasses.replace(saved, relapse_step=step)
+    try:
+        yield
+    finally:
+        trends.MEASURES["fatigue"] = saved
+
+
 def main() -> None:
     """Print the table for the held-out seed (or the tuning grid)."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
@@ -192,7 +207,18 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=HELD_OUT_SEED)
     parser.add_argument("--only", default="", help="scenarios whose name contains this")
     parser.add_argument("--tune", action="store_true", help="grid of limits on TUNING_SEED")
+    parser.add_argument(
+        "--relapse-step", default="", help='fatigue\'s relapse step "MEAN,SD" or "free"'
+    )
     args = parser.parse_args()
+    if args.relapse_step:
+        with relapse_step(args.relapse_step):
+            _run(args)
+    else:
+        _run(args)
+
+
+def _run(args: argparse.Namespace) -> None:
     cases = [c for c in CASES if args.only in c.scenario.name]
     started = time.perf_counter()
     if args.tune:
@@ -208,8 +234,10 @@ def main() -> None:
     for c in cases:
         rows.append(evaluate(c, args.size, args.seed))
         print(f"  {c.scenario.name}: {rows[-1].share:.1%}", flush=True)
+    step = trends.MEASURES["fatigue"].relapse_step
     print(f"\nSeed {args.seed}, {args.size} people a scenario, limits "
-          f"p12 < {trends.WINDOWS[12].max_p}, p6 < {trends.WINDOWS[6].max_p} "
+          f"p12 < {trends.WINDOWS[12].max_p}, p6 < {trends.WINDOWS[6].max_p}, "
+          f"fatigue's relapse step {step if step else 'free'} "
           f"({time.perf_counter() - started:.0f} s)\n")  # fmt: skip
     print(table(rows))
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 import os
 import random
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
@@ -140,23 +141,77 @@ def test_fit_ignores_levels_per_stretch_and_weekday(
     assert moved.z == pytest.approx(plain.z, abs=1e-6)
 
 
+def test_pooled_levels_ignore_a_common_level_and_a_weekday_rhythm_but_not_a_large_step() -> None:
+    # Partially pooled levels: relapses that each leave the usual step behind, then the same
+    # with another level and a weekly rhythm, give the same slope and z. A relapse that leaves
+    # 1.5 points more than usual moves them (the free levels would not see it at all).
+    step = trends.FATIGUE_RELAPSE_STEP
+    days, noise = _noisy_days(730, 0.3, 1.0, 21, logged=0.7)
+    stretches = [0 if d < 300 else 1 if d < 500 else 2 for d in days]
+    usual = [v + step.mean * s for v, s in zip(noise, stretches, strict=True)]
+    plain = fit_trend(days, usual, stretches, 365, step)
+    moved = fit_trend(
+        days,
+        [v + 3 + 0.4 * (d % 7 == 5) for d, v in zip(days, usual, strict=True)],
+        stretches,
+        365,
+        step,
+    )
+    large = [v + 1.5 * (s == 2) for v, s in zip(usual, stretches, strict=True)]
+    big = fit_trend(days, large, stretches, 365, step)
+    assert plain is not None and moved is not None and big is not None
+    assert moved.slope_per_day == pytest.approx(plain.slope_per_day, abs=1e-9)
+    assert moved.z == pytest.approx(plain.z, abs=1e-6)
+    assert big.z > plain.z + 1
+    free, free_big = (fit_trend(days, v, stretches, 365) for v in (usual, large))
+    assert free is not None and free_big is not None
+    assert free_big.z == pytest.approx(free.z, abs=1e-6)
+
+
 CALIBRATION_SERIES = 1500
 CALIBRATION_SEED = 20261204
 
 
 def _ar_plus_white(
-    rng: random.Random, phi: float, white_sd: float
+    rng: random.Random,
+    phi: float,
+    white_sd: float,
+    steps: Sequence[tuple[int, float]] = (),
+    per_year: float = 0.0,
 ) -> tuple[list[int], list[float]]:
-    """Two years of daily ratings: AR(1) (SD 1) plus white noise, rounded, 30% of days unlogged."""
+    """Two years of daily ratings: AR(1) (SD 1) plus white noise, rounded, 30% of days unlogged.
+
+    `steps`: relapses (day, lasting step); each relapse day and the 30 after it are left out.
+    `per_year`: a rise over the second year.
+    """
     level = rng.gauss(0, 1)
     days, values = [], []
     for k in range(730):
         level = phi * level + rng.gauss(0, math.sqrt(1 - phi**2))
-        rating = min(10, max(0, round(4 + level + rng.gauss(0, white_sd))))
-        if rng.random() < 0.7:
+        lasting = sum(size for day, size in steps if k >= day)
+        lasting += per_year * max(0, k - 365) / 365.25
+        rating = min(10, max(0, round(4 + lasting + level + rng.gauss(0, white_sd))))
+        left_out = any(0 <= k - day <= trends.RELAPSE_EXCLUSION_DAYS for day, _ in steps)
+        if rng.random() < 0.7 and not left_out:
             days.append(k)
             values.append(float(rating))
     return days, values
+
+
+def _issue4_relapses(rng: random.Random, first: int, last: int) -> list[tuple[int, float]]:
+    """One or two relapses between the two days, 60 or more apart, each leaving what issue 4
+    says relapses leave for good: 0-30% of a peak of 1.5-3.5 points."""
+    one = rng.randint(first, last)
+    days = [one]
+    if rng.random() < 0.5:
+        other = rng.randint(first, last)
+        if abs(other - one) >= 60:
+            days.append(other)
+    return [(d, rng.uniform(1.5, 3.5) * rng.uniform(0, 0.3)) for d in sorted(days)]
+
+
+def _stretches(days: Sequence[int], steps: Sequence[tuple[int, float]]) -> list[int]:
+    return [sum(k >= day for day, _ in steps) for k in days]
 
 
 @pytest.mark.parametrize(("phi", "white_sd"), [(0.6, 0.7), (0.3, 0.0)])
@@ -177,6 +232,52 @@ def test_p_values_of_stable_series_are_calibrated(phi: float, white_sd: float) -
         band = 2.576 * math.sqrt(expected * (1 - nominal))
         rejected = sum(p < nominal for p in p_values)
         assert expected - band <= rejected <= expected + band, (nominal, rejected)
+
+
+@pytest.mark.parametrize(("phi", "white_sd"), [(0.6, 0.7), (0.3, 0.0)])
+def test_p_values_with_relapses_in_the_window_are_calibrated(phi: float, white_sd: float) -> None:
+    # Pooled levels read part of a relapse's step as trend; the variance must say how much. On
+    # stable series with one or two relapses in the window, each leaving a lasting step of
+    # FATIGUE_RELAPSE_STEP's mean and SD, each test rejects its nominal share, within the same
+    # 99% band. With issue 4's own steps (0.375 on average, under the 0.5 assumed), no more.
+    step = trends.FATIGUE_RELAPSE_STEP
+    rng = random.Random(CALIBRATION_SEED + 1)
+    p_values: dict[str, list[float]] = {"model": [], "issue 4": []}
+    for _ in range(CALIBRATION_SERIES):
+        for kind, found in p_values.items():
+            steps = _issue4_relapses(rng, 380, 700)
+            if kind == "model":
+                steps = [(day, rng.gauss(step.mean, step.sd)) for day, _ in steps]
+            days, values = _ar_plus_white(rng, phi, white_sd, steps)
+            fit = fit_trend(days, values, _stretches(days, steps), 365, step)
+            assert fit is not None
+            found.append(0.5 * math.erfc(fit.z / math.sqrt(2)))
+    for nominal in (0.01, 0.05):
+        expected = nominal * CALIBRATION_SERIES
+        band = 2.576 * math.sqrt(expected * (1 - nominal))
+        rejected = {kind: sum(p < nominal for p in found) for kind, found in p_values.items()}
+        assert expected - band <= rejected["model"] <= expected + band, (nominal, rejected)
+        assert rejected["issue 4"] <= expected + band, (nominal, rejected)
+
+
+RELAPSE_POWER_SERIES = 200
+RELAPSE_POWER_FOUND = 105  # 119 found; 91 with free levels
+
+
+def test_a_relapse_in_the_window_no_longer_removes_most_of_the_power() -> None:
+    # Issue 12: with a free level for each stretch between relapses, a rise of 1 point a year
+    # with one relapse in the last year was found about half as often as without it (43%
+    # against 94% in the battery). Pooling the levels toward what relapses leave behind keeps
+    # most of the power: here 1 point a year over the second year, a relapse in it.
+    rng = random.Random(CALIBRATION_SEED + 2)
+    found = 0
+    for _ in range(RELAPSE_POWER_SERIES):
+        steps = _issue4_relapses(rng, 420, 640)[:1]
+        days, values = _ar_plus_white(rng, 0.3, 0.7, steps, per_year=1.0)
+        fatigue = {_day(d): [v] for d, v in zip(days, values, strict=True)}
+        series = PatientSeries(fatigue=fatigue, relapses=[_day(d) for d, _ in steps])
+        found += bool(review(series, _day(729)))
+    assert found >= RELAPSE_POWER_FOUND, found
 
 
 def test_fit_without_any_variation_gives_nothing() -> None:
@@ -324,9 +425,16 @@ def test_one_bad_spell_at_the_end_is_not_a_sustained_change() -> None:
 
 
 def test_a_relapse_step_is_not_read_as_a_trend() -> None:
+    # A relapse of 3 points recovering to the largest lasting step issue 4 allows (30% of 3.5
+    # points, about 1): fatigue's pooled levels expect about 0.5, and still do not read it as
+    # a trend. (Free levels would ignore a step of any size; pooled ones read part of a much
+    # larger step than relapses leave as trend: the price of their power, docs/trends.md.)
     rng = random.Random(5)
     relapse = 180
-    level = [4 + (1.5 if k >= relapse else 0) + rng.gauss(0, 0.5) for k in range(365)]
+    level = [
+        4 + rng.gauss(0, 0.5) + (1.0 + 2.0 * math.exp(-(k - relapse) / 14) if k >= relapse else 0)
+        for k in range(365)
+    ]
     plain = _fatigue_series(level)
     with_relapse = PatientSeries(fatigue=plain.fatigue, relapses=[_day(relapse)])
     assert review(with_relapse, _day(364)) == []

@@ -349,7 +349,7 @@ def details(r: Reason) -> list[str]:
             f"Fatigue jumped well above its level of the 8 weeks before on "
             f"{day_text(r.since, r.today)}, and no relapse is logged near that day.",
             f"The trends treat it as a relapse: the {trends.RELAPSE_EXCLUSION_DAYS} days after it "
-            "are left out and the level after it is compared on its own.",
+            "are left out, and the lasting step a relapse usually leaves is not read as a trend.",
         ]
     measure = trends.MEASURES[r.measure]
     first = r.reference_first

@@ -54,7 +54,8 @@ def linked_patients(session: Session, therapist_id: int, query: str = "") -> lis
 # Raise when what a stored summary holds, or how it is computed, changes: every stored one is
 # then recomputed on its next read.
 # 2: reasons found in months of the log are stored as data (reasons.Reason), not as words.
-SUMMARY_VERSION = 2
+# 3: fatigue's trend pools its relapse stretch levels (trends.FATIGUE_RELAPSE_STEP).
+SUMMARY_VERSION = 3
 
 
 def load_caseload(

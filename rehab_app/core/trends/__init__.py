@@ -4,9 +4,11 @@ Pure Python and Flask-free. For each measure and for the last 12 and 6 months, t
 of the window and of up to a year before it are fitted by least squares with a level for each
 stretch between recorded relapses, a weekday rhythm and a hinge: flat before the window, a
 straight line within it. The slope is tested one-sided, the worse way, with a variance that
-allows for day-to-day correlation (AR(1)). The 30 days after each relapse are left out, and a
-relapse may shift the level without that counting as a trend. A signal also needs enough weeks
-of data and a sustained change. See docs/trends.md.
+allows for day-to-day correlation (AR(1) plus white noise). The 30 days after each relapse are
+left out, and a relapse may shift the level without that counting as a trend: by anything for
+most measures (free levels), by about what relapses leave behind for fatigue (levels partially
+pooled, the steps' spread in the variance). A signal also needs enough weeks of data and a
+sustained change. See docs/trends.md.
 It never diagnoses: a signal only says that the numbers are worth a therapist's look.
 
 The package: `model` (limits, windows, the series read and the answers), `series` (each
@@ -20,6 +22,7 @@ from .fit import fit_trend as fit_trend
 from .model import BASELINE_DAYS as BASELINE_DAYS
 from .model import DAYS_PER_YEAR as DAYS_PER_YEAR
 from .model import EFFORT_TOLERANCE as EFFORT_TOLERANCE
+from .model import FATIGUE_RELAPSE_STEP as FATIGUE_RELAPSE_STEP
 from .model import HISTORY_DAYS as HISTORY_DAYS
 from .model import MAX_COUNT_P as MAX_COUNT_P
 from .model import MEASURES as MEASURES
@@ -37,6 +40,7 @@ from .model import WINDOWS as WINDOWS
 from .model import ExerciseSample as ExerciseSample
 from .model import Measure as Measure
 from .model import PatientSeries as PatientSeries
+from .model import RelapseStep as RelapseStep
 from .model import Signal as Signal
 from .model import TrendFit as TrendFit
 from .model import Window as Window

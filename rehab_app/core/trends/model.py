@@ -41,6 +41,27 @@ EFFORT_TOLERANCE = 1
 USUAL_DOSE = 0.15
 
 
+class RelapseStep(NamedTuple):
+    """What a relapse leaves behind for good in a measure: its lasting step's mean and SD.
+
+    The stretch levels of a fit are pooled toward it (fit_trend) instead of being free.
+    """
+
+    mean: float
+    sd: float
+
+
+# Issue 4's relapses in fatigue: a peak of 1.5-3.5 points of which 0-30% stays for good, a
+# lasting step of 0.375 points on average with an SD of 0.24. Assumed a little larger, 0.5 with
+# an SD of 0.25, so that a larger step than usual is not read as a trend too readily: chosen on
+# the battery's tuning seed as the step that kept stable people's false flags where the free
+# levels had them (docs/trends.md); 0.4 took them from 3.3% to 5.0%, 0.3 to 9.3%.
+FATIGUE_RELAPSE_STEP = RelapseStep(0.5, 0.25)
+# Where the levels are pooled, each stretch after a relapse also gets a recovery tail of this
+# time constant in days, from its first day with data, its size free.
+RECOVERY_DAYS = 20
+
+
 class Window(NamedTuple):
     """A look-back window: its length, the data it needs and its one-sided p-value limit."""
 
@@ -129,12 +150,23 @@ class Measure:
     relative: bool = False  # min_change is a fraction of the reference level
     rate: bool = False  # a period's level is its mean (a rate), not a trimmed mean
     scale: float = 1.0  # reported units per daily unit (falls: a day's count -> a week's rate)
+    # What a relapse leaves behind for good, when known: the fit's stretch levels are pooled
+    # toward it. None: each stretch between relapses has a free level.
+    relapse_step: RelapseStep | None = None
 
 
 MEASURES: dict[str, Measure] = {
     m.key: m
     for m in (
-        Measure("fatigue", "Fatigue", "points", "points a year", +1, 0.4),
+        Measure(
+            "fatigue",
+            "Fatigue",
+            "points",
+            "points a year",
+            +1,
+            0.4,
+            relapse_step=FATIGUE_RELAPSE_STEP,
+        ),
         Measure(
             "aid_level",
             "Walking-aid level",

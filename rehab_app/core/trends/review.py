@@ -77,7 +77,7 @@ def _assess(
     if min(weeks_in(part) for part in parts) < MIN_WEEKS_PER_PART:
         return None
     stretches = [bisect_right(relapse_days, k) for k in days]
-    fit = fit_trend(days, values, stretches, hinge)
+    fit = fit_trend(days, values, stretches, hinge, measure.relapse_step)
     if fit is None:
         return None
     level: Callable[[Sequence[float]], float] = _mean if measure.rate else trimmed_mean
