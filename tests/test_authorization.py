@@ -17,7 +17,7 @@ from flask import Flask
 from sqlalchemy import func, select
 
 from rehab_app.core import care_links
-from rehab_app.core.timeutil import local_now, local_today
+from rehab_app.core.timeutil import local_now
 from rehab_app.extensions import db
 from rehab_app.models import (
     AppointmentNote,
@@ -48,8 +48,8 @@ from tests.helpers.authorization import (
     INSIDERS,
     ITEM_NAME,
     ITEM_NOTE,
+    JSON_ROUTES,
     LINKED,
-    NEW_PASSWORD,
     OTHER,
     OWNER,
     OWNER_NAME,
@@ -59,21 +59,10 @@ from tests.helpers.authorization import (
     UNLINKED,
     World,
     as_actor,
+    form,
     make_world,
     url,
 )
-
-# Routes that take JSON with the CSRF token in the X-CSRFToken header, not a form.
-JSON_ROUTES = {
-    ("/account/reminders/devices", "POST"),
-    ("/account/reminders/devices", "DELETE"),
-    ("/api/v1/clients", "POST"),
-    ("/api/v1/sync/push", "POST"),
-    ("/account/passkeys/register/options", "POST"),
-    ("/account/passkeys/register", "POST"),
-    ("/login/passkey/options", "POST"),
-    ("/login/passkey", "POST"),
-}
 
 # Where an anonymous 302 leads when it is not to the login page: these log someone in.
 ANON_REDIRECTS = {
@@ -90,81 +79,6 @@ LEAVING = {("/logout", "POST"), ("/account/delete", "POST")}
 def world(people: People) -> World:
     """The cast, and the owner's things."""
     return make_world(people)
-
-
-def form(rule: str, method: str, world: World) -> dict[str, str]:
-    """Valid form data, so that whoever is allowed gets the success status."""
-    now = local_now("Europe/London").strftime("%Y-%m-%dT%H:%M")
-    forms = {
-        ("/signup", "POST"): {
-            "display_name": "Nina New",
-            "email": "new@example.test",
-            "password": PASSWORD,
-            "confirm": PASSWORD,
-            "role": "patient",
-            "timezone": "Europe/London",
-        },
-        ("/login", "POST"): {"email": world.people.patient.email, "password": PASSWORD},
-        ("/today/<kind>", "POST"): {"fatigue": "4"},
-        ("/log/<kind>", "POST"): {
-            "fatigue": "3",
-            "occurred_at": now,
-            "entry_id": str(uuid.uuid4()),
-        },
-        ("/entries/<entry_id>/edit", "POST"): {
-            "fatigue": "9",
-            "occurred_at": now,
-            "note": "changed by someone",
-        },
-        ("/therapist/patients/<int:patient_id>/programme", "POST"): {
-            "exercise_id": "",
-            "custom_name": "Sit to stand",
-            "discipline": "physio",
-            "reps": "8",
-            "days_per_week": "3",
-            "start_date": local_today("Europe/London").isoformat(),
-        },
-        ("/therapist/programme/<int:item_id>/edit", "POST"): {
-            "sets": "3",
-            "reps": "12",
-            "days_per_week": "4",
-            "start_date": local_today("Europe/London").isoformat(),
-            "note": "changed by someone",
-        },
-        ("/account/links", "POST"): {"code": care_links.format_code(world.code)},
-        ("/account/links/confirm", "POST"): {"code": world.code},
-        ("/account/delete", "POST"): {"password": PASSWORD},
-        ("/account/reminders", "POST"): {
-            "fatigue_on": "y",
-            "fatigue_time": "15:00",
-            "fatigue_days": "2",
-            "walking_day": "6",
-        },
-        ("/password/forgot", "POST"): {"email": world.people.patient.email},
-        ("/clinic/join", "POST"): {"code": world.clinic_code},
-        ("/therapist/patients/<int:patient_id>/templates", "POST"): {
-            "team_id": str(world.team_id),
-            "name": "Falls prevention",
-        },
-        ("/therapist/patients/<int:patient_id>/from-template", "POST"): {
-            "template_id": str(world.template_id)
-        },
-        ("/therapist/patients/<int:patient_id>/notes", "POST"): {
-            "seen_on": local_today("Europe/London").isoformat(),
-            "text": "Written by someone",
-        },
-        ("/clinic/teams", "POST"): {"name": "Falls team"},
-        ("/clinic/teams/<int:team_id>/members", "POST"): {
-            f"team{world.team_id}-user_id": str(world.colleague_id)
-        },
-        ("/password/reset", "POST"): {"password": NEW_PASSWORD, "confirm": NEW_PASSWORD},
-        ("/account/password", "POST"): {
-            "current": PASSWORD,
-            "password": NEW_PASSWORD,
-            "confirm": NEW_PASSWORD,
-        },
-    }
-    return forms.get((rule, method), {})
 
 
 def json_body(rule: str, world: World, method: str = "POST") -> dict[str, object]:

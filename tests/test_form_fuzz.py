@@ -17,14 +17,15 @@ from tests.helpers.accounts import CsrfClient, People
 from tests.helpers.authorization import (
     ANON,
     EXPECTED,
+    JSON_ROUTES,
     LINKED,
     OWNER,
     World,
     as_actor,
+    form,
     make_world,
     url,
 )
-from tests.test_authorization import JSON_ROUTES, form
 
 NASTY = (
     "",

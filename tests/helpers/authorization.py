@@ -7,6 +7,7 @@ checks that it names every route of `app.url_map`) and by tests/test_security_he
 from __future__ import annotations
 
 import re
+import uuid
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -31,7 +32,7 @@ from rehab_app.models import (
     User,
     UserSession,
 )
-from tests.helpers.accounts import CsrfClient, People, login, make_user
+from tests.helpers.accounts import PASSWORD, CsrfClient, People, login, make_user
 
 ANON, OWNER, OTHER, LINKED, UNLINKED = (
     "anonymous",
@@ -383,3 +384,91 @@ def as_actor(client: CsrfClient, world: World, actor: str) -> CsrfClient:
     if user is not None:
         login(client, user)
     return client
+
+
+# Routes that take JSON with the CSRF token in the X-CSRFToken header, not a form.
+JSON_ROUTES = {
+    ("/account/reminders/devices", "POST"),
+    ("/account/reminders/devices", "DELETE"),
+    ("/api/v1/clients", "POST"),
+    ("/api/v1/sync/push", "POST"),
+    ("/account/passkeys/register/options", "POST"),
+    ("/account/passkeys/register", "POST"),
+    ("/login/passkey/options", "POST"),
+    ("/login/passkey", "POST"),
+}
+
+
+def form(rule: str, method: str, world: World) -> dict[str, str]:
+    """Valid form data, so that whoever is allowed gets the success status."""
+    now = local_now("Europe/London").strftime("%Y-%m-%dT%H:%M")
+    forms = {
+        ("/signup", "POST"): {
+            "display_name": "Nina New",
+            "email": "new@example.test",
+            "password": PASSWORD,
+            "confirm": PASSWORD,
+            "role": "patient",
+            "timezone": "Europe/London",
+        },
+        ("/login", "POST"): {"email": world.people.patient.email, "password": PASSWORD},
+        ("/today/<kind>", "POST"): {"fatigue": "4"},
+        ("/log/<kind>", "POST"): {
+            "fatigue": "3",
+            "occurred_at": now,
+            "entry_id": str(uuid.uuid4()),
+        },
+        ("/entries/<entry_id>/edit", "POST"): {
+            "fatigue": "9",
+            "occurred_at": now,
+            "note": "changed by someone",
+        },
+        ("/therapist/patients/<int:patient_id>/programme", "POST"): {
+            "exercise_id": "",
+            "custom_name": "Sit to stand",
+            "discipline": "physio",
+            "reps": "8",
+            "days_per_week": "3",
+            "start_date": local_today("Europe/London").isoformat(),
+        },
+        ("/therapist/programme/<int:item_id>/edit", "POST"): {
+            "sets": "3",
+            "reps": "12",
+            "days_per_week": "4",
+            "start_date": local_today("Europe/London").isoformat(),
+            "note": "changed by someone",
+        },
+        ("/account/links", "POST"): {"code": care_links.format_code(world.code)},
+        ("/account/links/confirm", "POST"): {"code": world.code},
+        ("/account/delete", "POST"): {"password": PASSWORD},
+        ("/account/reminders", "POST"): {
+            "fatigue_on": "y",
+            "fatigue_time": "15:00",
+            "fatigue_days": "2",
+            "walking_day": "6",
+        },
+        ("/password/forgot", "POST"): {"email": world.people.patient.email},
+        ("/clinic/join", "POST"): {"code": world.clinic_code},
+        ("/therapist/patients/<int:patient_id>/templates", "POST"): {
+            "team_id": str(world.team_id),
+            "name": "Falls prevention",
+        },
+        ("/therapist/patients/<int:patient_id>/from-template", "POST"): {
+            "template_id": str(world.template_id)
+        },
+        ("/therapist/patients/<int:patient_id>/notes", "POST"): {
+            "seen_on": local_today("Europe/London").isoformat(),
+            "text": "Written by someone",
+        },
+        ("/clinic/teams", "POST"): {"name": "Falls team"},
+        ("/clinic/teams/<int:team_id>/members", "POST"): {
+            f"team{world.team_id}-user_id": str(world.colleague_id)
+        },
+        ("/password/reset", "POST"): {"password": NEW_PASSWORD, "confirm": NEW_PASSWORD},
+        ("/account/password", "POST"): {
+            "current": PASSWORD,
+            "password": NEW_PASSWORD,
+            "confirm": NEW_PASSWORD,
+        },
+    }
+    return forms.get((rule, method), {})
