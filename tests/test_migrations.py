@@ -149,22 +149,30 @@ def test_email_is_unique_whatever_its_case(scratch_url: str) -> None:
         db.engine.dispose()
 
 
+ADD_USER = text(
+    "INSERT INTO users (email, password_hash, display_name, role, timezone, created_at)"
+    " VALUES (:e, 'x', 'n', :r, 'UTC', CURRENT_TIMESTAMP)"
+)
+
+
+def add_users(*people: tuple[str, str]) -> dict[str, int]:
+    """Insert people (a name and a role each) with plain SQL, as at an old revision; their ids."""
+    ids = {}
+    for name, role in people:
+        db.session.execute(ADD_USER, {"e": f"{name}@example.test", "r": role})
+        ids[name] = db.session.execute(
+            text("SELECT id FROM users WHERE email = :e"), {"e": f"{name}@example.test"}
+        ).scalar_one()
+    return ids
+
+
 def test_0005_keeps_every_row_and_stops_id_reuse(scratch_url: str) -> None:
     """Rebuilding tables for AUTOINCREMENT must not cascade into entries, links or programmes."""
     app = create_app(TestConfig, SQLALCHEMY_DATABASE_URI=scratch_url)
     with app.app_context():
         upgrade(revision="0004")
         run = db.session.execute
-        add_user = text(
-            "INSERT INTO users (email, password_hash, display_name, role, timezone, created_at)"
-            " VALUES (:e, 'x', 'n', :r, 'UTC', CURRENT_TIMESTAMP)"
-        )
-        ids = {}
-        for name, role in (("pat", "patient"), ("ther", "therapist"), ("last", "patient")):
-            run(add_user, {"e": f"{name}@example.test", "r": role})
-            ids[name] = run(
-                text("SELECT id FROM users WHERE email = :e"), {"e": f"{name}@example.test"}
-            ).scalar_one()
+        ids = add_users(("pat", "patient"), ("ther", "therapist"), ("last", "patient"))
         run(
             text(
                 "INSERT INTO care_links (therapist_id, patient_id, created_at)"
@@ -196,12 +204,12 @@ def test_0005_keeps_every_row_and_stops_id_reuse(scratch_url: str) -> None:
 
         # The highest id goes; the next sign-up must not get it (SQLite reused it before).
         run(text("DELETE FROM users WHERE id = :i"), {"i": ids["last"]})
-        run(add_user, {"e": "new@example.test", "r": "patient"})
+        run(ADD_USER, {"e": "new@example.test", "r": "patient"})
         new_id = run(text("SELECT id FROM users WHERE email = 'new@example.test'")).scalar()
         db.session.commit()
         assert new_id > ids["last"], "a deleted account's id was handed to the next sign-up"
         with pytest.raises(Exception, match=r"(?i)unique|duplicate"):
-            run(add_user, {"e": "PAT@example.test", "r": "patient"})
+            run(ADD_USER, {"e": "PAT@example.test", "r": "patient"})
             db.session.commit()
         db.session.rollback()
         db.session.remove()
@@ -214,16 +222,7 @@ def test_0017_keeps_one_standing_link_a_pair_and_then_refuses_a_second(scratch_u
     with app.app_context():
         upgrade(revision="0016")
         run = db.session.execute
-        add_user = text(
-            "INSERT INTO users (email, password_hash, display_name, role, timezone, created_at)"
-            " VALUES (:e, 'x', 'n', :r, 'UTC', CURRENT_TIMESTAMP)"
-        )
-        ids = {}
-        for name, role in (("pat", "patient"), ("ther", "therapist"), ("other", "therapist")):
-            run(add_user, {"e": f"{name}@example.test", "r": role})
-            ids[name] = run(
-                text("SELECT id FROM users WHERE email = :e"), {"e": f"{name}@example.test"}
-            ).scalar_one()
+        ids = add_users(("pat", "patient"), ("ther", "therapist"), ("other", "therapist"))
         add_link = text(
             "INSERT INTO care_links (therapist_id, patient_id, created_at, revoked_at)"
             " VALUES (:t, :p, CURRENT_TIMESTAMP, :r)"
