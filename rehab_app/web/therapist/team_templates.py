@@ -6,13 +6,14 @@ not found. See rehab_app/core/programme_templates.py.
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, url_for
+from flask import Blueprint, abort, redirect, url_for
 from werkzeug.wrappers import Response
 
 from rehab_app.core import clinics, programmes
 from rehab_app.core import programme_templates as templates
 from rehab_app.core.timeutil import local_today
 from rehab_app.extensions import db
+from rehab_app.web.flashes import flash_at
 from rehab_app.web.forms import template_save_form, template_start_form
 from rehab_app.web.roles import me, therapist_required
 
@@ -39,7 +40,8 @@ def save(patient_id: int) -> Response | tuple[str, int]:
         form.name.errors = [str(error)]
         return patient_page(person, status=400, save_form=form)
     db.session.commit()
-    flash(
+    flash_at(
+        "templates-h",
         f"Saved for {team.name}: {template.name}, {len(template.items)} exercises. "
         "Its members can start a patient's programme from it.",
         "success",
@@ -62,7 +64,11 @@ def start(patient_id: int) -> Response | tuple[str, int]:
     )
     db.session.commit()
     names = ", ".join(item.name for item in added)
-    flash(f"Added to {person.display_name}'s programme from {template.name}: {names}.", "success")
+    flash_at(
+        "programme-h",
+        f"Added to {person.display_name}'s programme from {template.name}: {names}.",
+        "success",
+    )
     return redirect(url_for("therapist.patient", patient_id=person.id, _anchor="programme-h"))
 
 
@@ -77,5 +83,7 @@ def delete(template_id: int) -> Response:
     name, team, team_id = template.name, template.team.name, template.team_id
     db.session.delete(template)
     db.session.commit()
-    flash(f"Removed {name} from {team}'s templates. No one's programme changed.", "info")
+    flash_at(
+        f"team-{team_id}", f"Removed {name} from {team}'s templates. No one's programme changed."
+    )
     return redirect(url_for("clinic.clinic", _anchor=f"team-{team_id}"))
