@@ -487,3 +487,20 @@ def test_a_wrong_code_opens_the_account_page_at_the_code(app: Any, people: Peopl
     assert refused.status_code == 400
     assert f'id="{action.group(1)}"' in refused.get_data(as_text=True)
     assert db.session.scalar(select(func.count()).select_from(CareLink)) == links
+
+
+def test_stopping_the_team_names_a_member_the_patient_linked_on_their_own(
+    app: Any, people: People, clinic: Clinic
+) -> None:
+    """ "MS team can no longer see your log" would be untrue while one of them still can."""
+    link(people.therapist, people.other_patient)  # Lin, by a code of their own, before the team
+    _team, _colleague, owner = linked_team(app, people, clinic)
+    team_link = care_links.patient_team_links(db.session, people.other_patient.id)[0]
+    stopped = visible(
+        owner.post(f"/account/teams/{team_link.id}/stop", follow_redirects=True).get_data(
+            as_text=True
+        )
+    )
+    assert "MS team can no longer see your log" not in stopped
+    assert "No one in MS team sees your log through the team any more." in stopped
+    assert "Lin Linked still can: you linked them on their own" in stopped
