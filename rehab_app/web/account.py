@@ -192,12 +192,7 @@ def stop_team(team_link_id: int) -> Response:
         care_links.stop_team(db.session, team_link)
         db.session.commit()
     # A member the person linked on their own still sees the log: say so, by name.
-    members = {t.id for t in care_links.team_therapists(db.session, team_link.team_id)}
-    still = [
-        link.therapist
-        for link in care_links.patient_links(db.session, me().id)
-        if link.therapist_id in members
-    ]
+    still = care_links.still_sharing(db.session, team_link)
     if still:
         flash(
             f"No one in {team_link.team.name} sees your log through the team any more. "
