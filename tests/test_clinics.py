@@ -9,6 +9,7 @@ taken out no longer does.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -19,7 +20,7 @@ from rehab_app.core.demo import CLINIC_NAME, COLLEAGUE_EMAIL, DEMO_PASSWORD, THE
 from rehab_app.extensions import db
 from rehab_app.models import CareLink, Clinic, ClinicMember, Team, TeamMember, User
 from tests.helpers.accounts import PASSWORD, CsrfClient, People, link, login, make_user
-from tests.helpers.pages import visible
+from tests.helpers.pages import section, visible
 
 
 def as_user(app: Any, user: User) -> CsrfClient:
@@ -414,3 +415,92 @@ def test_a_clinic_whose_only_admin_deletes_their_account_gets_another(
     admins = [u.id for u, is_admin in clinics.members(db.session, clinic.id) if is_admin]
     assert admins == [first.id]  # the longest-standing one
     assert "Waiting for you" in visible(as_user(app, first).get("/clinic").get_data(as_text=True))
+
+
+# ------------------------------------------------- messages where the admin tapped (issue 14)
+
+
+def flashes_on_top(markup: str) -> str:
+    """The messages at the top of the page, above its heading."""
+    box = re.search(r'<div class="flashes" id="flashes"[^>]*>(.*?)</div>', markup, re.S)
+    assert box is not None
+    return visible(box.group(1))
+
+
+def test_what_an_admin_does_to_a_team_is_said_in_that_team_where_the_page_opens(
+    app: Any, people: People, clinic: Clinic
+) -> None:
+    team, colleague, _owner = linked_team(app, people, clinic)
+    admin = as_user(app, people.therapist)
+    taken = admin.post(f"/clinic/teams/{team.id}/members/{colleague.id}/remove")
+    assert taken.headers["Location"].endswith(f"#team-{team.id}")
+    page = admin.get(taken.headers["Location"]).get_data(as_text=True)
+    assert "Priya OT is no longer in MS team." in section(page, f"team-{team.id}-h")
+    assert "no longer in MS team" not in flashes_on_top(page)
+
+    made = admin.post(f"/clinic/therapists/{colleague.id}/admin")
+    page = admin.get(made.headers["Location"]).get_data(as_text=True)
+    assert "Priya OT is now an admin" in section(page, "members-h")
+    assert "admin" not in flashes_on_top(page)
+
+
+def test_an_admin_who_leaves_the_clinic_reads_so_at_the_top(
+    app: Any, people: People, clinic: Clinic
+) -> None:
+    colleague = make_user("therapist", name="Priya OT")
+    clinics.ask_to_join(db.session, colleague, clinic.join_code)
+    clinics.approve(db.session, clinic.id, colleague.id)
+    clinics.make_admin(db.session, clinic.id, colleague.id)
+    db.session.commit()
+    admin = as_user(app, people.therapist)
+    left = admin.post(f"/clinic/therapists/{people.therapist.id}/remove", follow_redirects=True)
+    page = left.get_data(as_text=True)
+    assert 'id="members-h"' not in page  # no list to show the message in
+    assert "Lin Linked is no longer in Riverside Neuro" in flashes_on_top(page)
+
+
+@pytest.mark.parametrize("who", ["admin", "newcomer"])
+def test_a_clinic_form_sent_back_opens_at_the_form(
+    app: Any, people: People, clinic: Clinic, who: str
+) -> None:
+    """A form with errors comes back scrolled to itself, not to the top of a long page."""
+    if who == "admin":
+        client, path, data = as_user(app, people.therapist), "/clinic/teams", {"name": " "}
+    else:
+        client, path, data = as_user(app, waiting_therapist()), "/clinic/join", {"code": ""}
+    page = client.get("/clinic").get_data(as_text=True)
+    action = re.search(rf'<form method="post" action="{path}#([\w-]+)"', page)
+    assert action is not None, f"no form posting to {path}#..."
+    answer = client.post(path, data=data)
+    assert answer.status_code == 400
+    assert f'id="{action.group(1)}"' in answer.get_data(as_text=True)
+
+
+def test_a_wrong_code_opens_the_account_page_at_the_code(app: Any, people: People) -> None:
+    """Below a team's list, the code's error is out of sight unless the page opens there."""
+    links = db.session.scalar(select(func.count()).select_from(CareLink))
+    owner = as_user(app, people.other_patient)
+    page = owner.get("/account").get_data(as_text=True)
+    action = re.search(r'action="/account/links#([\w-]+)"', page)
+    assert action is not None
+    refused = owner.post("/account/links", data={"code": "ZZZZ-ZZZZ"})
+    assert refused.status_code == 400
+    assert f'id="{action.group(1)}"' in refused.get_data(as_text=True)
+    assert db.session.scalar(select(func.count()).select_from(CareLink)) == links
+
+
+def test_stopping_the_team_names_a_member_the_patient_linked_on_their_own(
+    app: Any, people: People, clinic: Clinic
+) -> None:
+    """ "MS team can no longer see your log" would be untrue while one of them still can."""
+    link(people.therapist, people.other_patient)  # Lin, by a code of their own, before the team
+    _team, _colleague, owner = linked_team(app, people, clinic)
+    team_link = care_links.patient_team_links(db.session, people.other_patient.id)[0]
+    stopped = visible(
+        owner.post(f"/account/teams/{team_link.id}/stop", follow_redirects=True).get_data(
+            as_text=True
+        )
+    )
+    assert "MS team can no longer see your log" not in stopped
+    assert "No one in MS team sees your log through the team any more." in stopped
+    assert "Lin Linked still can: you linked them on their own" in stopped

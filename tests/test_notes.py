@@ -7,6 +7,7 @@ to its field and stores nothing; only its writer takes it back; the person's exp
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from typing import Any
 
@@ -161,3 +162,21 @@ def test_the_export_holds_the_notes_and_they_outlive_the_writer_account(
     accounts.delete_account(db.session, people.patient)
     db.session.commit()
     assert count() == 0
+
+
+def test_the_note_form_says_what_happened_where_it_is(app: Any, people: People) -> None:
+    """Far down a long page: the answer, kept or refused, opens at the notes, not at the top."""
+    therapist = as_user(app, people.therapist)
+    page = therapist.get(f"/therapist/patients/{people.patient.id}").get_data(as_text=True)
+    action = re.search(r'action="/therapist/patients/\d+/notes#([\w-]+)"', page)
+    assert action is not None
+    refused = write(therapist, people.patient.id, text=" ")
+    assert f'id="{action.group(1)}"' in refused.get_data(as_text=True)
+
+    kept = write(therapist, people.patient.id)
+    assert kept.headers["Location"].endswith("#notes-h")
+    shown = therapist.get(kept.headers["Location"]).get_data(as_text=True)
+    assert "Note kept. Olive Owner can read it" in section(shown, "notes-h")
+    note = db.session.scalars(select(AppointmentNote)).one()
+    taken = therapist.post(f"/therapist/notes/{note.id}/delete", follow_redirects=True)
+    assert "Olive Owner no longer sees it" in section(taken.get_data(as_text=True), "notes-h")

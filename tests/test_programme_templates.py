@@ -8,6 +8,7 @@ template changes no one's programme.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from sqlalchemy import func, select
@@ -170,3 +171,71 @@ def test_removing_a_template_changes_no_ones_programme(app: Any, people: People)
     assert "No one's programme changed" in visible(removed.get_data(as_text=True))
     assert db.session.scalar(select(func.count()).select_from(ProgrammeTemplate)) == 0
     assert items_of(people.patient) == [("Heel raises", 2, 10)]
+
+
+def test_what_a_template_did_is_said_where_the_page_opens(app: Any, people: People) -> None:
+    """Saved, started, removed: each message shows in the section the page scrolls to."""
+    team, colleague = team_of_two(people)
+    link(colleague, people.other_patient)
+    lin = as_user(app, people.therapist)
+    prescribe(lin, people.patient, "Heel raises", "10")
+    page = lin.get(f"/therapist/patients/{people.patient.id}").get_data(as_text=True)
+    action = re.search(r'action="/therapist/patients/\d+/templates#([\w-]+)"', page)
+    assert action is not None
+    refused = lin.post(
+        f"/therapist/patients/{people.patient.id}/templates",
+        data={"team_id": str(team.id), "name": " "},
+    )
+    assert f'id="{action.group(1)}"' in refused.get_data(as_text=True)
+
+    saved = lin.post(
+        f"/therapist/patients/{people.patient.id}/templates",
+        data={"team_id": str(team.id), "name": "Early"},
+    )
+    shown = lin.get(saved.headers["Location"]).get_data(as_text=True)
+    assert "Saved for MS team: Early" in section(shown, saved.headers["Location"].split("#")[1])
+
+    priya = as_user(app, colleague)
+    template = db.session.scalars(select(ProgrammeTemplate)).one()
+    started = priya.post(
+        f"/therapist/patients/{people.other_patient.id}/from-template",
+        data={"template_id": str(template.id)},
+    )
+    shown = priya.get(started.headers["Location"]).get_data(as_text=True)
+    assert "from Early: Heel raises" in section(shown, "programme-h")
+
+    removed = priya.post(f"/therapist/templates/{template.id}/delete")
+    assert removed.headers["Location"].endswith(f"#team-{team.id}")
+    shown = priya.get(removed.headers["Location"]).get_data(as_text=True)
+    assert "No one's programme changed" in section(shown, f"team-{team.id}-h")
+
+
+def test_a_template_adds_no_exercise_the_patient_already_has(app: Any, people: People) -> None:
+    """A second tap, or a programme begun by hand: one of each exercise on Today, not two."""
+    team, colleague = team_of_two(people)
+    lin = as_user(app, people.therapist)
+    prescribe(lin, people.patient, "Heel raises", "10")
+    prescribe(lin, people.patient, "Sit to stand", "8")
+    lin.post(
+        f"/therapist/patients/{people.patient.id}/templates",
+        data={"team_id": str(team.id), "name": "Early"},
+    )
+    template = db.session.scalars(select(ProgrammeTemplate)).one()
+    link(colleague, people.other_patient)
+    priya = as_user(app, colleague)
+    prescribe(priya, people.other_patient, "sit to  stand", "5")  # begun by hand, own dose
+
+    def start() -> str:
+        answer = priya.post(
+            f"/therapist/patients/{people.other_patient.id}/from-template",
+            data={"template_id": str(template.id)},
+            follow_redirects=True,
+        )
+        return section(answer.get_data(as_text=True), "programme-h")
+
+    first = start()
+    assert "from Early: Heel raises. Already in it, so not added again: Sit to stand." in first
+    assert items_of(people.other_patient) == [("sit to  stand", 2, 5), ("Heel raises", 2, 10)]
+    second = start()
+    assert "Nothing added: Otto Other's programme already has each exercise of Early" in second
+    assert len(items_of(people.other_patient)) == 2

@@ -252,6 +252,17 @@ def stop_team(session: Session, team_link: TeamLink) -> None:
         link.revoked_at = now
 
 
+def still_sharing(session: Session, team_link: TeamLink) -> list[User]:
+    """The team's members who still see the patient's log after the team consent ends: those
+    the patient linked on their own."""
+    members = {user.id for user in team_therapists(session, team_link.team_id)}
+    return [
+        link.therapist
+        for link in patient_links(session, team_link.patient_id)
+        if link.therapist_id in members
+    ]
+
+
 def active_link(session: Session, therapist_id: int, patient_id: int) -> CareLink | None:
     """The standing link between a therapist and a patient, if any."""
     return session.scalars(

@@ -4,12 +4,13 @@ programme, started for another's with one choice (no Flask; nothing here commits
 A template belongs to a team: only its members see it, save to it, start a patient's programme
 from it or remove it. Starting from a template prescribes each of its exercises as a new item
 (the patient's app syncs them as any other), so a template changed later changes no one's
-programme.
+programme; an exercise the patient already has, current, is not added a second time.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import select
@@ -26,7 +27,7 @@ from rehab_app.models import (
 )
 
 from .care_links import in_team
-from .programmes import prescribe
+from .programmes import prescribe, programme_items
 
 NAME_LENGTH = 80
 
@@ -110,17 +111,38 @@ def members_template(session: Session, therapist_id: int, template_id: int) -> P
     return template
 
 
+@dataclass(frozen=True)
+class Started:
+    """What starting from a template did: the items it added, and the exercises it left out
+    because the patient already has them."""
+
+    added: list[ProgrammeItem]
+    already: list[str]
+
+
+def _exercise_key(item: ProgrammeItem | TemplateItem) -> tuple[int | None, str]:
+    """One exercise, whatever its dose: the catalogue's, or a custom one by its name."""
+    return item.exercise_id, " ".join((item.custom_name or "").split()).casefold()
+
+
 def start_from(
     session: Session,
     therapist: User,
     template: ProgrammeTemplate,
     patient_id: int,
     start: date,
-) -> list[ProgrammeItem]:
-    """Prescribe each of a template's exercises to a patient, from `start`."""
+) -> Started:
+    """Prescribe each of a template's exercises to a patient from `start`, but those the
+    patient already has (a second tap, or a programme begun by hand): one of each, not two."""
     if not in_team(session, template.team_id, therapist.id):
         raise LookupError(template.id)
-    return [
+    current = {
+        _exercise_key(item)
+        for item in programme_items(session, patient_id)
+        if item.stopped_at is None and (item.end_date is None or item.end_date >= start)
+    }
+    new = [item for item in template.items if _exercise_key(item) not in current]
+    added = [
         prescribe(
             session,
             patient_id=patient_id,
@@ -134,5 +156,7 @@ def start_from(
             note=item.note,
             dose={column: getattr(item, column) for column in DOSE_COLUMNS},
         )
-        for item in template.items
+        for item in new
     ]
+    already = [item.name for item in template.items if item not in new]
+    return Started(added=added, already=already)

@@ -191,7 +191,17 @@ def stop_team(team_link_id: int) -> Response:
     if team_link.revoked_at is None:
         care_links.stop_team(db.session, team_link)
         db.session.commit()
-    flash(f"{team_link.team.name} can no longer see your log.", "info")
+    # A member the person linked on their own still sees the log: say so, by name.
+    still = care_links.still_sharing(db.session, team_link)
+    if still:
+        flash(
+            f"No one in {team_link.team.name} sees your log through the team any more. "
+            f"{care_links.said_together(still)} still can: you linked them on their own "
+            "(below, under Therapists who can see your log).",
+            "info",
+        )
+    else:
+        flash(f"{team_link.team.name} can no longer see your log.", "info")
     return redirect(url_for("account.account"))
 
 

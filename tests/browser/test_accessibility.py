@@ -218,6 +218,15 @@ CLINIC_SCREENS = [
         "Link therapist",
         status=200,
     ),
+    # No code, below the team Ada linked: the page opens at the code's error. (Not a wrong
+    # code: every screen here is shown many times, and wrong codes are limited.)
+    Screen(
+        "account-code-errors",
+        "patient",
+        "/account",
+        (("Code from your therapist", ""),),
+        "Link therapist",
+    ),
 ]
 SCREENS += CLINIC_SCREENS
 # ---- end of the therapist dashboard (D1) screens
@@ -586,6 +595,19 @@ def test_no_horizontal_scrolling(tabs: Tabs, cast: Cast, screen: Screen, device:
         page.evaluate(BIG_TEXT_JS)
     overflow = page.evaluate(OVERFLOW_JS)
     assert not overflow, f"{screen.name} ({device}):\n" + "\n".join(overflow)
+
+
+CLINIC_ERRORS = [s for s in CLINIC_SCREENS if s.submit and s.status == 400]
+
+
+@pytest.mark.parametrize("screen", CLINIC_ERRORS, ids=ids(CLINIC_ERRORS))
+def test_a_form_sent_back_opens_at_its_error(tabs: Tabs, cast: Cast, screen: Screen) -> None:
+    """Far down a long page, the error is in the window, not below it where no one looks."""
+    page = tabs.get(screen.who)
+    show(page, screen, cast)
+    # The error's words ("Error: " before them is for screen readers) and the field itself.
+    expect(page.locator("p.error").first).to_be_in_viewport()
+    expect(page.locator('[aria-invalid="true"]').first).to_be_in_viewport()
 
 
 def test_reduced_motion_stops_all_movement(tabs: Tabs, cast: Cast) -> None:

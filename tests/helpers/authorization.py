@@ -249,7 +249,7 @@ class World:
     waiting_id: int  # a therapist who asked to join the clinic
     team_link_id: int  # the owner's consent for the team
     note_id: int  # the linked therapist's note of an appointment with the owner
-    template_id: int  # the team's template, saved from the owner's programme
+    template_id: int  # the team's template, saved from the owner's programme, its exercise renamed
 
     def user(self, actor: str) -> User | None:
         """The account an actor logs in as."""
@@ -328,6 +328,10 @@ def make_world(people: People) -> World:
     template = programme_templates.save(
         db.session, people.therapist, team, "MS balance, early", [item]
     )
+    # An exercise the owner has not got yet: starting from the template adds it (one the owner
+    # already has would not be added twice, and the start would change nothing).
+    template.items[0].exercise_id = None
+    template.items[0].custom_name = "Heel raises at a support"
     db.session.commit()
     return World(
         people,

@@ -14,6 +14,7 @@ from werkzeug.wrappers import Response
 from rehab_app.core import approval, clinics, programme_templates
 from rehab_app.extensions import db
 from rehab_app.models import ClinicMember, User
+from rehab_app.web.flashes import flash_at
 from rehab_app.web.forms import JoinClinicForm, TeamForm, TeamMemberForm
 from rehab_app.web.roles import any_therapist, me, waiting_page
 
@@ -148,7 +149,7 @@ def new_team() -> Response | tuple[str, int]:
         form.name.errors = [str(error)]
         return _page(team_form=form, status=400)
     db.session.commit()
-    flash(f"Made the team {team.name}. Add its therapists below.", "success")
+    flash_at(f"team-{team.id}", f"Made the team {team.name}. Add its therapists below.", "success")
     return redirect(url_for("clinic.clinic", _anchor=f"team-{team.id}"))
 
 
@@ -166,14 +167,18 @@ def add_member(team_id: int) -> Response:
         (u.id, u.display_name) for u, _ in clinics.members(db.session, admin.clinic_id)
     ]
     if not form.validate_on_submit():
-        flash("Choose one of the clinic's therapists to add.", "error")
+        flash_at(f"team-{team.id}", "Choose one of the clinic's therapists to add.", "error")
         return redirect(url_for("clinic.clinic", _anchor=f"team-{team.id}"))
     try:
         user = clinics.add_to_team(db.session, team, form.user_id.data)
     except LookupError:
         abort(404)
     db.session.commit()
-    flash(f"{user.display_name} is in {team.name} and sees its patients.", "success")
+    flash_at(
+        f"team-{team.id}",
+        f"{user.display_name} is in {team.name} and sees its patients.",
+        "success",
+    )
     return redirect(url_for("clinic.clinic", _anchor=f"team-{team.id}"))
 
 
@@ -188,7 +193,7 @@ def remove_member(team_id: int, user_id: int) -> Response:
     except LookupError:
         abort(404)
     db.session.commit()
-    flash(f"{user.display_name} is no longer in {team.name}.", "info")
+    flash_at(f"team-{team.id}", f"{user.display_name} is no longer in {team.name}.", "info")
     return redirect(url_for("clinic.clinic", _anchor=f"team-{team.id}"))
 
 
@@ -202,7 +207,9 @@ def make_admin(user_id: int) -> Response:
     except LookupError:
         abort(404)
     db.session.commit()
-    flash(f"{user.display_name} is now an admin of {admin.clinic.name} too.", "success")
+    flash_at(
+        "members-h", f"{user.display_name} is now an admin of {admin.clinic.name} too.", "success"
+    )
     return redirect(url_for("clinic.clinic", _anchor="members-h"))
 
 
@@ -219,11 +226,12 @@ def remove_from_clinic(user_id: int) -> Response:
         abort(404)
     except clinics.ClinicError as error:
         db.session.rollback()
-        flash(str(error), "error")
+        flash_at("members-h", str(error), "error")
         return redirect(url_for("clinic.clinic", _anchor="members-h"))
     db.session.commit()
-    flash(
-        f"{user.display_name} is no longer in {clinic_name} or its teams.",
-        "info",
-    )
+    message = f"{user.display_name} is no longer in {clinic_name} or its teams."
+    if user.id == me().id:  # the page has no list of the clinic's therapists any more
+        flash(message, "info")
+        return redirect(url_for("clinic.clinic"))
+    flash_at("members-h", message, "info")
     return redirect(url_for("clinic.clinic", _anchor="members-h"))

@@ -6,13 +6,15 @@ not found. See rehab_app/core/programme_templates.py.
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, url_for
+from flask import Blueprint, abort, redirect, url_for
 from werkzeug.wrappers import Response
 
 from rehab_app.core import clinics, programmes
 from rehab_app.core import programme_templates as templates
 from rehab_app.core.timeutil import local_today
 from rehab_app.extensions import db
+from rehab_app.models import ProgrammeTemplate, User
+from rehab_app.web.flashes import flash_at
 from rehab_app.web.forms import template_save_form, template_start_form
 from rehab_app.web.roles import me, therapist_required
 
@@ -39,7 +41,8 @@ def save(patient_id: int) -> Response | tuple[str, int]:
         form.name.errors = [str(error)]
         return patient_page(person, status=400, save_form=form)
     db.session.commit()
-    flash(
+    flash_at(
+        "templates-h",
         f"Saved for {team.name}: {template.name}, {len(template.items)} exercises. "
         "Its members can start a patient's programme from it.",
         "success",
@@ -57,13 +60,31 @@ def start(patient_id: int) -> Response | tuple[str, int]:
     if not form.validate_on_submit():
         return patient_page(person, status=400, start_form=form)
     template = next(t for t in found if t.id == form.template_id.data)
-    added = templates.start_from(
+    started = templates.start_from(
         db.session, me(), template, person.id, local_today(person.timezone)
     )
     db.session.commit()
-    names = ", ".join(item.name for item in added)
-    flash(f"Added to {person.display_name}'s programme from {template.name}: {names}.", "success")
+    flash_at("programme-h", *_started_message(person, template, started))
     return redirect(url_for("therapist.patient", patient_id=person.id, _anchor="programme-h"))
+
+
+def _started_message(
+    person: User, template: ProgrammeTemplate, started: templates.Started
+) -> tuple[str, str]:
+    """What starting from a template did, in words, and the message's kind."""
+    already = ", ".join(started.already)
+    if not started.added:
+        return (
+            f"Nothing added: {person.display_name}'s programme already has each exercise of "
+            f"{template.name} ({already}).",
+            "info",
+        )
+    message = f"Added to {person.display_name}'s programme from {template.name}: " + ", ".join(
+        item.name for item in started.added
+    )
+    if already:
+        message += f". Already in it, so not added again: {already}"
+    return message + ".", "success"
 
 
 @bp.route("/templates/<int:template_id>/delete", methods=["POST"])
@@ -77,5 +98,7 @@ def delete(template_id: int) -> Response:
     name, team, team_id = template.name, template.team.name, template.team_id
     db.session.delete(template)
     db.session.commit()
-    flash(f"Removed {name} from {team}'s templates. No one's programme changed.", "info")
+    flash_at(
+        f"team-{team_id}", f"Removed {name} from {team}'s templates. No one's programme changed."
+    )
     return redirect(url_for("clinic.clinic", _anchor=f"team-{team_id}"))

@@ -25,6 +25,7 @@ from rehab_app.core.timeutil import local_today
 from rehab_app.core.vocab import ENTRY_KINDS
 from rehab_app.extensions import db
 from rehab_app.models import DOSE_COLUMNS, ProgrammeItem, Team, User, utcnow
+from rehab_app.web.flashes import flash_at
 from rehab_app.web.forms import (
     ActionForm,
     AppointmentNoteForm,
@@ -300,7 +301,11 @@ def write_note(patient_id: int) -> Response | tuple[str, int]:
         form[error.field].errors = [str(error)]
         return patient_page(person, status=400, note_form=form)
     db.session.commit()
-    flash(f"Note kept. {person.display_name} can read it in their app, under Progress.", "success")
+    flash_at(
+        "notes-h",
+        f"Note kept. {person.display_name} can read it in their app, under Progress.",
+        "success",
+    )
     return redirect(url_for("therapist.patient", patient_id=person.id, _anchor="notes-h"))
 
 
@@ -315,5 +320,5 @@ def delete_note(note_id: int) -> Response:
     person = linked_patient_or_404(note.patient_id)
     db.session.delete(note)
     db.session.commit()
-    flash(f"Note taken back: {person.display_name} no longer sees it.", "info")
+    flash_at("notes-h", f"Note taken back: {person.display_name} no longer sees it.")
     return redirect(url_for("therapist.patient", patient_id=person.id, _anchor="notes-h"))
