@@ -224,9 +224,12 @@ def test_prescribed_exercise_appears_on_the_patients_today(
 
     response = pt.post(f"/therapist/patients/{patient_id}/programme", data=form)
     assert response.status_code == 302
-    page = visible(pt.get(response.headers["Location"]).get_data(as_text=True))
-    assert f"Added to Olive Owner's programme: {name}." in page
-    assert name in page and dose_text in page
+    # The page opens at the programme, which says what was added, under its heading.
+    assert response.headers["Location"].endswith("#programme-h")
+    markup = pt.get(response.headers["Location"]).get_data(as_text=True)
+    programme = section(markup, "programme-h")
+    assert f"Added to Olive Owner's programme: {name}." in programme
+    assert name in programme and dose_text in programme
 
     item = db.session.scalars(select(ProgrammeItem)).one()
     assert (item.patient_id, item.therapist_id, item.discipline) == (
@@ -249,9 +252,11 @@ def test_prescribing_nothing_is_refused(therapist_client: CsrfClient, people: Pe
         data={"exercise_id": "", "custom_name": "", "days_per_week": "5", "start_date": today},
     )
     assert response.status_code == 400
-    assert "Choose a catalogue exercise or name a custom one." in visible(
-        response.get_data(as_text=True)
-    )
+    markup = response.get_data(as_text=True)
+    assert "Choose a catalogue exercise or name a custom one." in visible(markup)
+    # Sent back, the page opens at the form and its error (far down a long page).
+    anchor = re.search(r'action="/therapist/patients/\d+/programme#([\w-]+)"', markup)
+    assert anchor is not None and f'id="{anchor.group(1)}"' in markup
     assert db.session.scalar(select(func.count()).select_from(ProgrammeItem)) == 0
 
 
@@ -263,8 +268,9 @@ def test_stopped_item_leaves_the_patients_today(app: Flask, people: People) -> N
     assert "Seated marching" in before and "Single-leg stand" in before
 
     pt = client_for(app, people.therapist)
-    response = pt.post(f"/therapist/programme/{stopped.id}/stop", follow_redirects=True)
-    page = visible(response.get_data(as_text=True))
+    response = pt.post(f"/therapist/programme/{stopped.id}/stop")
+    assert response.headers["Location"].endswith("#programme-h")
+    page = section(pt.get(response.headers["Location"]).get_data(as_text=True), "programme-h")
     assert "Stopped: Single-leg stand." in page
     assert f"Stopped {utcnow().date().isoformat()}" in page  # still in the record, marked
 

@@ -234,8 +234,9 @@ def prescribe(patient_id: int) -> Response | tuple[str, int]:
         dose={c: getattr(form, c).data for c in DOSE_COLUMNS},
     )
     db.session.commit()
-    flash(f"Added to {person.display_name}'s programme: {item.name}.", "success")
-    return redirect(url_for("therapist.patient", patient_id=person.id))
+    # The programme, where the new item is, opens with the answer under its heading.
+    flash_at("programme-h", f"Added to {person.display_name}'s programme: {item.name}.", "success")
+    return redirect(url_for("therapist.patient", patient_id=person.id, _anchor="programme-h"))
 
 
 @bp.route("/programme/<int:item_id>/stop", methods=["POST"])
@@ -248,8 +249,8 @@ def stop_item(item_id: int) -> Response:
     person = linked_patient_or_404(item.patient_id)
     if programmes.stop_item(item):
         db.session.commit()
-    flash(f"Stopped: {item.name}.", "info")
-    return redirect(url_for("therapist.patient", patient_id=person.id))
+    flash_at("programme-h", f"Stopped: {item.name}.", "info")
+    return redirect(url_for("therapist.patient", patient_id=person.id, _anchor="programme-h"))
 
 
 @bp.route("/programme/<int:item_id>/edit", methods=["GET", "POST"])
