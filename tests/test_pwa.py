@@ -158,3 +158,26 @@ def test_css_is_minified(client: CsrfClient) -> None:
     (url,) = assets["css_all"].urls()
     body = client.get(url).get_data(as_text=True)
     assert "\n\n" not in body and "/** " not in body, url
+
+
+def test_a_page_fetched_to_keep_offline_leaves_the_persons_message_waiting(
+    patient_client: CsrfClient,
+) -> None:
+    """The service worker keeps pages in the background (Rehab-Keep), sometimes between an
+    action's redirect and the person's page: the message is the person's, not the kept page's.
+    (Under load, the link confirmation "Linked. ..." once went into a kept page instead.)"""
+    message = "Linked. Thea Therapist can now see your log."
+    with patient_client.session_transaction() as session:
+        session["_flashes"] = [("success", message)]
+    kept = patient_client.get("/today", headers={"Rehab-Keep": "1"})
+    assert kept.status_code == 200
+    assert message not in kept.get_data(as_text=True)
+    shown = patient_client.get("/account").get_data(as_text=True)
+    assert message in shown
+    assert message not in patient_client.get("/account").get_data(as_text=True)  # shown once
+
+
+def test_the_worker_marks_the_pages_it_keeps() -> None:
+    worker = (Path(__file__).resolve().parent.parent / "static" / "js" / "sw.js").read_text()
+    keep = re.search(r"function fetchWithin\(.*?\n}\n", worker, re.S)
+    assert keep is not None and '"Rehab-Keep": "1"' in keep.group(0)

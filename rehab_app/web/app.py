@@ -23,6 +23,7 @@ from ..core import dberrors
 from ..extensions import assets, csrf, db, login_manager, migrate
 from ..models import MAX_ID
 from . import logs, roles  # roles registers the user loader
+from .flashes import page_messages
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 
@@ -222,6 +223,7 @@ def _init_templates(app: Flask) -> None:
     app.jinja_env.globals["vocab"] = vocab
     app.jinja_env.globals["client_words"] = kinds.client_words
     app.jinja_env.globals["local_time"] = wording.local_time
+    app.jinja_env.globals["page_messages"] = page_messages
     app.jinja_env.filters["long_date"] = wording.long_date
 
 

@@ -3,11 +3,16 @@
 A view that redirects to a section of a long page (``#team-3``, ``#notes-h``) flashes with
 :func:`flash_at`; the section shows the message under its heading (``flashes_at`` in
 ``_macros.html``), where the browser scrolls to. The top of the page shows the others.
+
+Pages are shown the messages through :func:`page_messages`, which leaves them waiting when
+the service worker fetches a page in the background to keep it for offline use (it says so
+with the ``Rehab-Keep`` header): otherwise that fetch, racing the person's own, would take the
+message they were to see, and the kept page would show it again, offline, out of place.
 """
 
 from __future__ import annotations
 
-from flask import flash
+from flask import flash, get_flashed_messages, request
 
 PLACE_MARK = "@"
 
@@ -15,3 +20,15 @@ PLACE_MARK = "@"
 def flash_at(place: str, message: str, category: str = "info") -> None:
     """Flash a message that the section `place` of the next page shows, under its heading."""
     flash(message, f"{category}{PLACE_MARK}{place}")
+
+
+# Sent by the service worker (static/js/sw.js, fetchWithin) with the pages it keeps.
+KEEP_HEADER = "Rehab-Keep"
+
+
+def page_messages() -> list[tuple[str, str]]:
+    """The flashed messages for the page being made, with their categories: none for a page
+    the service worker fetches to keep, so that they wait for the person's own next page."""
+    if request.headers.get(KEEP_HEADER):
+        return []
+    return get_flashed_messages(with_categories=True)

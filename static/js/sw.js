@@ -96,8 +96,9 @@ function precachePages(account) {
 function fetchWithin(path, ms) {
   var controller = new AbortController();
   var timer = setTimeout(function () { controller.abort(); }, ms);
+  // Rehab-Keep: the page is made without the messages waiting for the person (web/flashes.py).
   return fetch(path, { credentials: "same-origin", cache: "no-store", redirect: "manual",
-    signal: controller.signal })
+    headers: { "Rehab-Keep": "1" }, signal: controller.signal })
     .then(function (response) { clearTimeout(timer); return response; },
       function (error) { clearTimeout(timer); throw error; });
 }
