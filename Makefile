@@ -89,21 +89,11 @@ postgres:
 	@$(BIN)/python -c "import psycopg, sys; psycopg.connect('$(PG_TEST_URL)', connect_timeout=5).close()" \
 	  || { echo "ERROR: PostgreSQL at $(PG_TEST_URL) is unreachable: the suite must run on it too." >&2; exit 1; }
 
-# The two databases' suites run side by side, one a core: the SQLite one prints as it goes, the
-# PostgreSQL one into a file printed when both are done; either failing fails the target. The
-# CSS and JS bundles are built first, so that neither suite writes static/gen while the other
-# reads it.
 test: install-test postgres
 	$(MAKE) --no-print-directory lint
 	$(MAKE) --no-print-directory test-js
-	$(BIN)/flask --app wsgi assets build
-	@pg_log=$$(mktemp); \
-	  $(MAKE) --no-print-directory test-postgres > $$pg_log 2>&1 & pg=$$!; \
-	  $(MAKE) --no-print-directory test-sqlite; sqlite=$$?; \
-	  wait $$pg; postgres=$$?; \
-	  cat $$pg_log; rm -f $$pg_log; \
-	  echo "=== SQLite suite: $$([ $$sqlite = 0 ] && echo passed || echo FAILED); PostgreSQL suite: $$([ $$postgres = 0 ] && echo passed || echo FAILED) ==="; \
-	  [ $$sqlite = 0 ] && [ $$postgres = 0 ]
+	$(MAKE) --no-print-directory test-sqlite
+	$(MAKE) --no-print-directory test-postgres
 
 ## The quick loop for your own edits: lint, then the suite on SQLite without the browser tests.
 test-fast: $(VENV)/.installed-test node_modules/.installed
