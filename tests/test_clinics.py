@@ -84,6 +84,16 @@ def test_a_new_therapist_asks_to_join_and_the_admin_lets_them_in(
     assert "No one is waiting" in visible(admin.get("/clinic").get_data(as_text=True))
 
 
+def test_the_waiting_page_is_marked_as_the_clinic_in_the_menu(app: Any) -> None:
+    """Patients shows the waiting page to a therapist not yet let in: the menu says Clinic."""
+    client = as_user(app, waiting_therapist())
+    for path in ("/therapist", "/clinic"):
+        page = client.get(path).get_data(as_text=True)
+        assert "Your account is waiting for approval" in page
+        current = re.findall(r'<a href="([^"]+)" aria-current="page">', page)
+        assert current == ["/clinic"], (path, current)
+
+
 def test_only_an_admin_of_that_clinic_lets_anyone_in(
     app: Any, people: People, clinic: Clinic
 ) -> None:
