@@ -177,6 +177,20 @@ def test_a_page_fetched_to_keep_offline_leaves_the_persons_message_waiting(
     assert message not in patient_client.get("/account").get_data(as_text=True)  # shown once
 
 
+def test_a_page_that_shows_a_message_says_so_to_the_worker(patient_client: CsrfClient) -> None:
+    """The worker keeps no page that showed a message (Rehab-Messages): offline, Today would
+    say "Saved: ..." again, days later."""
+    assert "Rehab-Messages" not in patient_client.get("/today").headers
+    with patient_client.session_transaction() as session:
+        session["_flashes"] = [("success", "Saved: fatigue 3 out of 10.")]
+    kept = patient_client.get("/today", headers={"Rehab-Keep": "1"})
+    assert "Rehab-Messages" not in kept.headers  # made without it: the worker keeps that one
+    shown = patient_client.get("/today")
+    assert "Saved: fatigue 3 out of 10." in shown.get_data(as_text=True)
+    assert shown.headers["Rehab-Messages"] == "1"
+    assert "Rehab-Messages" not in patient_client.get("/today").headers
+
+
 def test_the_worker_marks_the_pages_it_keeps() -> None:
     worker = (Path(__file__).resolve().parent.parent / "static" / "js" / "sw.js").read_text()
     keep = re.search(r"function fetchWithin\(.*?\n}\n", worker, re.S)

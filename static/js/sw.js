@@ -14,6 +14,9 @@ var CACHE_PREFIX = "rehab-log-";
 // answer carries; one person's at a time (another's are dropped when someone else's are kept).
 var PAGES_PREFIX = CACHE + "-pages-";
 var ACCOUNT_HEADER = "Rehab-Account";
+// A page that showed the person a message ("Saved: ...") is not kept: offline it would say it
+// again, out of place (web/flashes.py).
+var SHOWN_HEADER = "Rehab-Messages";
 var OFFLINE_URL = "/offline";
 // On a slow connection a page from the cache beats a long wait.
 var NETWORK_TIMEOUT_MS = 5000;
@@ -137,7 +140,8 @@ function networkFirst(request) {
   var url = new URL(request.url);
   var fromNetwork = fetch(request).then(function (response) {
     var account = response.headers.get(ACCOUNT_HEADER);
-    if (account && PAGES.indexOf(url.pathname) !== -1 && !url.search) {
+    var plain = !response.headers.get(SHOWN_HEADER);
+    if (account && plain && PAGES.indexOf(url.pathname) !== -1 && !url.search) {
       return pagesCache(account).then(function (cache) {
         return keepPage(cache, url.pathname, response);
       });

@@ -419,3 +419,35 @@ def test_two_entries_from_the_same_kept_form_are_two_entries(app: Flask, phone_f
     context.set_offline(False)
     status(page).to_contain_text("All synced")
     assert sorted(e.fatigue for e in server_entries(app, person.email)) == [3, 7]
+
+
+KEPT_TODAY = """async () => {
+  const name = (await caches.keys()).find((n) => n.includes("-pages-"));
+  const hit = name && await (await caches.open(name)).match("/today");
+  return hit ? hit.text() : null;
+}"""
+
+
+def test_a_message_the_server_showed_is_not_kept_for_offline(app: Flask, phone_for: object) -> None:
+    """A page that showed the person a message ("Saved: ...") is not the page kept for offline
+    use: offline, days later, Today would say it again."""
+    person = make_user("patient", "kept.message@example.test", "Kim Kept")
+    context, page = phone_for(person.email)  # type: ignore[operator]
+    # Logged by the server's own form (as without scripts): it answers with Today and a message.
+    token = page.locator("input[name=csrf_token]").first.input_value()
+    answer = page.request.post(
+        "/today/fatigue",
+        form={"csrf_token": token, "fatigue": "3"},
+        max_redirects=0,
+    )
+    assert answer.status == 302, answer.status
+    page.goto("/today")
+    expect(page.locator("#flashes")).to_contain_text("Saved: fatigue 3 out of 10.")
+    page.wait_for_load_state("networkidle")
+    kept = page.evaluate(KEPT_TODAY)
+    assert kept and "Saved: fatigue" not in kept
+
+    context.set_offline(True)
+    page.reload()
+    expect(page.get_by_role("heading", name="Today", level=1)).to_be_visible()
+    expect(page.get_by_text("Saved: fatigue 3 out of 10.")).to_have_count(0)

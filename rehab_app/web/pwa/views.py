@@ -15,6 +15,7 @@ from werkzeug.wrappers import Response as BaseResponse
 
 from rehab_app.core.sessions import account_key
 from rehab_app.extensions import assets
+from rehab_app.web.flashes import SHOWN_HEADER
 
 bp = Blueprint("pwa", __name__)
 
@@ -193,6 +194,8 @@ def name_the_account(response: Response) -> Response:
     key = g.get("account_key")
     if key:
         response.headers[ACCOUNT_HEADER] = key
+    if g.get("messages_shown"):
+        response.headers[SHOWN_HEADER] = "1"
     return response
 
 
