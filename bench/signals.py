@@ -69,6 +69,7 @@ CASES = (
     worse("+1/yr, a relapse in follow-up", 0.70, fatigue_per_year=1, relapse_in_follow_up=True),
     worse("+1/yr, a quarter of relapses unlogged", fatigue_per_year=1, unlogged_relapses=0.25),
     worse("+1/yr, summer heat not tagged", fatigue_per_year=1, heat=True),
+    worse("+1/yr, summer heat tagged", fatigue_per_year=1, heat=True, heat_logged=True),
     worse("+1/yr, logging fades, worst days skipped", fatigue_per_year=1, fading=True),
     worse("+1/yr, heavy tails", fatigue_per_year=1, heavy_tails=True),
     worse("+1/yr as an S-curve", fatigue_per_year=1, shape="s-curve"),
