@@ -534,24 +534,20 @@ def test_days_tagged_heat_are_left_out() -> None:
 
 
 def test_the_untagged_days_of_a_hot_spell_are_left_out_too() -> None:
-    # The same hot weeks with only two days in three tagged: a person tags some of a hot
+    # The same eight hot weeks with only two days in three tagged: a person tags some of a hot
     # spell's days, not all of them. Left in, the untagged hot days alone make a rise.
     rng = random.Random(12)
-    level = [4 + rng.gauss(0, 0.6) + (1.2 if 618 <= k < 674 else 0) for k in range(730)]
-    hot = frozenset(_day(k) for k in range(618, 674) if k % 3)
+    level = [4 + rng.gauss(0, 0.6) + (1.2 if k >= 674 else 0) for k in range(730)]
+    hot = frozenset(_day(k) for k in range(674, 730) if k % 3)
     series = PatientSeries(
         fatigue={_day(k): [v] for k, v in enumerate(level)}, heat_or_infection_days=hot
     )
     spell = trends.heat_or_infection_spells(hot)
-    assert spell == {_day(k) for k in range(619, 673 + 1 + trends.HEAT_AFTER_DAYS)}
-    assert review(series, _day(700)) == []
-    hot_days_left_in = {d: v for d, v in series.fatigue.items() if d not in hot}
-    assert [
-        s.measure
-        for s in review(
-            replace(series, fatigue=hot_days_left_in, heat_or_infection_days=frozenset()), _day(700)
-        )
-    ] == ["fatigue"]
+    assert spell == {_day(k) for k in range(674, 729 + trends.HEAT_AFTER_DAYS)}
+    assert review(series, _day(729)) == []
+    only_the_tags = {d: v for d, v in series.fatigue.items() if d not in hot}
+    found = review(replace(series, fatigue=only_the_tags, heat_or_infection_days=()), _day(729))
+    assert [s.measure for s in found] == ["fatigue"]
 
 
 @pytest.mark.parametrize(
