@@ -5,6 +5,7 @@
     python -m bench.signals --tune              # the grid of limits, on the tuning seed
     python -m bench.signals --seed 1 --relapse-step free     # fatigue's stretch levels free
     python -m bench.signals --seed 1 --relapse-step 0.4,0.25 # pooled toward another step
+    python -m bench.signals --seed 1 --heat-spell 0,0        # only the tagged days left out
 
 Prints a Markdown table: for each scenario the share of people flagged (any measure, one
 decision per review) with its 95% Wilson interval, and the issue's target. The limits in
@@ -20,12 +21,13 @@ import math
 import statistics
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
 from rehab_app.core import trends
+from rehab_app.core.trends import series as trend_series
 
 from .signal_cohort import Person, Scenario, cohort
 
@@ -69,6 +71,7 @@ CASES = (
     worse("+1/yr, a relapse in follow-up", 0.70, fatigue_per_year=1, relapse_in_follow_up=True),
     worse("+1/yr, a quarter of relapses unlogged", fatigue_per_year=1, unlogged_relapses=0.25),
     worse("+1/yr, summer heat not tagged", fatigue_per_year=1, heat=True),
+    worse("+1/yr, summer heat tagged", fatigue_per_year=1, heat=True, heat_logged=True),
     worse("+1/yr, logging fades, worst days skipped", fatigue_per_year=1, fading=True),
     worse("+1/yr, heavy tails", fatigue_per_year=1, heavy_tails=True),
     worse("+1/yr as an S-curve", fatigue_per_year=1, shape="s-curve"),
@@ -200,6 +203,20 @@ def relapse_step(how: str) -> Iterator[None]:
         trends.MEASURES["fatigue"] = saved
 
 
+@contextmanager
+def heat_spell(how: str) -> Iterator[None]:
+    """Run with a heat or infection spell's gap and days after it as "GAP,AFTER" (tuning only).
+
+    "0,0" leaves out only the tagged days, as before spells were read (issue 12).
+    """
+    saved = trend_series.HEAT_SPELL_GAP_DAYS, trend_series.HEAT_AFTER_DAYS
+    trend_series.HEAT_SPELL_GAP_DAYS, trend_series.HEAT_AFTER_DAYS = map(int, how.split(","))
+    try:
+        yield
+    finally:
+        trend_series.HEAT_SPELL_GAP_DAYS, trend_series.HEAT_AFTER_DAYS = saved
+
+
 def main() -> None:
     """Print the table for the held-out seed (or the tuning grid)."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
@@ -210,11 +227,15 @@ def main() -> None:
     parser.add_argument(
         "--relapse-step", default="", help='fatigue\'s relapse step "MEAN,SD" or "free"'
     )
+    parser.add_argument(
+        "--heat-spell", default="", help='a heat spell\'s "GAP,AFTER" days ("0,0": tags only)'
+    )
     args = parser.parse_args()
-    if args.relapse_step:
-        with relapse_step(args.relapse_step):
-            _run(args)
-    else:
+    with ExitStack() as stack:
+        if args.relapse_step:
+            stack.enter_context(relapse_step(args.relapse_step))
+        if args.heat_spell:
+            stack.enter_context(heat_spell(args.heat_spell))
         _run(args)
 
 
@@ -237,7 +258,8 @@ def _run(args: argparse.Namespace) -> None:
     step = trends.MEASURES["fatigue"].relapse_step
     print(f"\nSeed {args.seed}, {args.size} people a scenario, limits "
           f"p12 < {trends.WINDOWS[12].max_p}, p6 < {trends.WINDOWS[6].max_p}, "
-          f"fatigue's relapse step {step if step else 'free'} "
+          f"fatigue's relapse step {step if step else 'free'}, heat spells "
+          f"{trend_series.HEAT_SPELL_GAP_DAYS},{trend_series.HEAT_AFTER_DAYS} "
           f"({time.perf_counter() - started:.0f} s)\n")  # fmt: skip
     print(table(rows))
 

@@ -533,6 +533,38 @@ def test_days_tagged_heat_are_left_out() -> None:
     assert [s.measure for s in review(untagged, _day(729))] == ["fatigue"]
 
 
+def test_the_untagged_days_of_a_hot_spell_are_left_out_too() -> None:
+    # The same eight hot weeks with only two days in three tagged: a person tags some of a hot
+    # spell's days, not all of them. Left in, the untagged hot days alone make a rise.
+    rng = random.Random(12)
+    level = [4 + rng.gauss(0, 0.6) + (1.2 if k >= 674 else 0) for k in range(730)]
+    hot = frozenset(_day(k) for k in range(674, 730) if k % 3)
+    series = PatientSeries(
+        fatigue={_day(k): [v] for k, v in enumerate(level)}, heat_or_infection_days=hot
+    )
+    spell = trends.heat_or_infection_spells(hot)
+    assert spell == {_day(k) for k in range(674, 729 + trends.HEAT_AFTER_DAYS)}
+    assert review(series, _day(729)) == []
+    only_the_tags = {d: v for d, v in series.fatigue.items() if d not in hot}
+    found = review(replace(series, fatigue=only_the_tags, heat_or_infection_days=()), _day(729))
+    assert [s.measure for s in found] == ["fatigue"]
+
+
+@pytest.mark.parametrize(
+    ("tagged", "left_out"),
+    [
+        ([], []),
+        ([0], [0, 1, 2, 3]),  # one tagged day and the days after it
+        ([0, 7], list(range(0, 11))),  # a week apart: one spell
+        ([0, 8], [0, 1, 2, 3, 8, 9, 10, 11]),  # further apart: two spells
+    ],
+)
+def test_heat_or_infection_spells(tagged: list[int], left_out: list[int]) -> None:
+    assert trends.HEAT_SPELL_GAP_DAYS == 7 and trends.HEAT_AFTER_DAYS == 3
+    got = trends.heat_or_infection_spells({_day(k) for k in tagged})
+    assert got == {_day(k) for k in left_out}
+
+
 def _assessment(p: float) -> trends.WindowAssessment:
     fit = trends.TrendFit(0.01, 0.001, 3.0, 0.3, ())
     return trends.WindowAssessment(12, trends.WINDOWS[12], +1, fit, p, 40, 40, 0.0, 1.0, 1.0, 0.4)

@@ -23,6 +23,8 @@ from .model import BASELINE_DAYS as BASELINE_DAYS
 from .model import DAYS_PER_YEAR as DAYS_PER_YEAR
 from .model import EFFORT_TOLERANCE as EFFORT_TOLERANCE
 from .model import FATIGUE_RELAPSE_STEP as FATIGUE_RELAPSE_STEP
+from .model import HEAT_AFTER_DAYS as HEAT_AFTER_DAYS
+from .model import HEAT_SPELL_GAP_DAYS as HEAT_SPELL_GAP_DAYS
 from .model import HISTORY_DAYS as HISTORY_DAYS
 from .model import MAX_COUNT_P as MAX_COUNT_P
 from .model import MEASURES as MEASURES
@@ -61,6 +63,7 @@ from .series import capacity_at_similar_effort as capacity_at_similar_effort
 from .series import daily_values as daily_values
 from .series import effort_at_usual_dose as effort_at_usual_dose
 from .series import excluded_days as excluded_days
+from .series import heat_or_infection_spells as heat_or_infection_spells
 from .series import possible_unlogged_relapses as possible_unlogged_relapses
 from .series import repeated_exercises as repeated_exercises
 from .series import trimmed_mean as trimmed_mean

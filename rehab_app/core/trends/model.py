@@ -18,6 +18,12 @@ RELAPSE_EXCLUSION_DAYS = 30
 SPIKE_POINTS = 1.5
 SPIKE_SPREAD = 4.0
 SPIKE_BEFORE_DAYS = 56
+# Days tagged "heat" or "infection" are left out, and so is the rest of their spell: a person
+# tags some of a hot week's days, not all of them, and the untagged ones were as hot. Tagged
+# days at most HEAT_SPELL_GAP_DAYS apart are one spell, and the HEAT_AFTER_DAYS after a spell
+# are left out too, while the body cools down or the infection clears.
+HEAT_SPELL_GAP_DAYS = 7
+HEAT_AFTER_DAYS = 3
 # The level before a window is read from up to a year of data before it.
 BASELINE_DAYS = 365
 # The baseline is the reference level only with at least this many weeks of data in it;

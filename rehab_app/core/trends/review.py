@@ -24,6 +24,7 @@ from .series import (
     _mean,
     daily_values,
     excluded_days,
+    heat_or_infection_spells,
     possible_unlogged_relapses,
     trimmed_mean,
 )
@@ -140,7 +141,7 @@ def review(
     all the measures with enough data together, shared out by Holm's step-down rule.
     """
     logged = sorted(r for r in series.relapses if r <= today)
-    set_aside = set(series.heat_or_infection_days)
+    set_aside = heat_or_infection_spells(series.heat_or_infection_days)
     relapses = sorted(logged + possible_unlogged_relapses(series, today))
     relapse_days = [r.toordinal() for r in relapses]
     left_out = excluded_days(relapses) | set_aside

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from datetime import date, timedelta
+from itertools import pairwise
 from statistics import median
 
 from ..vocab import AID_LEVEL
 from .model import (
     EFFORT_TOLERANCE,
+    HEAT_AFTER_DAYS,
+    HEAT_SPELL_GAP_DAYS,
     MIN_SESSIONS_PER_EXERCISE,
     RELAPSE_EXCLUSION_DAYS,
     SPIKE_BEFORE_DAYS,
@@ -24,6 +27,23 @@ from .model import (
 def excluded_days(relapses: Iterable[date], days: int = RELAPSE_EXCLUSION_DAYS) -> set[date]:
     """The days left out of trends: each relapse day and the `days` days after it."""
     return {r + timedelta(days=k) for r in relapses for k in range(days + 1)}
+
+
+def heat_or_infection_spells(tagged: Collection[date]) -> set[date]:
+    """The days left out for heat or infection: each spell of tagged days and the days after it.
+
+    Tagged days at most HEAT_SPELL_GAP_DAYS apart are one spell, the untagged days inside it
+    included (a person tags some of a hot week's days, not all); the HEAT_AFTER_DAYS after
+    each spell are left out too.
+    """
+    days = sorted(tagged)
+    out = set(days)
+    for a, b in pairwise(days):
+        if (b - a).days <= HEAT_SPELL_GAP_DAYS:
+            out.update(a + timedelta(days=k) for k in range(1, (b - a).days))
+    for d in days:
+        out.update(d + timedelta(days=k) for k in range(1, HEAT_AFTER_DAYS + 1))
+    return out
 
 
 def daily_values(series: PatientSeries, measure: str, today: date) -> dict[date, float]:
@@ -113,7 +133,7 @@ def trimmed_mean(values: Sequence[float], cut: float = TRIM) -> float:
 def possible_unlogged_relapses(series: PatientSeries, today: date) -> list[date]:
     """The days review() treats as relapses nobody logged, from fatigue off heat and infection."""
     logged = sorted(r for r in series.relapses if r <= today)
-    set_aside = set(series.heat_or_infection_days)
+    set_aside = heat_or_infection_spells(series.heat_or_infection_days)
     fatigue = {
         d: v for d, v in daily_values(series, "fatigue", today).items() if d not in set_aside
     }
