@@ -13,7 +13,6 @@ words). Every public name is importable from `rehab_app.core.caseload`.
 from __future__ import annotations
 
 from .load import REFRESH_BATCH as REFRESH_BATCH
-from .load import SUMMARY_VERSION as SUMMARY_VERSION
 from .load import clean_query as clean_query
 from .load import compute_summaries as compute_summaries
 from .load import last_activity as last_activity
@@ -36,6 +35,7 @@ from .rows import MIN_PLANNED as MIN_PLANNED
 from .rows import NEAR_FALLS as NEAR_FALLS
 from .rows import QUERY_MAX as QUERY_MAX
 from .rows import SILENT_DAYS as SILENT_DAYS
+from .rows import SUMMARY_VERSION as SUMMARY_VERSION
 from .rows import AidChange as AidChange
 from .rows import Aids as Aids
 from .rows import CaseloadRow as CaseloadRow

@@ -24,7 +24,14 @@ from rehab_app.models import (
 
 from ..daily_series import LOG_COLUMNS, LogRow
 from ..timeutil import local_today
-from .rows import HISTORY_DAYS, QUERY_MAX, CaseloadRow, summary_from_json, summary_to_json
+from .rows import (
+    HISTORY_DAYS,
+    QUERY_MAX,
+    SUMMARY_VERSION,
+    CaseloadRow,
+    summary_from_json,
+    summary_to_json,
+)
 from .summary import _silence, summarise
 
 
@@ -49,13 +56,6 @@ def linked_patients(session: Session, therapist_id: int, query: str = "") -> lis
             )
         )
     return list(session.scalars(stmt.order_by(User.display_name, User.id).distinct()))
-
-
-# Raise when what a stored summary holds, or how it is computed, changes: every stored one is
-# then recomputed on its next read.
-# 2: reasons found in months of the log are stored as data (reasons.Reason), not as words.
-# 3: fatigue's trend pools its relapse stretch levels (trends.FATIGUE_RELAPSE_STEP).
-SUMMARY_VERSION = 3
 
 
 def load_caseload(

@@ -47,6 +47,12 @@ SILENT_DAYS = 14  # days without any entry or sync, for someone who used to log
 
 QUERY_MAX = 100
 
+# Raise when what a stored summary holds, or how it is computed, changes: every stored one is
+# then recomputed on its next read.
+# 2: reasons found in months of the log are stored as data (reasons.Reason), not as words.
+# 3: fatigue's trend pools its relapse stretch levels (trends.FATIGUE_RELAPSE_STEP).
+SUMMARY_VERSION = 3
+
 
 @dataclass(frozen=True)
 class AidChange:
