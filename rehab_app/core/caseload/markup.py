@@ -20,17 +20,17 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from functools import cache
 from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup, escape
 
-from .. import adherence, reasons, trends, vocab
+from .. import adherence, reasons, timeutil, trends, vocab
 from . import rows, summary, table
 from .rows import SUMMARY_VERSION, CaseloadRow, Flag, ShownRow
-from .table import SHOWN_FLAGS, last_activity_text
+from .table import SHOWN_FLAGS, activity_words
 
 TEMPLATES = Path(__file__).resolve().parents[3] / "templates"
 CELLS_TEMPLATE = "therapist/_caseload_cells.html"
@@ -81,6 +81,8 @@ def table_body(rows: Iterable[ShownRow], patient_url: str, tz: str, now: datetim
     did; the markup is the cells template's neighbour in therapist/caseload.html's words.
     Everything put in is escaped here, or is stored markup (ShownRow).
     """
+    zone, link = timeutil.zone(tz), escape(patient_url)
+    today = now.replace(tzinfo=UTC).astimezone(zone).date()
     out = []
     for r in rows:
         name = escape(r.name)
@@ -97,15 +99,15 @@ def table_body(rows: Iterable[ShownRow], patient_url: str, tz: str, now: datetim
         if r.last_sync is None:
             activity = "Never"
         else:
+            local = r.last_sync.replace(tzinfo=UTC).astimezone(zone).replace(tzinfo=None)
             activity = (
-                f'<time datetime="{r.last_sync.isoformat()}Z">'
-                f"{escape(last_activity_text(r.last_sync, tz, now))}</time>"
+                f'<time datetime="{r.last_sync.isoformat()}Z">{activity_words(local, today)}</time>'
             )
         flagged = ' class="flagged"' if r.reasons else ""
         out.append(
             f'<tr role="row"{flagged}>'
             f'<th scope="row" role="rowheader" class="col-name">'
-            f'<a href="{escape(patient_url)}{r.patient_id}">{name}</a>'
+            f'<a href="{link}{r.patient_id}">{name}</a>'
             f'<span class="hint email">{escape(r.email)}</span></th>'
             f'<td role="cell" class="col-review" data-label="Worth reviewing">'
             f'<div class="cell">{reasons}</div></td>{r.cells}'

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from ..adherence import Adherence
@@ -132,7 +132,11 @@ def last_activity_text(when: datetime | None, tz: str, now: datetime) -> str:
     """Like "Today, 09:12", "Yesterday, 18:40", "3 days ago" or "Never"."""
     if when is None:
         return "Never"
-    local, today = to_local(when, tz), to_local(now, tz).date()
+    return activity_words(to_local(when, tz), to_local(now, tz).date())
+
+
+def activity_words(local: datetime, today: date) -> str:
+    """last_activity_text() of a local time, on a local today (a table works out today once)."""
     days = (today - local.date()).days
     if days <= 0:
         return f"Today, {local:%H:%M}"
