@@ -430,6 +430,8 @@ def test_nothing_logged_is_added_live_after_the_stored_reasons(
     assert "Relapse or flare-up logged on" in visible(shown)
     assert "1 more reason for Olive Owner" in visible(folded)
     assert "Nothing logged or synced for 20 days" in visible(folded)
+    assert '<li class="flag flag-recent"><strong>Recent:</strong> Nothing logged' in folded
+    assert "&lt;" not in row, "stored markup escaped twice"
     stored = db.session.scalars(select(CaseloadSummary)).one()
     assert stored.reasons == 2 and "Nothing logged" not in stored.reasons_more
 
@@ -464,3 +466,20 @@ def test_the_stored_sort_keys_are_the_rows_own() -> None:
     assert values["fatigue_change"] == computed.fatigue_change
     assert values["reasons"] == len(computed.flags) > 0
     assert values["slow_changes"] == sum(f.kind == "trend" for f in computed.flags)
+
+
+def test_nothing_logged_joins_one_stored_reason_before_the_fold(
+    therapist_client: CsrfClient, people: People
+) -> None:
+    olive = people.patient
+    add_entry(olive, "mobility", 20, aid="one_stick", setting="outdoors", falls=1)
+    weeks_ago = utcnow() - timedelta(days=20)
+    db.session.execute(update(Entry).where(Entry.user_id == olive.id).values(updated_at=weeks_ago))
+    db.session.commit()
+    statements_of(therapist_client)
+    row = row_of(therapist_client.page, "Olive Owner")  # type: ignore[attr-defined]
+    assert "<details" not in row and "&lt;" not in row, "stored markup escaped twice"
+    assert re.findall(r"<strong>Recent:</strong> ([^<]*?)\s*</li>", row) == [
+        "1 fall in the last 28 days",
+        "Nothing logged or synced for 20 days",
+    ]

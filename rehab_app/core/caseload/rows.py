@@ -8,8 +8,6 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, NamedTuple
 
-from markupsafe import Markup
-
 from rehab_app.models import (
     User,
 )
@@ -254,9 +252,11 @@ class ShownRow(NamedTuple):
     near_falls: int
     reasons: int  # every reason worth reviewing, "nothing logged for N days" included
     slow_changes: int
-    cells: Markup
-    reasons_shown: Markup  # the reasons' items before "more reasons"
-    reasons_more: Markup  # and after it
+    # The stored markup (markup.render(), made with autoescape from the summary, never from
+    # anything the person typed): trusted as it is, and marked safe once, with the table's.
+    cells: str
+    reasons_shown: str  # the reasons' items before "more reasons"
+    reasons_more: str  # and after it
     more: int  # how many are after it
 
     @property

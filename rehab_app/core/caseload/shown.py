@@ -6,7 +6,6 @@ from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from markupsafe import Markup
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -139,9 +138,7 @@ def _shown_row(
     """A stored row with who the person is and their activity, read live; and "nothing logged
     for N days" (which depends on the clock) after the stored reasons."""
     (week, month, fatigue, change, aid, aid_changes, falls, near_falls, reasons, slow) = shown[:10]
-    # Trusted markup: these columns only ever hold markup.render()'s output, made with
-    # autoescape from the summary (never anything the person typed).
-    cells, before, after = (Markup(text) for text in shown[10:])  # noqa: S704
+    cells, before, after = shown[10:]
     for flag in _silence(today, last_sync):
         if reasons < SHOWN_FLAGS:
             before += markup.reason_item(flag)
