@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import BindParameter, Integer, Select, bindparam, func, select
 from sqlalchemy.orm import Session
 
 from rehab_app.models import (
@@ -26,35 +26,26 @@ from .stored import SHOWN_COLUMNS, render_again
 from .summary import _silence
 from .table import SHOWN_FLAGS
 
+# The window of the therapist's caseload looks that record_caseload_views reads.
+LOOK_DAYS = 2
 
-def caseload_rows(
-    session: Session, therapist_id: int, query: str = "", now: datetime | None = None
-) -> list[ShownRow]:
-    """The therapist's linked patients matching a search, as the caseload shows them.
 
-    One query reads each linked person, what their summary must have been computed from (as
-    `_sources`: one index probe a person), their last sync, the therapist's latest look at
-    them in the caseload and their stored row (the sort keys, and the markup stored with the
-    summary). Whoever's summary is older than their data is recomputed from their entries
-    and stored, so the page never shows a summary older than the person's latest entry;
-    whoever's markup was made by other templates or words (markup.shown_with) is rendered
-    again from their stored summary. When everything is fresh, that one query is all: no
-    JSON is decoded and no template rendered a person.
-    """
-    now = now or utcnow()
-    # The therapist's latest caseload look at each person in the last two days (the window
-    # record_caseload_views reads), from the range of ix_access_events_therapist_what_at.
+def _rows_statement() -> Select[Any]:
+    """The caseload's one query, built once (its parameters: therapist_id, looks_since)."""
+    therapist_id: BindParameter[int] = bindparam("therapist_id", type_=Integer())
+    # The therapist's latest caseload look at each person in the last LOOK_DAYS, from the
+    # range of ix_access_events_therapist_what_at.
     looks = (
         select(AccessEvent.patient_id, func.max(AccessEvent.at).label("at"))
         .where(
             AccessEvent.therapist_id == therapist_id,
             AccessEvent.what == "caseload",
-            AccessEvent.at >= now - timedelta(days=2),
+            AccessEvent.at >= bindparam("looks_since", type_=AccessEvent.at.type),
         )
         .group_by(AccessEvent.patient_id)
         .subquery()
     )
-    stmt = (
+    return (
         select(
             User.id,
             User.display_name,
@@ -74,12 +65,32 @@ def caseload_rows(
         .outerjoin(looks, looks.c.patient_id == User.id)
         .where(CareLink.therapist_id == therapist_id, CareLink.revoked_at.is_(None))
     )
-    if query:
-        stmt = stmt.where(_matching(query))
+
+
+_ROWS = _rows_statement()
+
+
+def caseload_rows(
+    session: Session, therapist_id: int, query: str = "", now: datetime | None = None
+) -> list[ShownRow]:
+    """The therapist's linked patients matching a search, as the caseload shows them.
+
+    One query reads each linked person, what their summary must have been computed from (as
+    `_sources`: one index probe a person), their last sync, the therapist's latest look at
+    them in the caseload and their stored row (the sort keys, and the markup stored with the
+    summary). Whoever's summary is older than their data is recomputed from their entries
+    and stored, so the page never shows a summary older than the person's latest entry;
+    whoever's markup was made by other templates or words (markup.shown_with) is rendered
+    again from their stored summary. When everything is fresh, that one query is all: no
+    JSON is decoded and no template rendered a person.
+    """
+    now = now or utcnow()
+    stmt = _ROWS if not query else _ROWS.where(_matching(query))
+    params = {"therapist_id": therapist_id, "looks_since": now - timedelta(days=LOOK_DAYS)}
     version = markup.shown_with()
     days: dict[str, date] = {}  # each time zone's local day, worked out once
     read, stale, unrendered = [], {}, {}
-    for row in session.execute(stmt):
+    for row in session.execute(stmt, params):
         pid, tz, entries, items, count, synced = row[0], row[3], *row[4:8]
         today = days.get(tz) or days.setdefault(tz, local_today(tz, now))
         key = _source_key(today, tz, entries, items, count)
