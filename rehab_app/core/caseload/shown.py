@@ -91,15 +91,15 @@ def caseload_rows(
     days: dict[str, date] = {}  # each time zone's local day, worked out once
     read, stale, unrendered = [], {}, {}
     for row in session.execute(stmt, params):
-        pid, tz, entries, items, count, synced = row[0], row[3], *row[4:8]
+        pid, name, email, tz, entries, items, count, synced, looked, source, shown_with = row[:11]
         today = days.get(tz) or days.setdefault(tz, local_today(tz, now))
         key = _source_key(today, tz, entries, items, count)
-        if row[9] != key:
+        if source != key:
             stale[pid] = key
-        elif row[10] != version:
+        elif shown_with != version:
             unrendered[pid] = key
         last = synced if entries is None or (synced is not None and synced > entries) else entries
-        read.append((row, today, last))
+        read.append(((pid, name, email, tz, today, last, looked), row[11:]))
     redone = {}
     if stale:
         users = list(session.scalars(select(User).where(User.id.in_(list(stale)))))
@@ -108,14 +108,13 @@ def caseload_rows(
             store_summaries(session, {pid: (stale[pid], row) for pid, row in fresh.items()}, now)
         )
     if unrendered:
-        who = {row[0]: (row[1], row[2], row[3]) for row, _today, _last in read}
+        who = {person[0]: person[1:4] for person, _stored in read}
         redone.update(render_again(session, unrendered, who))
     shown = []
-    for row, today, last in read:
-        stored = row[11:]
-        if row[0] in redone:
-            stored = tuple(redone[row[0]][c.key] for c in SHOWN_COLUMNS)
-        shown.append(_shown_row(row[0], row[1], row[2], row[3], today, last, row[8], stored))
+    for person, stored in read:
+        if person[0] in redone:
+            stored = tuple(redone[person[0]][c.key] for c in SHOWN_COLUMNS)
+        shown.append(_shown_row(*person, stored))
     return shown
 
 
