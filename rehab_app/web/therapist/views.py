@@ -86,8 +86,9 @@ def caseload() -> str | Response:
     query = cl.clean_query(session.get(SEARCH_KEY))
     now = utcnow()
     rows = cl.sort_rows(cl.caseload_rows(db.session, therapist.id, query, now), sort, direction)
-    # A row holds the person's id and time zone, all the access record reads of them.
+    # Only people not looked at today: the access record would pass over the others anyway.
     unseen = cl.not_looked_at_today(rows, now)
+    # A row holds the person's id and time zone, all the access record reads of them.
     access_log.record_caseload_views(db.session, therapist, unseen, now)  # type: ignore[arg-type]
     db.session.commit()
     anyone = bool(rows) or bool(query and cl.linked_patients(db.session, therapist.id))
