@@ -1,19 +1,27 @@
-"""The caseload's domain: summary rows, walking aids, the rules of "worth reviewing", sorting."""
+"""The caseload's domain: summary rows, walking aids, the rules of "worth reviewing", sorting,
+and rows as stored and shown."""
 
 from __future__ import annotations
 
-from datetime import datetime
+import re
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from jinja2 import Environment
+from markupsafe import Markup
+from sqlalchemy import event, select, update
 
 from rehab_app.core import caseload as cl
 from rehab_app.core import reasons
 from rehab_app.core.daily_series import LogRow
-from rehab_app.models import ProgrammeItem, User
-from tests.helpers.entries import TODAY, ago, row
+from rehab_app.extensions import db
+from rehab_app.models import CaseloadSummary, Entry, ProgrammeItem, User, utcnow
+from tests.helpers.accounts import CsrfClient, People
+from tests.helpers.entries import TODAY, add_entry, ago, row
+from tests.helpers.pages import visible
 
 PATIENT = User(id=1, email="p@example.test", display_name="Pat", timezone="Europe/London")
 
@@ -225,10 +233,31 @@ def test_weeks_without_entries(last_sync: datetime | None, expected: list[str]) 
 # ----------------------------------------------------------------------------- sorting
 
 
-def plain(name: str, **changes: Any) -> cl.CaseloadRow:
-    """A summary row with nothing in it but a name and the changes."""
-    base = cl.summarise(PATIENT, [], [], None, TODAY)
-    return cl.CaseloadRow(**{**base.__dict__, "name": name, **changes})
+def plain(name: str, **changes: Any) -> cl.ShownRow:
+    """A row as shown with nothing in it but a name and the changes."""
+    base = cl.ShownRow(
+        patient_id=1,
+        name=name,
+        email="p@example.test",
+        timezone="Europe/London",
+        last_sync=None,
+        looked_at=None,
+        week_percent=None,
+        month_percent=None,
+        fatigue_mean=None,
+        fatigue_change=None,
+        aid_level=None,
+        aid_changes=0,
+        falls=0,
+        near_falls=0,
+        reasons=0,
+        slow_changes=0,
+        cells=Markup(""),
+        reasons_shown=Markup(""),
+        reasons_more=Markup(""),
+        more=0,
+    )
+    return base._replace(**changes)
 
 
 @pytest.mark.parametrize("direction", ["asc", "desc"])
@@ -254,19 +283,20 @@ def test_sort_parameters_are_checked(
     assert cl.parse_sort(key, direction) == expected
 
 
-flag = st.builds(cl.Flag, st.sampled_from(["trend", "recent"]), st.text(max_size=5))
 any_row = st.builds(
     plain,
     st.text(max_size=5),
+    week_percent=st.none() | st.floats(0, 100),
+    month_percent=st.none() | st.floats(0, 100),
     fatigue_mean=st.none() | st.floats(0, 10),
-    fatigue_before=st.none() | st.floats(0, 10),
+    fatigue_change=st.none() | st.floats(-10, 10),
     falls=st.integers(0, 5),
     near_falls=st.integers(0, 5),
     last_sync=st.none() | st.datetimes(datetime(2025, 1, 1), datetime(2026, 3, 28)),
-    aids=st.builds(
-        cl.Aids, st.none() | st.sampled_from(["none", "frame"]), st.none() | st.just("afo")
-    ),
-    flags=st.lists(flag, max_size=3).map(tuple),
+    aid_level=st.none() | st.integers(0, 3),
+    aid_changes=st.integers(0, 2),
+    reasons=st.integers(0, 5),
+    slow_changes=st.integers(0, 2),
 )
 
 
@@ -275,7 +305,7 @@ any_row = st.builds(
     key=st.sampled_from(list(cl.SORT_KEYS)),
     direction=st.sampled_from(["asc", "desc"]),
 )
-def test_any_rows_sort_by_any_column(rows: list[cl.CaseloadRow], key: str, direction: str) -> None:
+def test_any_rows_sort_by_any_column(rows: list[cl.ShownRow], key: str, direction: str) -> None:
     ordered = cl.sort_rows(rows, key, direction)
     assert sorted(map(id, ordered)) == sorted(map(id, rows))
 
@@ -328,3 +358,128 @@ def test_a_stored_summary_keeps_a_reasons_data_and_words_it_when_read(
     assert cl.summary_from_json(stored, PATIENT).flags == computed.flags
     monkeypatch.setattr(reasons, "sentence", lambda r: f"New words for {r.measure}")
     assert texts(cl.summary_from_json(stored, PATIENT))[0] == "New words for fatigue"
+
+
+# ----------------------------------------------------------------------------- rows as stored
+
+
+def statements_of(client: CsrfClient, path: str = "/therapist") -> list[str]:
+    """The SQL statements one request runs, and the page's text kept on the client."""
+    seen: list[str] = []
+
+    def keep(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
+        seen.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", keep)
+    try:
+        response = client.get(path)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", keep)
+    assert response.status_code == 200
+    client.page = response.get_data(as_text=True)  # type: ignore[attr-defined]
+    return seen
+
+
+def row_of(page: str, name: str) -> str:
+    """The markup of one person's row of the caseload table."""
+    rows = [r for r in re.findall(r"<tr\b.*?</tr>", page, re.S) if name in r]
+    assert len(rows) == 1, f"no single row for {name}"
+    return rows[0]
+
+
+def reads_entries(statements: list[str]) -> bool:
+    """True when one of the statements reads entries' contents (a summary computed)."""
+    return any("entries.local_date >=" in s for s in statements)
+
+
+def test_a_name_is_escaped_and_never_stored_with_the_row(
+    therapist_client: CsrfClient, people: People
+) -> None:
+    olive = people.patient
+    olive.display_name = '<img src=x onerror="alert(1)">Olive'
+    db.session.commit()
+    add_entry(olive, "mobility", 2, aid="frame", setting="outdoors", falls=1)
+    statements_of(therapist_client)
+    page = therapist_client.page  # type: ignore[attr-defined]
+    assert "<img src=x" not in page and "&lt;img src=x onerror=" in page
+    stored = db.session.scalars(select(CaseloadSummary)).one()
+    for markup in (stored.cells, stored.reasons_shown, stored.reasons_more):
+        assert "Olive" not in markup and "owner@example.test" not in markup
+    # A new name shows at once, and no summary is computed for it.
+    olive.display_name = "Olive Renamed"
+    db.session.commit()
+    assert not reads_entries(statements_of(therapist_client))
+    row = row_of(therapist_client.page, "Olive Renamed")  # type: ignore[attr-defined]
+    assert "Recent: 1 fall in the last 28 days" in visible(row)
+
+
+def test_nothing_logged_is_added_live_after_the_stored_reasons(
+    therapist_client: CsrfClient, people: People
+) -> None:
+    """Two stored reasons, then weeks of silence: the third folds under "1 more reason"."""
+    olive = people.patient
+    add_entry(olive, "mobility", 20, aid="one_stick", setting="outdoors", falls=1)
+    add_entry(olive, "bad_day", 21, reason="relapse")
+    weeks_ago = utcnow() - timedelta(days=20)
+    db.session.execute(update(Entry).where(Entry.user_id == olive.id).values(updated_at=weeks_ago))
+    db.session.commit()
+    statements_of(therapist_client, "/therapist?sort=review")
+    row = row_of(therapist_client.page, "Olive Owner")  # type: ignore[attr-defined]
+    shown, folded = row.split("<details", 1)
+    assert "1 fall in the last 28 days" in visible(shown)
+    assert "Relapse or flare-up logged on" in visible(shown)
+    assert "1 more reason for Olive Owner" in visible(folded)
+    assert "Nothing logged or synced for 20 days" in visible(folded)
+    assert '<li class="flag flag-recent"><strong>Recent:</strong> Nothing logged' in folded
+    assert "&lt;" not in row, "stored markup escaped twice"
+    stored = db.session.scalars(select(CaseloadSummary)).one()
+    assert stored.reasons == 2 and "Nothing logged" not in stored.reasons_more
+
+
+def test_new_templates_or_words_render_the_rows_again_without_reading_entries(
+    therapist_client: CsrfClient, people: People, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    add_entry(people.patient, "mobility", 1, aid="frame", setting="outdoors", falls=2)
+    assert reads_entries(statements_of(therapist_client))  # the first look computes it
+    assert "2 falls" in row_of(therapist_client.page, "Olive Owner")  # type: ignore[attr-defined]
+    assert not reads_entries(statements_of(therapist_client))
+    # A deploy whose words differ: the stored rows are rendered again from their summaries.
+    monkeypatch.setattr(cl.markup, "shown_with", lambda: "a later deploy")
+    later = Environment(loader=cl.markup._env.loader, autoescape=True)
+    later.globals.update(cl.markup._env.globals, falls_text=lambda r: f"{r.falls} tumbles")
+    monkeypatch.setattr(cl.markup, "_env", later)
+    statements = statements_of(therapist_client)
+    assert not reads_entries(statements)
+    assert "2 tumbles" in row_of(therapist_client.page, "Olive Owner")  # type: ignore[attr-defined]
+    stored = db.session.scalars(select(CaseloadSummary)).one()
+    assert stored.shown_with == "a later deploy" and "2 tumbles" in stored.cells
+
+
+def test_the_stored_sort_keys_are_the_rows_own() -> None:
+    """What the page sorts by, stored, is what the computed summary says."""
+    rows = [row("mobility", 3, aid="frame", setting="outdoors", falls=1, near_falls=2)]
+    rows += [row("fatigue", k, fatigue=7 if k < 7 else 4) for k in range(35)]
+    computed = summary(rows)
+    values = cl.stored.shown_values(computed)
+    assert values["falls"] == 1 and values["near_falls"] == 2
+    assert values["aid_level"] == computed.aids.level
+    assert values["fatigue_change"] == computed.fatigue_change
+    assert values["reasons"] == len(computed.flags) > 0
+    assert values["slow_changes"] == sum(f.kind == "trend" for f in computed.flags)
+
+
+def test_nothing_logged_joins_one_stored_reason_before_the_fold(
+    therapist_client: CsrfClient, people: People
+) -> None:
+    olive = people.patient
+    add_entry(olive, "mobility", 20, aid="one_stick", setting="outdoors", falls=1)
+    weeks_ago = utcnow() - timedelta(days=20)
+    db.session.execute(update(Entry).where(Entry.user_id == olive.id).values(updated_at=weeks_ago))
+    db.session.commit()
+    statements_of(therapist_client)
+    row = row_of(therapist_client.page, "Olive Owner")  # type: ignore[attr-defined]
+    assert "<details" not in row and "&lt;" not in row, "stored markup escaped twice"
+    assert re.findall(r"<strong>Recent:</strong> ([^<]*?)\s*</li>", row) == [
+        "1 fall in the last 28 days",
+        "Nothing logged or synced for 20 days",
+    ]

@@ -13,12 +13,15 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from flask_migrate import downgrade, upgrade
-from sqlalchemy import create_engine, inspect, text
+from sqlalchemy import create_engine, event, inspect, text
 
 from config import TestConfig
 from rehab_app import create_app
+from rehab_app.core import caseload
 from rehab_app.core.catalogue import CATALOGUE, seed_rows
 from rehab_app.extensions import db
+from rehab_app.models import User, utcnow
+from tests.helpers.entries import TODAY, row
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations" / "versions"
 
@@ -250,5 +253,57 @@ def test_0017_keeps_one_standing_link_a_pair_and_then_refuses_a_second(scratch_u
         db.session.rollback()
         run(add_link, {"t": ids["ther"], "p": ids["pat"], "r": gone})  # ended ones may repeat
         db.session.commit()
+        db.session.remove()
+        db.engine.dispose()
+
+
+def test_0018_shows_a_summary_stored_before_it_without_computing_it_again(
+    scratch_url: str,
+) -> None:
+    """A summary stored before 0018 has no row markup yet: the caseload renders it once from
+    the stored summary, and reads no entries to do it."""
+    app = create_app(TestConfig, SQLALCHEMY_DATABASE_URI=scratch_url)
+    with app.app_context():
+        upgrade(revision="0017")
+        run = db.session.execute
+        ids = add_users(("pat", "patient"), ("ther", "therapist"))
+        run(
+            text(
+                "INSERT INTO care_links (therapist_id, patient_id, created_at)"
+                " VALUES (:t, :p, CURRENT_TIMESTAMP)"
+            ),
+            {"t": ids["ther"], "p": ids["pat"]},
+        )
+        now = utcnow()
+        patient = db.session.get(User, ids["pat"])
+        assert patient is not None
+        computed = caseload.summarise(
+            patient, [row("mobility", 2, aid="frame", falls=1)], [], None, TODAY
+        )
+        run(
+            text(
+                "INSERT INTO caseload_summaries (patient_id, source, summary, computed_at)"
+                " VALUES (:p, :s, :j, :now)"
+            ),
+            {
+                "p": ids["pat"],
+                "s": caseload.load._sources(db.session, [patient], now)[ids["pat"]],
+                "j": caseload.summary_to_json(computed),
+                "now": now,
+            },
+        )
+        db.session.commit()
+
+        upgrade()
+
+        statements: list[str] = []
+        event.listen(db.engine, "before_cursor_execute", lambda *a: statements.append(a[2]))
+        [shown] = caseload.caseload_rows(db.session, ids["ther"], now=now)
+        db.session.commit()
+        assert not any("entries.local_date >=" in s for s in statements)
+        assert (shown.falls, shown.reasons) == (1, 1)
+        assert "1 fall" in shown.cells and "1 fall in the last 28 days" in shown.reasons_shown
+        stored = run(text("SELECT shown_with, falls FROM caseload_summaries")).one()
+        assert stored == (caseload.markup.shown_with(), 1)
         db.session.remove()
         db.engine.dispose()

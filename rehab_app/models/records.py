@@ -6,8 +6,10 @@ from datetime import datetime
 
 from sqlalchemy import (
     DateTime,
+    Float,
     ForeignKey,
     Index,
+    Integer,
     String,
     Text,
     event,
@@ -92,3 +94,25 @@ class CaseloadSummary(Model):
     source: Mapped[str] = mapped_column(String(200))
     summary: Mapped[str] = mapped_column(Text)  # JSON, caseload.summary_to_json()
     computed_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+    # The row as the caseload shows it, made from `summary` whenever it is stored (so it is
+    # never staler than the summary), so that a load neither decodes JSON nor renders a
+    # template a person: what it sorts by, as columns, and the markup of what depends on the
+    # summary alone (caseload.markup), rendered with autoescape from the summary's own numbers
+    # and words; never the person's name or email, which the page shows live. `shown_with`
+    # names the templates and wording that rendered it (caseload.markup.SHOWN_WITH): after a
+    # deploy that changes them, the row is rendered again from `summary`.
+    shown_with: Mapped[str] = mapped_column(String(64), default="", server_default="")
+    cells: Mapped[str] = mapped_column(Text, default="", server_default="")
+    reasons_shown: Mapped[str] = mapped_column(Text, default="", server_default="")
+    reasons_more: Mapped[str] = mapped_column(Text, default="", server_default="")
+    reasons: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    slow_changes: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    week_percent: Mapped[float | None] = mapped_column(Float)
+    month_percent: Mapped[float | None] = mapped_column(Float)
+    fatigue_mean: Mapped[float | None] = mapped_column(Float)
+    fatigue_change: Mapped[float | None] = mapped_column(Float)
+    aid_level: Mapped[int | None] = mapped_column(Integer)
+    aid_changes: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    falls: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    near_falls: Mapped[int] = mapped_column(Integer, default=0, server_default="0")

@@ -5,15 +5,16 @@ the linked patients, their live entries over the last 13 months, their programme
 when they last synced. The rest is plain Python over those rows (`summarise`), which the
 tests call directly.
 
-The package: `rows` (a row, its flags and thresholds, as stored JSON), `load` (linked
-patients and their stored summaries), `summary` (a log into a row) and `table` (sorting and
-words). Every public name is importable from `rehab_app.core.caseload`.
+The package: `rows` (a row, its flags and thresholds, as stored JSON, as shown), `load`
+(linked patients and their stored summaries), `summary` (a log into a row), `table` (sorting
+and words), `markup` (a row's cells, rendered when its summary is stored), `stored` (a
+summary's row as shown, stored with it) and `shown` (the caseload's rows as the page shows
+them). Every public name is importable from `rehab_app.core.caseload`.
 """
 
 from __future__ import annotations
 
 from .load import REFRESH_BATCH as REFRESH_BATCH
-from .load import SUMMARY_VERSION as SUMMARY_VERSION
 from .load import clean_query as clean_query
 from .load import compute_summaries as compute_summaries
 from .load import last_activity as last_activity
@@ -22,6 +23,7 @@ from .load import load_caseload as load_caseload
 from .load import refresh_summaries as refresh_summaries
 from .load import store_summaries as store_summaries
 from .load import with_activity as with_activity
+from .markup import table_body as table_body
 from .rows import ADHERENCE_DROP as ADHERENCE_DROP
 from .rows import AID_CHANGE_DAYS as AID_CHANGE_DAYS
 from .rows import AID_DAYS as AID_DAYS
@@ -36,12 +38,16 @@ from .rows import MIN_PLANNED as MIN_PLANNED
 from .rows import NEAR_FALLS as NEAR_FALLS
 from .rows import QUERY_MAX as QUERY_MAX
 from .rows import SILENT_DAYS as SILENT_DAYS
+from .rows import SUMMARY_VERSION as SUMMARY_VERSION
 from .rows import AidChange as AidChange
 from .rows import Aids as Aids
 from .rows import CaseloadRow as CaseloadRow
 from .rows import Flag as Flag
+from .rows import ShownRow as ShownRow
 from .rows import summary_from_json as summary_from_json
 from .rows import summary_to_json as summary_to_json
+from .shown import caseload_rows as caseload_rows
+from .shown import not_looked_at_today as not_looked_at_today
 from .summary import aid_history as aid_history
 from .summary import main_aid as main_aid
 from .summary import short_date as short_date

@@ -5,9 +5,10 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
+from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -24,7 +25,16 @@ from rehab_app.models import (
 
 from ..daily_series import LOG_COLUMNS, LogRow
 from ..timeutil import local_today
-from .rows import HISTORY_DAYS, QUERY_MAX, CaseloadRow, summary_from_json, summary_to_json
+from . import markup
+from .rows import (
+    HISTORY_DAYS,
+    QUERY_MAX,
+    SUMMARY_VERSION,
+    CaseloadRow,
+    summary_from_json,
+    summary_to_json,
+)
+from .stored import render_again, shown_values
 from .summary import _silence, summarise
 
 
@@ -41,21 +51,17 @@ def linked_patients(session: Session, therapist_id: int, query: str = "") -> lis
         .where(CareLink.therapist_id == therapist_id, CareLink.revoked_at.is_(None))
     )
     if query:
-        needle = query.casefold()
-        stmt = stmt.where(
-            or_(
-                func.lower(User.display_name).contains(needle, autoescape=True),
-                func.lower(User.email).contains(needle, autoescape=True),
-            )
-        )
+        stmt = stmt.where(_matching(query))
     return list(session.scalars(stmt.order_by(User.display_name, User.id).distinct()))
 
 
-# Raise when what a stored summary holds, or how it is computed, changes: every stored one is
-# then recomputed on its next read.
-# 2: reasons found in months of the log are stored as data (reasons.Reason), not as words.
-# 3: fatigue's trend pools its relapse stretch levels (trends.FATIGUE_RELAPSE_STEP).
-SUMMARY_VERSION = 3
+def _matching(query: str) -> ColumnElement[bool]:
+    """People whose name or email holds the search, any case, wildcards taken literally."""
+    needle = query.casefold()
+    return or_(
+        func.lower(User.display_name).contains(needle, autoescape=True),
+        func.lower(User.email).contains(needle, autoescape=True),
+    )
 
 
 def load_caseload(
@@ -114,21 +120,31 @@ def refresh_summaries(session: Session, now: datetime | None = None) -> tuple[in
     ids = list(session.scalars(linked.order_by(CareLink.patient_id)))
     session.commit()
     seen = redone = 0
+    version = markup.shown_with()
     for i in range(0, len(ids), REFRESH_BATCH):
         batch = ids[i : i + REFRESH_BATCH]
         _ensure_rows(session, batch, now)
         session.commit()
-        claim = select(CaseloadSummary.patient_id, CaseloadSummary.source).where(
-            CaseloadSummary.patient_id.in_(batch)
-        )
+        claim = select(
+            CaseloadSummary.patient_id, CaseloadSummary.source, CaseloadSummary.shown_with
+        ).where(CaseloadSummary.patient_id.in_(batch))
         if session.get_bind().dialect.name == "postgresql":
             claim = claim.with_for_update(skip_locked=True)
-        kept = {pid: source for pid, source in session.execute(claim)}
+        kept = {pid: (source, shown_with) for pid, source, shown_with in session.execute(claim)}
         people = list(session.scalars(select(User).where(User.id.in_(list(kept)))))
         sources = _sources(session, people, now)
-        stale = [p for p in people if kept[p.id] != sources[p.id]]
+        stale = [p for p in people if kept[p.id][0] != sources[p.id]]
         fresh = compute_summaries(session, stale, now) if stale else {}
         store_summaries(session, {pid: (sources[pid], row) for pid, row in fresh.items()}, now)
+        # Fresh summaries whose markup older templates or words made: rendered again.
+        unrendered = {
+            p.id: sources[p.id]
+            for p in people
+            if kept[p.id][0] == sources[p.id] and kept[p.id][1] != version
+        }
+        if unrendered:
+            who = {p.id: (p.display_name, p.email, p.timezone) for p in people}
+            render_again(session, unrendered, who)
         session.commit()
         seen, redone = seen + len(people), redone + len(stale)
     return seen, redone
@@ -181,57 +197,66 @@ def compute_summaries(
     }
 
 
-def _sources(session: Session, patients: Sequence[User], now: datetime) -> dict[int, str]:
-    """What each person's summary is computed from, as a key, in one query.
+def _source_columns() -> tuple[Any, Any, Any]:
+    """What a person's summary is computed from, as columns of a select from users.
 
     The latest entry change (updated_at is set when an entry is made, changed or deleted: one
-    index lookup a person), the latest programme change and the number of items, their local
-    day and time zone.
+    index lookup a person), the latest programme change and the number of items.
     """
-    entry_change = (
-        select(func.max(Entry.updated_at)).where(Entry.user_id == User.id).scalar_subquery()
-    )
-    item_change = (
+    return (
+        select(func.max(Entry.updated_at)).where(Entry.user_id == User.id).scalar_subquery(),
         select(func.max(ProgrammeItem.updated_at))
         .where(ProgrammeItem.patient_id == User.id)
-        .scalar_subquery()
-    )
-    item_count = (
+        .scalar_subquery(),
         select(func.count(ProgrammeItem.id))
         .where(ProgrammeItem.patient_id == User.id)
-        .scalar_subquery()
+        .scalar_subquery(),
     )
+
+
+def _source_key(
+    today: date, tz: str, entries: datetime | None, items: datetime | None, count: int
+) -> str:
+    """A person's summary's source as stored: those columns with their local day and zone."""
+    key = f"{SUMMARY_VERSION}|{today}|{tz}|{entries}|{items}|{count}"
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+def _sources(session: Session, patients: Sequence[User], now: datetime) -> dict[int, str]:
+    """What each person's summary is computed from, as a key, in one query."""
     state = {
         user_id: (entries, items, count)
         for user_id, entries, items, count in session.execute(
-            select(User.id, entry_change, item_change, item_count).where(
-                User.id.in_([p.id for p in patients])
-            )
+            select(User.id, *_source_columns()).where(User.id.in_([p.id for p in patients]))
         )
     }
     out = {}
     for p in patients:
         entries, items, count = state.get(p.id, (None, None, 0))
-        key = (
-            f"{SUMMARY_VERSION}|{local_today(p.timezone, now)}|{p.timezone}|"
-            f"{entries}|{items}|{count}"
-        )
-        out[p.id] = hashlib.sha256(key.encode()).hexdigest()
+        out[p.id] = _source_key(local_today(p.timezone, now), p.timezone, entries, items, count)
     return out
 
 
 def store_summaries(
     session: Session, fresh: Mapping[int, tuple[str, CaseloadRow]], now: datetime
-) -> None:
-    """Store computed summaries with their sources, replacing older ones, in one statement.
+) -> dict[int, dict[str, Any]]:
+    """Store computed summaries with their sources and their rows as shown, replacing older
+    ones, in one statement; return what was stored of each row as shown.
 
     An upsert: two requests (or a request and `flask reviews refresh`) computing the same
     person at once both write the same row, and neither fails.
     """
     if not fresh:
-        return
+        return {}
+    shown = {pid: shown_values(row) for pid, (_source, row) in fresh.items()}
     values = [
-        {"patient_id": pid, "source": source, "summary": summary_to_json(row), "computed_at": now}
+        {
+            "patient_id": pid,
+            "source": source,
+            "summary": summary_to_json(row),
+            "computed_at": now,
+            **shown[pid],
+        }
         for pid, (source, row) in fresh.items()
     ]
     dialect = session.get_bind().dialect.name
@@ -239,13 +264,10 @@ def store_summaries(
     stmt = insert(CaseloadSummary)
     stmt = stmt.on_conflict_do_update(
         index_elements=[CaseloadSummary.patient_id],
-        set_={
-            "source": stmt.excluded.source,
-            "summary": stmt.excluded.summary,
-            "computed_at": stmt.excluded.computed_at,
-        },
+        set_={name: stmt.excluded[name] for name in values[0] if name != "patient_id"},
     )
     session.execute(stmt, values)
+    return shown
 
 
 def with_activity(row: CaseloadRow, last_sync: datetime | None) -> CaseloadRow:

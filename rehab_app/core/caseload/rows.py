@@ -1,11 +1,12 @@
-"""A caseload row and its flags, the thresholds behind them, and a row as stored JSON."""
+"""A caseload row and its flags, the thresholds behind them, a row as stored JSON, and a row
+as the page shows it."""
 
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from rehab_app.models import (
     User,
@@ -46,6 +47,12 @@ NEAR_FALLS = 3
 SILENT_DAYS = 14  # days without any entry or sync, for someone who used to log
 
 QUERY_MAX = 100
+
+# Raise when what a stored summary holds, or how it is computed, changes: every stored one is
+# then recomputed on its next read.
+# 2: reasons found in months of the log are stored as data (reasons.Reason), not as words.
+# 3: fatigue's trend pools its relapse stretch levels (trends.FATIGUE_RELAPSE_STEP).
+SUMMARY_VERSION = 3
 
 
 @dataclass(frozen=True)
@@ -220,3 +227,39 @@ def summary_from_json(text: str, patient: User) -> CaseloadRow:
             for kind, value in data["flags"]
         ),
     )
+
+
+class ShownRow(NamedTuple):
+    """A caseload row as the page shows it: what it sorts by, the markup stored with its
+    summary (caseload.markup), and what is read live (who the person is, their activity).
+
+    A tuple, not an object: hundreds are made on every load.
+    """
+
+    patient_id: int
+    name: str
+    email: str
+    timezone: str
+    last_sync: datetime | None  # UTC
+    looked_at: datetime | None  # the therapist's latest look at the caseload, UTC
+    week_percent: float | None
+    month_percent: float | None
+    fatigue_mean: float | None
+    fatigue_change: float | None
+    aid_level: int | None  # the higher rung outdoors or indoors
+    aid_changes: int
+    falls: int
+    near_falls: int
+    reasons: int  # every reason worth reviewing, "nothing logged for N days" included
+    slow_changes: int
+    # The stored markup (markup.render(), made with autoescape from the summary, never from
+    # anything the person typed): trusted as it is, and marked safe once, with the table's.
+    cells: str
+    reasons_shown: str  # the reasons' items before "more reasons"
+    reasons_more: str  # and after it
+    more: int  # how many are after it
+
+    @property
+    def id(self) -> int:
+        """The person's id, as a User's (the access record reads it)."""
+        return self.patient_id

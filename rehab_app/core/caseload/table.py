@@ -4,29 +4,24 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from ..adherence import Adherence
 from ..timeutil import to_local
-from .rows import CaseloadRow
+from .rows import CaseloadRow, ShownRow
 from .summary import _plural, short_date
 
-
-def _pct(a: Adherence) -> float | None:
-    return a.percent
-
-
-SORT_KEYS: dict[str, Callable[[CaseloadRow], Any]] = {
+SORT_KEYS: dict[str, Callable[[ShownRow], Any]] = {
     "name": lambda r: r.name.casefold(),
     "synced": lambda r: r.last_sync,
-    "week": lambda r: _pct(r.week),
-    "month": lambda r: _pct(r.month),
+    "week": lambda r: r.week_percent,
+    "month": lambda r: r.month_percent,
     "fatigue": lambda r: r.fatigue_mean,
     "fatigue_change": lambda r: r.fatigue_change,
-    "aid": lambda r: None if r.aids.level is None else (r.aids.level, len(r.aids.changes)),
+    "aid": lambda r: None if r.aid_level is None else (r.aid_level, r.aid_changes),
     "falls": lambda r: (r.falls, r.near_falls),
-    "review": lambda r: (len(r.flags), sum(f.kind == "trend" for f in r.flags)),
+    "review": lambda r: (r.reasons, r.slow_changes),
 }
 
 # The order a first click sorts in: the worrying end first, names A to Z.
@@ -59,7 +54,7 @@ def parse_sort(key: str | None, direction: str | None, order: str | None = None)
     return key, direction
 
 
-def sort_rows(rows: Iterable[CaseloadRow], key: str, direction: str) -> list[CaseloadRow]:
+def sort_rows(rows: Iterable[ShownRow], key: str, direction: str) -> list[ShownRow]:
     """Rows sorted by a column; rows without a value go last either way, then by name."""
     get = SORT_KEYS[key]
     by_name = sorted(rows, key=lambda r: (r.name.casefold(), r.patient_id))
@@ -137,7 +132,11 @@ def last_activity_text(when: datetime | None, tz: str, now: datetime) -> str:
     """Like "Today, 09:12", "Yesterday, 18:40", "3 days ago" or "Never"."""
     if when is None:
         return "Never"
-    local, today = to_local(when, tz), to_local(now, tz).date()
+    return activity_words(to_local(when, tz), to_local(now, tz).date())
+
+
+def activity_words(local: datetime, today: date) -> str:
+    """last_activity_text() of a local time, on a local today (a table works out today once)."""
     days = (today - local.date()).days
     if days <= 0:
         return f"Today, {local:%H:%M}"

@@ -84,38 +84,36 @@ def caseload() -> str | Response:
         session[SEARCH_KEY] = "" if args.get("everyone") else cl.clean_query(args.get("q"))
         return redirect(url_for("therapist.caseload", sort=sort, dir=direction))
     query = cl.clean_query(session.get(SEARCH_KEY))
-    patients = cl.linked_patients(db.session, therapist.id, query)
-    rows = cl.sort_rows(cl.load_caseload(db.session, patients), sort, direction)
-    access_log.record_caseload_views(db.session, therapist, patients)
+    now = utcnow()
+    rows = cl.sort_rows(cl.caseload_rows(db.session, therapist.id, query, now), sort, direction)
+    # Only people not looked at today: the access record would pass over the others anyway.
+    unseen = cl.not_looked_at_today(rows, now)
+    # A row holds the person's id and time zone, all the access record reads of them.
+    access_log.record_caseload_views(db.session, therapist, unseen, now)  # type: ignore[arg-type]
     db.session.commit()
-    anyone = bool(patients) or bool(query and cl.linked_patients(db.session, therapist.id))
+    anyone = bool(rows) or bool(query and cl.linked_patients(db.session, therapist.id))
+    # A patient's page is this and their id: one url_for a page, not one a row.
+    patient_url = url_for("therapist.patient", patient_id=0).removesuffix("0")
     return render_template(
         "therapist/caseload.html",
         rows=rows,
+        body=cl.table_body(rows, patient_url, therapist.timezone, now),
         anyone=anyone,
         query=query,
         sort=sort,
         direction=direction,
         first_direction=cl.FIRST_DIRECTION,
-        now=utcnow(),
-        tz=therapist.timezone,
         teams=clinics.teams_of(db.session, therapist.id),
         **CASELOAD_WORDS,
     )
 
 
-# What the caseload's template reads of the caseload module: its columns and its words.
+# What the caseload's template reads of the caseload module: its columns (the rows' words are
+# in caseload.markup).
 CASELOAD_WORDS = {
     "COLUMNS": cl.COLUMNS,
     "TABLE_COLUMNS": cl.TABLE_COLUMNS,
-    "SHOWN_FLAGS": cl.SHOWN_FLAGS,
     "SHOWN_IN": cl.SHOWN_IN,
-    "adherence_detail": cl.adherence_detail,
-    "falls_text": cl.falls_text,
-    "fatigue_change_text": cl.fatigue_change_text,
-    "last_activity_text": cl.last_activity_text,
-    "percent_text": cl.percent_text,
-    "short_date": cl.short_date,
 }
 
 
