@@ -52,7 +52,8 @@ QUERY_MAX = 100
 # then recomputed on its next read.
 # 2: reasons found in months of the log are stored as data (reasons.Reason), not as words.
 # 3: fatigue's trend pools its relapse stretch levels (trends.FATIGUE_RELAPSE_STEP).
-SUMMARY_VERSION = 3
+# 4: a day tagged heat or infection stands for its spell (trends.heat_or_infection_spells).
+SUMMARY_VERSION = 4
 
 
 @dataclass(frozen=True)
