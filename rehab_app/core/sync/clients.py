@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any, cast
 
 from sqlalchemy import Table, bindparam, delete, select, update
+from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
 from rehab_app.models import (
@@ -104,6 +105,6 @@ def _one(
     return Client(row.id, row.last_mutation_id)
 
 
-def save_progress(session: Session, client: Client) -> None:
+def save_progress(connection: Connection, client: Client) -> None:
     """Store the client's last applied mutation id (the caller commits it with the batch)."""
-    session.connection().execute(_PROGRESS, {"client": client.id, "last": client.last_mutation_id})
+    connection.execute(_PROGRESS, {"client": client.id, "last": client.last_mutation_id})

@@ -21,6 +21,7 @@ from sqlalchemy import (
     type_coerce,
     union_all,
 )
+from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
 from rehab_app.models import (
@@ -157,10 +158,13 @@ class _Batch(_OneByOne):
         self.by_change: dict[str, Outcome] = {}
         self.entries: dict[str, Entry] = {}
         self.day_counts: dict[date, int] = {}
+        # The batch's Core statements run on the session's connection (its transaction, here
+        # the batch's savepoint): none of the ORM's work on the way (bench/README.md, Sync).
+        self.connection = session.connection()
         # One query first says which of the rest can find anything, and counts the days the
         # creates fall on: a push of new changes (the common one) reads nothing else.
         days = _days_around(written)
-        found = _probe(session, user, change_ids, entry_ids, days)
+        found = _probe(self.connection, user, change_ids, entry_ids, days)
         if found["outcomes"]:
             for row in session.execute(
                 select(*_OUTCOME_COLUMNS).where(
@@ -216,9 +220,7 @@ class _Batch(_OneByOne):
 
     def finish(self) -> None:
         self.session.flush()  # the entries changed first
-        # Core statements on the session's connection (its transaction): they need none of the
-        # ORM's work on the way (bench/README.md, Sync).
-        connection = self.session.connection()
+        connection = self.connection
         now = utcnow()
         if self.new:
             rows = list(self.new.values())
@@ -348,7 +350,11 @@ _AROUND = tuple(timedelta(days=n) for n in range(-2, 3))
 
 
 def _probe(
-    session: Session, user: User, change_ids: set[str], entry_ids: set[str], days: set[date]
+    connection: Connection,
+    user: User,
+    change_ids: set[str],
+    entry_ids: set[str],
+    days: set[date],
 ) -> dict[str, Any]:
     """In one query: how many of the batch's change ids are decided, how many of its entry ids
     exist (anyone's), and the live entries on each of the days its creates may fall on."""
@@ -361,7 +367,7 @@ def _probe(
         "change_ids": list(change_ids),
         "entry_ids": list(entry_ids),
     }
-    for what, day, count in session.connection().execute(_PROBE, params):
+    for what, day, count in connection.execute(_PROBE, params):
         if what == "day":
             found["days"][day] = count
         else:

@@ -22,6 +22,7 @@ from sqlalchemy import (
     union_all,
     update,
 )
+from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
 from rehab_app.models import (
@@ -75,7 +76,7 @@ def pull_changes(
     last_mutation_id, pulled_mutation_id = found[0][0], found[0][1]
     feed = [row for row in found if row.type is not None]
     page = feed[:limit]
-    changes = _changes(session, user, page)
+    changes = _changes(session, connection, user, page)
     if pulled_mutation_id < last_mutation_id:
         connection.execute(_NOTE_PULLED, {"client": client_id, "told": last_mutation_id})
     return {
@@ -151,7 +152,10 @@ _NOTE_PULLED = (
 
 
 def _changes(
-    session: Session, user: User, page: Sequence[Row[int, int, str, str, int]]
+    session: Session,
+    connection: Connection,
+    user: User,
+    page: Sequence[Row[int, int, str, str, int]],
 ) -> list[dict[str, Any]]:
     """The page's changes as the feed carries them: the rows read again by id, so that one
     changed since comes as it is now (and once more next time: the cursor is the feed's)."""
@@ -159,7 +163,7 @@ def _changes(
     item_ids = [int(row.id) for row in page if row.type == "programme_item"]
     rows: dict[tuple[str, str], Row[Any] | ProgrammeItem] = {}
     if entry_ids:
-        for entry in session.connection().execute(_ENTRIES, {"ids": entry_ids}):
+        for entry in connection.execute(_ENTRIES, {"ids": entry_ids}):
             rows["entry", entry.id] = entry
     if item_ids:
         for item in session.scalars(_ITEMS, {"ids": item_ids}):

@@ -90,7 +90,7 @@ def _save(session: Session, client: Client, applied_before: int) -> None:
     """Write what the ORM still holds (entries changed), then the client's progress if any."""
     session.flush()
     if client.last_mutation_id != applied_before:
-        save_progress(session, client)
+        save_progress(session.connection(), client)
 
 
 def _apply_all(
