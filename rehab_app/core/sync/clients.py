@@ -65,6 +65,23 @@ _LOCK = (
     .returning(_CLIENTS.c.id, _CLIENTS.c.last_mutation_id)
 )
 
+_USERS = cast(Table, User.__table__)
+
+# The same, with the person's row locked first (FOR UPDATE, in one round trip).
+_LOCK_WITH_PERSON = (
+    update(_CLIENTS)
+    .where(
+        _CLIENTS.c.id == bindparam("client"),
+        _CLIENTS.c.user_id
+        == select(_USERS.c.id)
+        .where(_USERS.c.id == bindparam("person"))
+        .with_for_update()
+        .scalar_subquery(),
+    )
+    .values(last_seen_at=bindparam("now"))
+    .returning(_CLIENTS.c.id, _CLIENTS.c.last_mutation_id)
+)
+
 _PROGRESS = (
     update(_CLIENTS)
     .where(_CLIENTS.c.id == bindparam("client"))
@@ -86,6 +103,16 @@ def _lock_client(session: Session, user: User, client_id: object) -> Client:
     One statement: the row comes back with the UPDATE (RETURNING, both databases).
     """
     return _one(session, _LOCK, user, client_id, {"now": utcnow()})
+
+
+def _lock_client_and_person(session: Session, user: User, client_id: object) -> Client:
+    """As `_lock_client`, and on PostgreSQL the person's row locked first, in the same
+    statement: a push of changes with change ids, which are once per person whatever client
+    sends them, waits for another client's of the same person. (On SQLite the write lock,
+    which the client's UPDATE takes, does it already.)"""
+    if session.get_bind().dialect.name == "sqlite":
+        return _lock_client(session, user, client_id)
+    return _one(session, _LOCK_WITH_PERSON, user, client_id, {"now": utcnow()})
 
 
 def _one(

@@ -4,15 +4,14 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from typing import Any, cast
+from typing import Any
 
-from sqlalchemy import Table, bindparam, select
 from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.orm import Session
 
 from rehab_app.models import User
 
-from .clients import Client, _lock_client, save_progress
+from .clients import Client, _lock_client, _lock_client_and_person, save_progress
 from .decide import ID_REUSED, _decide, _fingerprint
 from .lookups import _Batch, _OneByOne
 from .rules import DEFAULT_TOMBSTONE_DAYS
@@ -50,15 +49,12 @@ def push_batch(
     commits. Also returned: the client's last applied mutation id after the batch (the API
     answers it; read here, since the session keeps no unchanged row once nothing holds it).
     """
-    client = _lock_client(session, user, client_id)
-    connection = session.connection()
-    if connection.dialect.name != "sqlite" and any(
-        isinstance(m.get("change_id"), str) for m in mutations
-    ):
+    if any(isinstance(m.get("change_id"), str) for m in mutations):
         # Changes are once per person, whatever client sends them: two clients of one person
-        # deciding the same change wait for each other. On SQLite the write lock, which the
-        # client's UPDATE took, does it already.
-        connection.execute(_LOCK_PERSON, {"person": user.id})
+        # deciding the same change wait for each other.
+        client = _lock_client_and_person(session, user, client_id)
+    else:
+        client = _lock_client(session, user, client_id)
     ordered = sorted(mutations, key=lambda m: m["id"])
     applied_before = client.last_mutation_id
     # The whole batch at once: what it touches read in a few queries, written in one flush.
@@ -78,12 +74,6 @@ def push_batch(
     results = _apply_all(session, user, client, ordered, tombstone_days, _OneByOne)
     _save(session, client, applied_before)
     return results, client.last_mutation_id
-
-
-_USERS = cast(Table, User.__table__)
-
-# Made once (bench/README.md, Sync).
-_LOCK_PERSON = select(_USERS.c.id).where(_USERS.c.id == bindparam("person")).with_for_update()
 
 
 def _save(session: Session, client: Client, applied_before: int) -> None:
