@@ -13,6 +13,7 @@ from sqlalchemy import (
     Select,
     String,
     Table,
+    and_,
     bindparam,
     cast,
     delete,
@@ -22,7 +23,6 @@ from sqlalchemy import (
     union_all,
     update,
 )
-from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
 from rehab_app.models import (
@@ -74,22 +74,23 @@ def pull_changes(
     if not found:
         raise UnknownClient(client_id)
     last_mutation_id, pulled_mutation_id = found[0][0], found[0][1]
-    feed = [row for row in found if row.type is not None]
+    feed = [row for row in found if row.feed_type is not None]
     page = feed[:limit]
-    changes = _changes(session, connection, user, page)
+    changes = _changes(session, user, page)
     if pulled_mutation_id < last_mutation_id:
         connection.execute(_NOTE_PULLED, {"client": client_id, "told": last_mutation_id})
     return {
         "changes": changes,
-        "cursor": page[-1].change_seq if page else cursor,
+        "cursor": page[-1].feed_seq if page else cursor,
         "more": len(feed) > limit,
         "last_mutation_id": last_mutation_id,
     }
 
 
-def _feed() -> Select[int, int, str, str, int]:
+def _feed() -> Select[*tuple[Any, ...]]:
     """The client's progress, and the person's changes after a cursor: the type, id and change
-    number of each, entries and programme items, at most `limit` (bound parameters `client`,
+    number of each (`feed_type`, `feed_id`, `feed_seq`), entries and programme items, at most
+    `limit`, with an entry's columns under their own names (bound parameters `client`,
     `person`, `cursor`, `limit`). Made once: a statement built for each pull cost more than
     running it (bench/README.md, Sync)."""
     entries = (
@@ -116,27 +117,33 @@ def _feed() -> Select[int, int, str, str, int]:
     feed = union_all(select(entries), select(items)).subquery("feed")
     return (
         select(
-            SyncClient.last_mutation_id,
-            SyncClient.pulled_mutation_id,
-            feed.c.type,
-            feed.c.id,
-            feed.c.change_seq,
+            _CLIENT_TABLE.c.last_mutation_id,
+            _CLIENT_TABLE.c.pulled_mutation_id,
+            feed.c.type.label("feed_type"),
+            feed.c.id.label("feed_id"),
+            feed.c.change_seq.label("feed_seq"),
+            # Each entry's row as it is at the change read, in the same moment (each column
+            # under its attribute's name: lookups._entry_columns).
+            *_ENTRY_TABLE.c,
         )
-        .select_from(SyncClient)
+        .select_from(_CLIENT_TABLE)
         .outerjoin(feed, true())
-        .where(SyncClient.id == bindparam("client"), SyncClient.user_id == bindparam("person"))
+        .outerjoin(
+            _ENTRY_TABLE, and_(feed.c.type == literal("entry"), _ENTRY_TABLE.c.id == feed.c.id)
+        )
+        .where(
+            _CLIENT_TABLE.c.id == bindparam("client"),
+            _CLIENT_TABLE.c.user_id == bindparam("person"),
+        )
         .order_by(feed.c.change_seq)
         .limit(bindparam("limit"))
     )
 
 
-_FEED = _feed()
-
 _ENTRY_TABLE = typing_cast(Table, Entry.__table__)
 _CLIENT_TABLE = typing_cast(Table, SyncClient.__table__)
 
-# The entries as rows (each column under its attribute's name: lookups._entry_columns).
-_ENTRIES = select(_ENTRY_TABLE).where(_ENTRY_TABLE.c.id.in_(bindparam("ids", expanding=True)))
+_FEED = _feed()
 
 _ITEMS = select(ProgrammeItem).where(ProgrammeItem.id.in_(bindparam("ids", expanding=True)))
 
@@ -151,30 +158,21 @@ _NOTE_PULLED = (
 )
 
 
-def _changes(
-    session: Session,
-    connection: Connection,
-    user: User,
-    page: Sequence[Row[int, int, str, str, int]],
-) -> list[dict[str, Any]]:
-    """The page's changes as the feed carries them: the rows read again by id, so that one
-    changed since comes as it is now (and once more next time: the cursor is the feed's)."""
-    entry_ids = [row.id for row in page if row.type == "entry"]
-    item_ids = [int(row.id) for row in page if row.type == "programme_item"]
-    rows: dict[tuple[str, str], Row[Any] | ProgrammeItem] = {}
-    if entry_ids:
-        for entry in connection.execute(_ENTRIES, {"ids": entry_ids}):
-            rows["entry", entry.id] = entry
+def _changes(session: Session, user: User, page: Sequence[Row[Any]]) -> list[dict[str, Any]]:
+    """The page's changes as the feed carries them: an entry as the feed read it, a programme
+    item read again by id, so that one changed since comes as it is now (and once more next
+    time: the cursor is the feed's)."""
+    item_ids = [int(row.feed_id) for row in page if row.feed_type == "programme_item"]
+    items: dict[str, ProgrammeItem] = {}
     if item_ids:
         for item in session.scalars(_ITEMS, {"ids": item_ids}):
-            rows["programme_item", str(item.id)] = item
+            items[str(item.id)] = item
     changes = []
     for row in page:
-        kept = rows.get((row.type, row.id))
-        if isinstance(kept, ProgrammeItem):
+        if row.feed_type == "entry":
+            changes.append(entry_change(row))
+        elif (kept := items.get(row.feed_id)) is not None:
             changes.append(programme_change(kept, user))
-        elif kept is not None:
-            changes.append(entry_change(kept))
     return changes
 
 
