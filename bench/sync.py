@@ -8,7 +8,9 @@
   before theirs starts. `--clock cpu` times both by this process's CPU time (SQLite only).
 - **A small sync**: one push of one entry and one pull, as a phone does after each entry,
   against the app's health check (`/healthz`), in CPU time of this process per request pair.
-  Target: at most 4x.
+  Target: at most 4x. Timed in rounds, each a few small syncs then a few pairs of health
+  checks, so that a machine busy with something else weighs on both alike: the figures are
+  the medians of the rounds, the ratio the median of each round's own ratio.
 
 Both databases: a SQLite file, or a fresh PostgreSQL database whose name starts with "bench".
 """
@@ -18,6 +20,7 @@ from __future__ import annotations
 import argparse
 import gc
 import json
+import statistics
 import sys
 import time
 import uuid
@@ -55,14 +58,11 @@ class Result:
     raw_rows_s: float
     small_ms: float
     hello_ms: float
+    small_ratio: float  # the median of the rounds' ratios (cpu_side_by_side)
 
     @property
     def apply_ratio(self) -> float:
         return self.api_rows_s / self.raw_rows_s
-
-    @property
-    def small_ratio(self) -> float:
-        return self.small_ms / self.hello_ms
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
@@ -218,13 +218,31 @@ def raw_insert(
 
 
 def cpu_per_call(call: Callable[[], None], n: int) -> float:
-    """Milliseconds of this process's CPU time a call, after a warm-up."""
-    for _ in range(min(20, n)):
-        call()
+    """Milliseconds of this process's CPU time a call, over n calls."""
     started = time.process_time()
     for _ in range(n):
         call()
     return (time.process_time() - started) * 1000 / n
+
+
+ROUNDS = 10
+
+
+def cpu_side_by_side(
+    call: Callable[[], None], n: int, reference: Callable[[], None], n_reference: int
+) -> tuple[float, float, float]:
+    """Milliseconds of CPU a call and a reference call (medians of ROUNDS rounds, each some of
+    one then some of the other, after a warm-up), and the median of each round's ratio."""
+    for _ in range(20):
+        call()
+        reference()
+    rounds = []
+    for _ in range(ROUNDS):
+        ms = cpu_per_call(call, max(1, n // ROUNDS))
+        ms_reference = cpu_per_call(reference, max(1, n_reference // ROUNDS))
+        rounds.append((ms, ms_reference, ms / ms_reference))
+    calls, references, ratios = zip(*rounds, strict=True)
+    return statistics.median(calls), statistics.median(references), statistics.median(ratios)
 
 
 def run(kind: str, url: str, args: argparse.Namespace) -> Result:
@@ -267,8 +285,10 @@ def run(kind: str, url: str, args: argparse.Namespace) -> Result:
         health.get("/healthz")
         health.get("/healthz")  # two requests, as a small sync is two
 
-    small_ms = cpu_per_call(small_sync, min(args.small, 150))  # at most 200 entries a day
-    hello_ms = cpu_per_call(hello, args.small)
+    # At most 200 entries a day: 150 small syncs, and the warm-up's 20.
+    small_ms, hello_ms, ratio = cpu_side_by_side(
+        small_sync, min(args.small, 150), hello, args.small
+    )
     with app.app_context():
         db.engine.dispose()
     gc.unfreeze()
@@ -279,6 +299,7 @@ def run(kind: str, url: str, args: argparse.Namespace) -> Result:
         args.entries / raw_seconds,
         small_ms,
         hello_ms,
+        ratio,
     )
 
 

@@ -4,9 +4,9 @@ No Flask here. The caller owns the transaction: it commits after `apply_mutation
 the entries changed and the client's last applied mutation id are stored together, or
 neither is. See docs/sync.md for the protocol and its conflict rules.
 
-The package: `rules` (limits, fields, errors), `clients`, `push` with `lookups` and
-`decide` (one mutation), `fields` (validation) and `pull` (with pruning). Every public name
-is importable from `rehab_app.core.sync`.
+The package: `rules` (limits, fields, errors), `clients`, `push` with `lookups` (and its
+`probe`) and `decide` (one mutation), `fields` (validation) and `pull` (with pruning). Every
+public name is importable from `rehab_app.core.sync`.
 """
 
 from __future__ import annotations

@@ -13,7 +13,6 @@ from sqlalchemy.orm import Session
 from rehab_app.models import (
     ENTRY_CLASSES,
     Entry,
-    SyncClient,
     User,
     utcnow,
 )
@@ -29,6 +28,7 @@ from ..entries import (
 from ..validation import (
     normal_uuid,
 )
+from .clients import Client
 from .fields import clean_fields, uuid_text
 from .lookups import Outcome, _OneByOne
 from .rules import OPS, Rejection
@@ -48,7 +48,7 @@ UNDECIDABLE_MESSAGE = "The server could not take this change. Fix it or discard 
 def _decide(
     session: Session,
     user: User,
-    client: SyncClient,
+    client: Client,
     mutation: dict[str, Any],
     fingerprint: str,
     tombstone_days: int,
@@ -99,9 +99,7 @@ def _decide(
     return result
 
 
-def _close_undone(
-    user: User, client: SyncClient, mutation: dict[str, Any], look: _OneByOne
-) -> None:
+def _close_undone(user: User, client: Client, mutation: dict[str, Any], look: _OneByOne) -> None:
     """A restore came before the delete it undoes (that delete's push was held up on the way
     and overtaken): the delete is marked decided, so that it does nothing when it comes
     (docs/sync.md, "Restore"). Found by the front end's property tests (tests/js)."""
@@ -123,7 +121,7 @@ def _close_undone(
 
 
 def _remembered(
-    look: _OneByOne, client: SyncClient, mutation_id: int, change_id: str | None
+    look: _OneByOne, client: Client, mutation_id: int, change_id: str | None
 ) -> Outcome | None:
     if change_id is not None:
         return look.outcome_for_change(change_id)

@@ -4,29 +4,20 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
-from datetime import date, timedelta
+from datetime import date
 from typing import Any, cast
 
 from sqlalchemy import (
-    CompoundSelect,
-    Date,
     Table,
-    bindparam,
-    func,
     insert,
     inspect,
-    literal,
-    null,
     select,
-    type_coerce,
-    union_all,
 )
 from sqlalchemy.orm import Session
 
 from rehab_app.models import (
     ENTRY_CLASSES,
     Entry,
-    SyncClient,
     SyncOutcome,
     User,
     next_change_seqs,
@@ -40,7 +31,9 @@ from ..entries import (
     day_count,
     write_fields,
 )
+from .clients import Client
 from .fields import uuid_text
+from .probe import _days_around, _probe
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,7 +69,7 @@ class _OneByOne:
     bulk = False
 
     def __init__(
-        self, session: Session, user: User, client: SyncClient, ordered: Sequence[dict[str, Any]]
+        self, session: Session, user: User, client: Client, ordered: Sequence[dict[str, Any]]
     ) -> None:
         self.session, self.user, self.client = session, user, client
 
@@ -137,7 +130,7 @@ class _Batch(_OneByOne):
     bulk = True
 
     def __init__(
-        self, session: Session, user: User, client: SyncClient, ordered: Sequence[dict[str, Any]]
+        self, session: Session, user: User, client: Client, ordered: Sequence[dict[str, Any]]
     ) -> None:
         super().__init__(session, user, client, ordered)
         change_ids: set[str] = set()
@@ -157,10 +150,13 @@ class _Batch(_OneByOne):
         self.by_change: dict[str, Outcome] = {}
         self.entries: dict[str, Entry] = {}
         self.day_counts: dict[date, int] = {}
+        # The batch's Core statements run on the session's connection (its transaction, here
+        # the batch's savepoint): none of the ORM's work on the way (bench/README.md, Sync).
+        self.connection = session.connection()
         # One query first says which of the rest can find anything, and counts the days the
         # creates fall on: a push of new changes (the common one) reads nothing else.
         days = _days_around(written)
-        found = _probe(session, user, change_ids, entry_ids, days)
+        found = _probe(self.connection, user, change_ids, entry_ids, days)
         if found["outcomes"]:
             for row in session.execute(
                 select(*_OUTCOME_COLUMNS).where(
@@ -216,13 +212,12 @@ class _Batch(_OneByOne):
 
     def finish(self) -> None:
         self.session.flush()  # the entries changed first
+        connection = self.connection
         now = utcnow()
         if self.new:
             rows = list(self.new.values())
             # Numbered as stamp_changes numbers what the ORM flushes: one counter update.
-            for row, seq in zip(
-                rows, next_change_seqs(self.session.connection(), len(rows)), strict=True
-            ):
+            for row, seq in zip(rows, next_change_seqs(connection, len(rows)), strict=True):
                 row["change_seq"] = seq
                 row["created_at"] = row["updated_at"] = now
             # Only the columns a row sets (as the raw insert it is measured against): rows
@@ -231,12 +226,12 @@ class _Batch(_OneByOne):
             for row in rows:
                 alike.setdefault(frozenset(row), []).append(row)
             for group in alike.values():
-                self.session.execute(insert(cast(Table, Entry.__table__)), group)
+                connection.execute(_INSERT_ENTRIES, group)
             self.new.clear()
         if self.outcomes:
             user_id = self.user.id
-            self.session.execute(
-                insert(cast(Table, SyncOutcome.__table__)),
+            connection.execute(
+                _INSERT_OUTCOMES,
                 [
                     {
                         "user_id": user_id,
@@ -325,71 +320,5 @@ def _entry_columns() -> _EntryColumns:
 _ENTRY_COLUMNS = _entry_columns()
 
 
-def _days_around(written: set[str]) -> set[date]:
-    """The days a batch's creates may fall on: the date each time is written with, and two
-    either side (a time's own offset and the person's time zone move it at most that far).
-    Found without parsing each time: that is done once, when the change is decided."""
-    days = set()
-    for text in written:
-        try:
-            day = date.fromisoformat(text)
-        except ValueError:
-            continue
-        for shift in _AROUND:
-            try:
-                days.add(day + shift)
-            except OverflowError:  # the first or last days a date can hold
-                continue
-    return days
-
-
-_AROUND = tuple(timedelta(days=n) for n in range(-2, 3))
-
-
-def _probe(
-    session: Session, user: User, change_ids: set[str], entry_ids: set[str], days: set[date]
-) -> dict[str, Any]:
-    """In one query: how many of the batch's change ids are decided, how many of its entry ids
-    exist (anyone's), and the live entries on each of the days its creates may fall on."""
-    found: dict[str, Any] = {"outcomes": 0, "entries": 0, "days": {}}
-    if not (change_ids or entry_ids or days):
-        return found
-    params = {
-        "person": user.id,
-        "days": list(days),
-        "change_ids": list(change_ids),
-        "entry_ids": list(entry_ids),
-    }
-    for what, day, count in session.execute(_PROBE, params):
-        if what == "day":
-            found["days"][day] = count
-        else:
-            found[what] = count
-    return found
-
-
-def _probe_statement() -> CompoundSelect[str, date, int]:
-    """The probe's query (bound parameters `person`, `days`, `change_ids`, `entry_ids`), made
-    once: built for each push, it cost more than running it (bench/README.md, Sync). A list
-    may be empty: its part then finds nothing."""
-    no_day = type_coerce(null(), Date)
-    return union_all(
-        # First: its date column types the union's.
-        select(literal("day"), Entry.local_date, func.count())
-        .where(
-            Entry.user_id == bindparam("person"),
-            Entry.local_date.in_(bindparam("days", expanding=True)),
-            Entry.deleted_at.is_(None),
-        )
-        .group_by(Entry.local_date),
-        select(literal("outcomes"), no_day, func.count()).where(
-            SyncOutcome.user_id == bindparam("person"),
-            SyncOutcome.change_id.in_(bindparam("change_ids", expanding=True)),
-        ),
-        select(literal("entries"), no_day, func.count())
-        .select_from(Entry)
-        .where(Entry.id.in_(bindparam("entry_ids", expanding=True))),
-    )
-
-
-_PROBE = _probe_statement()
+_INSERT_ENTRIES = insert(cast(Table, Entry.__table__))
+_INSERT_OUTCOMES = insert(cast(Table, SyncOutcome.__table__))

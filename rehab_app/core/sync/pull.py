@@ -6,11 +6,14 @@ from collections.abc import Sequence
 from datetime import UTC, date, datetime
 from types import SimpleNamespace
 from typing import Any
+from typing import cast as typing_cast
 
 from sqlalchemy import (
     Row,
     Select,
     String,
+    Table,
+    and_,
     bindparam,
     cast,
     delete,
@@ -62,28 +65,32 @@ def pull_changes(
     # one moment of the database, so that every number up to the last one read belongs to a
     # change read (read apart, an entry committed between the reads could fall behind an
     # item's number in the cursor; the change counter hands numbers out in commit order).
-    found = session.execute(
+    # Core statements on the session's connection (its transaction): rows, not ORM objects,
+    # and none of the ORM's work on the way (bench/README.md, Sync).
+    connection = session.connection()
+    found = connection.execute(
         _FEED, {"client": client_id, "person": user.id, "cursor": cursor, "limit": limit + 1}
     ).all()
     if not found:
         raise UnknownClient(client_id)
     last_mutation_id, pulled_mutation_id = found[0][0], found[0][1]
-    feed = [row for row in found if row.type is not None]
+    feed = [row for row in found if row.feed_type is not None]
     page = feed[:limit]
     changes = _changes(session, user, page)
     if pulled_mutation_id < last_mutation_id:
-        session.execute(_NOTE_PULLED, {"client": client_id, "told": last_mutation_id})
+        connection.execute(_NOTE_PULLED, {"client": client_id, "told": last_mutation_id})
     return {
         "changes": changes,
-        "cursor": page[-1].change_seq if page else cursor,
+        "cursor": page[-1].feed_seq if page else cursor,
         "more": len(feed) > limit,
         "last_mutation_id": last_mutation_id,
     }
 
 
-def _feed() -> Select[int, int, str, str, int]:
+def _feed() -> Select[*tuple[Any, ...]]:
     """The client's progress, and the person's changes after a cursor: the type, id and change
-    number of each, entries and programme items, at most `limit` (bound parameters `client`,
+    number of each (`feed_type`, `feed_id`, `feed_seq`), entries and programme items, at most
+    `limit`, with an entry's columns under their own names (bound parameters `client`,
     `person`, `cursor`, `limit`). Made once: a statement built for each pull cost more than
     running it (bench/README.md, Sync)."""
     entries = (
@@ -110,61 +117,68 @@ def _feed() -> Select[int, int, str, str, int]:
     feed = union_all(select(entries), select(items)).subquery("feed")
     return (
         select(
-            SyncClient.last_mutation_id,
-            SyncClient.pulled_mutation_id,
-            feed.c.type,
-            feed.c.id,
-            feed.c.change_seq,
+            _CLIENT_TABLE.c.last_mutation_id,
+            _CLIENT_TABLE.c.pulled_mutation_id,
+            feed.c.type.label("feed_type"),
+            feed.c.id.label("feed_id"),
+            feed.c.change_seq.label("feed_seq"),
+            # Each entry's row as it is at the change read, in the same moment (each column
+            # under its attribute's name: lookups._entry_columns).
+            *_ENTRY_TABLE.c,
         )
-        .select_from(SyncClient)
+        .select_from(_CLIENT_TABLE)
         .outerjoin(feed, true())
-        .where(SyncClient.id == bindparam("client"), SyncClient.user_id == bindparam("person"))
+        .outerjoin(
+            _ENTRY_TABLE, and_(feed.c.type == literal("entry"), _ENTRY_TABLE.c.id == feed.c.id)
+        )
+        .where(
+            _CLIENT_TABLE.c.id == bindparam("client"),
+            _CLIENT_TABLE.c.user_id == bindparam("person"),
+        )
         .order_by(feed.c.change_seq)
         .limit(bindparam("limit"))
     )
 
 
-_FEED = _feed()
+_ENTRY_TABLE = typing_cast(Table, Entry.__table__)
+_CLIENT_TABLE = typing_cast(Table, SyncClient.__table__)
 
-_ENTRIES = select(Entry).where(Entry.id.in_(bindparam("ids", expanding=True)))
+_FEED = _feed()
 
 _ITEMS = select(ProgrammeItem).where(ProgrammeItem.id.in_(bindparam("ids", expanding=True)))
 
 # Only ever raised: a pull answered before a later one never lowers it.
 _NOTE_PULLED = (
-    update(SyncClient)
-    .where(SyncClient.id == bindparam("client"), SyncClient.pulled_mutation_id < bindparam("told"))
+    update(_CLIENT_TABLE)
+    .where(
+        _CLIENT_TABLE.c.id == bindparam("client"),
+        _CLIENT_TABLE.c.pulled_mutation_id < bindparam("told"),
+    )
     .values(pulled_mutation_id=bindparam("told"))
-    .execution_options(synchronize_session=False)
 )
 
 
-def _changes(
-    session: Session, user: User, page: Sequence[Row[int, int, str, str, int]]
-) -> list[dict[str, Any]]:
-    """The page's changes as the feed carries them: the rows read again by id, so that one
-    changed since comes as it is now (and once more next time: the cursor is the feed's)."""
-    entry_ids = [row.id for row in page if row.type == "entry"]
-    item_ids = [int(row.id) for row in page if row.type == "programme_item"]
-    rows: dict[tuple[str, str], Entry | ProgrammeItem] = {}
-    if entry_ids:
-        for entry in session.scalars(_ENTRIES, {"ids": entry_ids}):
-            rows["entry", entry.id] = entry
+def _changes(session: Session, user: User, page: Sequence[Row[Any]]) -> list[dict[str, Any]]:
+    """The page's changes as the feed carries them: an entry as the feed read it, a programme
+    item read again by id, so that one changed since comes as it is now (and once more next
+    time: the cursor is the feed's)."""
+    item_ids = [int(row.feed_id) for row in page if row.feed_type == "programme_item"]
+    items: dict[str, ProgrammeItem] = {}
     if item_ids:
         for item in session.scalars(_ITEMS, {"ids": item_ids}):
-            rows["programme_item", str(item.id)] = item
+            items[str(item.id)] = item
     changes = []
     for row in page:
-        kept = rows.get((row.type, row.id))
-        if isinstance(kept, Entry):
-            changes.append(entry_change(kept))
-        elif isinstance(kept, ProgrammeItem):
+        if row.feed_type == "entry":
+            changes.append(entry_change(row))
+        elif (kept := items.get(row.feed_id)) is not None:
             changes.append(programme_change(kept, user))
     return changes
 
 
-def entry_change(entry: Entry) -> dict[str, Any]:
-    """An entry as the change feed carries it; a deleted one as a bare tombstone."""
+def entry_change(entry: Entry | Row[Any]) -> dict[str, Any]:
+    """An entry (an object, or its row) as the change feed carries it; a deleted one as a
+    bare tombstone."""
     if entry.deleted_at is not None:
         return {
             "type": "entry",

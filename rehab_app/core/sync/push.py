@@ -6,16 +6,12 @@ import logging
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.orm import Session
 
-from rehab_app.models import (
-    SyncClient,
-    User,
-)
+from rehab_app.models import User
 
-from .clients import _lock_client
+from .clients import Client, _lock_client, _lock_client_and_person, save_progress
 from .decide import ID_REUSED, _decide, _fingerprint
 from .lookups import _Batch, _OneByOne
 from .rules import DEFAULT_TOMBSTONE_DAYS
@@ -53,15 +49,14 @@ def push_batch(
     commits. Also returned: the client's last applied mutation id after the batch (the API
     answers it; read here, since the session keeps no unchanged row once nothing holds it).
     """
-    client = _lock_client(session, user, client_id)
-    if session.get_bind().dialect.name != "sqlite" and any(
-        isinstance(m.get("change_id"), str) for m in mutations
-    ):
+    if any(isinstance(m.get("change_id"), str) for m in mutations):
         # Changes are once per person, whatever client sends them: two clients of one person
-        # deciding the same change wait for each other. On SQLite the write lock, which the
-        # client's UPDATE took, does it already.
-        session.execute(select(User.id).where(User.id == user.id).with_for_update())
+        # deciding the same change wait for each other.
+        client = _lock_client_and_person(session, user, client_id)
+    else:
+        client = _lock_client(session, user, client_id)
     ordered = sorted(mutations, key=lambda m: m["id"])
+    applied_before = client.last_mutation_id
     # The whole batch at once: what it touches read in a few queries, written in one flush.
     # Anything but a rejection (a bug, a value the database refuses) undoes the batch's work,
     # and the batch is decided again one change at a time, each in a savepoint of its own, so
@@ -69,21 +64,29 @@ def push_batch(
     try:
         with session.begin_nested():
             results = _apply_all(session, user, client, ordered, tombstone_days, _Batch)
-            session.flush()
+            _save(session, client, applied_before)
         return results, client.last_mutation_id
     except (OperationalError, InterfaceError):
         raise  # the database is busy or away: the whole request again, or a clear 503
     except Exception as error:  # decided again, change by change
         logger.warning("A batch is decided one change at a time: %s", type(error).__name__)
+    client.last_mutation_id = applied_before  # the batch's progress was undone with it
     results = _apply_all(session, user, client, ordered, tombstone_days, _OneByOne)
-    session.flush()
+    _save(session, client, applied_before)
     return results, client.last_mutation_id
+
+
+def _save(session: Session, client: Client, applied_before: int) -> None:
+    """Write what the ORM still holds (entries changed), then the client's progress if any."""
+    session.flush()
+    if client.last_mutation_id != applied_before:
+        save_progress(session.connection(), client)
 
 
 def _apply_all(
     session: Session,
     user: User,
-    client: SyncClient,
+    client: Client,
     ordered: Sequence[dict[str, Any]],
     tombstone_days: int,
     reader: type[_OneByOne],
