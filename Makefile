@@ -89,32 +89,11 @@ postgres:
 	@$(BIN)/python -c "import psycopg, sys; psycopg.connect('$(PG_TEST_URL)', connect_timeout=5).close()" \
 	  || { echo "ERROR: PostgreSQL at $(PG_TEST_URL) is unreachable: the suite must run on it too." >&2; exit 1; }
 
-# The whole suite on both databases, in two rounds of two runs side by side (one a core):
-# first SQLite's browser tests beside PostgreSQL's others, then PostgreSQL's browser tests beside
-# SQLite's others. One Chromium at a time: two browser suites at once on two cores made their
-# timing-sensitive tests flaky. Each run writes its own log, printed as its round ends; any run
-# failing fails the target. The CSS and JS bundles are built first, so that no run writes
-# static/gen while another reads it.
-PYTEST_RUN = $(BIN)/pytest -p no:cacheprovider
 test: install-test postgres
 	$(MAKE) --no-print-directory lint
 	$(MAKE) --no-print-directory test-js
-	$(BIN)/flask --app wsgi assets build
-	@fail=0; \
-	for round in 1 2; do \
-	  if [ $$round = 1 ]; then a_db=SQLite; a_url=; b_db=PostgreSQL; b_url=$(PG_TEST_URL); \
-	  else a_db=PostgreSQL; a_url=$(PG_TEST_URL); b_db=SQLite; b_url=; fi; \
-	  a_log=$$(mktemp); b_log=$$(mktemp); \
-	  echo "=== Round $$round: $$a_db browser tests beside $$b_db other tests ==="; \
-	  TEST_DATABASE_URL=$$a_url $(PYTEST_RUN) -m browser $(PYTEST_ARGS) > $$a_log 2>&1 & a=$$!; \
-	  TEST_DATABASE_URL=$$b_url $(PYTEST_RUN) -m "not browser" $(PYTEST_ARGS) > $$b_log 2>&1 & b=$$!; \
-	  wait $$a; a_rc=$$?; wait $$b; b_rc=$$?; \
-	  echo "=== $$a_db, browser tests ==="; cat $$a_log; \
-	  echo "=== $$b_db, other tests ==="; cat $$b_log; rm -f $$a_log $$b_log; \
-	  echo "=== Round $$round: $$a_db browser tests $$([ $$a_rc = 0 ] && echo passed || echo FAILED); $$b_db other tests $$([ $$b_rc = 0 ] && echo passed || echo FAILED) ==="; \
-	  [ $$a_rc = 0 ] && [ $$b_rc = 0 ] || fail=1; \
-	done; \
-	exit $$fail
+	$(MAKE) --no-print-directory test-sqlite
+	$(MAKE) --no-print-directory test-postgres
 
 ## The quick loop for your own edits: lint, then the suite on SQLite without the browser tests.
 test-fast: $(VENV)/.installed-test node_modules/.installed
