@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Protocol
 
 from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
@@ -56,8 +57,18 @@ def record_access(session: Session, therapist: User, patient: User, what: str) -
     )
 
 
+class Looked(Protocol):
+    """What the access record reads of a person looked at: a User, or a caseload row."""
+
+    @property
+    def id(self) -> int: ...
+
+    @property
+    def timezone(self) -> str: ...
+
+
 def record_caseload_views(
-    session: Session, therapist: User, patients: Iterable[User], now: datetime | None = None
+    session: Session, therapist: User, patients: Iterable[Looked], now: datetime | None = None
 ) -> int:
     """Record a caseload view once a day per patient (their local day); return rows added.
 

@@ -89,7 +89,7 @@ def caseload() -> str | Response:
     # Only people not looked at today: the access record would pass over the others anyway.
     unseen = cl.not_looked_at_today(rows, now)
     # A row holds the person's id and time zone, all the access record reads of them.
-    access_log.record_caseload_views(db.session, therapist, unseen, now)  # type: ignore[arg-type]
+    access_log.record_caseload_views(db.session, therapist, unseen, now)
     db.session.commit()
     anyone = bool(rows) or bool(query and cl.linked_patients(db.session, therapist.id))
     # A patient's page is this and their id: one url_for a page, not one a row.
