@@ -188,13 +188,16 @@ def _init_sqlite(app: Flask) -> None:
 
     with app.app_context():
         engine: Engine = db.engine
+    # The listeners must not hold the app: the engine lives in a WeakKeyDictionary keyed by the
+    # app, and a value that refers to its key keeps both alive for the whole process.
+    on_disk = app.config["SQLALCHEMY_DATABASE_URI"] not in ("sqlite://", "sqlite:///:memory:")
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys = ON")
         cursor.execute("PRAGMA busy_timeout = 5000")
-        if app.config["SQLALCHEMY_DATABASE_URI"] not in ("sqlite://", "sqlite:///:memory:"):
+        if on_disk:
             cursor.execute("PRAGMA journal_mode = WAL")
             cursor.execute("PRAGMA synchronous = NORMAL")
         cursor.close()
