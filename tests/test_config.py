@@ -111,6 +111,7 @@ def test_assets_are_served_one_by_one_in_debug(db_url: str) -> None:
     assert "/static/js/app.js" in page
 
 
+@pytest.mark.fresh_app  # it adds a route
 def test_database_errors_are_logged_without_the_values_sent(
     app: Flask, client, caplog: pytest.LogCaptureFixture
 ) -> None:

@@ -87,6 +87,7 @@ def test_each_line_of_a_request_carries_its_id_and_the_user_id(
     }
 
 
+@pytest.mark.fresh_app  # it adds a route
 def test_events_are_logged_and_no_one_s_data_ever_is(
     app: Flask, client: CsrfClient, lines: io.StringIO
 ) -> None:

@@ -118,6 +118,7 @@ def failing_app(app: Flask) -> Flask:
     return app
 
 
+@pytest.mark.fresh_app  # failing_app adds a route
 @pytest.mark.parametrize(
     ("who", "method", "path", "status", "kwargs"),
     [
