@@ -585,6 +585,8 @@ def test_the_caseload_runs_as_many_queries_for_50_patients_as_for_5(app: Flask) 
     # Seen again the same day: no new access events, still the same for both.
     again = queries_for(small, "/therapist"), queries_for(large, "/therapist")
     assert again[0] == again[1], again
+    # The login, everyone's stored rows, the therapist's teams: nothing read again after a commit.
+    assert again[0] == 3, again
     assert len(caseload_rows(large.get("/therapist").get_data(as_text=True))) == 50
 
 

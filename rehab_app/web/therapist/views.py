@@ -90,11 +90,12 @@ def caseload() -> str | Response:
     unseen = cl.not_looked_at_today(rows, now)
     # A row holds the person's id and time zone, all the access record reads of them.
     access_log.record_caseload_views(db.session, therapist, unseen, now)
-    db.session.commit()
     anyone = bool(rows) or bool(query and cl.linked_patients(db.session, therapist.id))
     # A patient's page is this and their id: one url_for a page, not one a row.
     patient_url = url_for("therapist.patient", patient_id=0).removesuffix("0")
-    return render_template(
+    # Rendered before the commit, which would expire the therapist that base.html reads (one
+    # query more), and sent only after it: the looks are on record before anyone is shown.
+    page = render_template(
         "therapist/caseload.html",
         rows=rows,
         body=cl.table_body(rows, patient_url, therapist.timezone, now),
@@ -106,6 +107,8 @@ def caseload() -> str | Response:
         teams=clinics.teams_of(db.session, therapist.id),
         **CASELOAD_WORDS,
     )
+    db.session.commit()
+    return page
 
 
 # What the caseload's template reads of the caseload module: its columns (the rows' words are
