@@ -84,7 +84,7 @@ def test_demo_data_makes_a_clinic_a_therapist_and_three_linked_patients(
     response = log_in(client, "therapist@demo.rehablog.test", DEMO_PASSWORD)
     assert response.status_code == 302
     page = visible(client.get("/therapist").get_data(as_text=True))
-    assert "People who have linked you (3)" in page
+    assert "People who share their log with you (3)" in page
     for name in ("Alex Morgan (demo)", "Jo Patel (demo)", "Chris Lee (demo)"):
         assert name in page
 

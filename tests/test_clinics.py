@@ -222,7 +222,10 @@ def test_a_patient_links_a_team_once_and_every_member_sees_them(
     _team, colleague, owner = linked_team(app, people, clinic)
     otto = people.other_patient.display_name
     assert otto in caseload_names(as_user(app, people.therapist))
-    assert otto in caseload_names(as_user(app, colleague))
+    shared = caseload_names(as_user(app, colleague))
+    assert otto in shared
+    # Otto linked the team, not the colleague: the caption does not say he linked them.
+    assert "People who share their log with you (1)" in shared
     patient_page = f"/therapist/patients/{people.other_patient.id}"
     assert as_user(app, colleague).get(patient_page).status_code == 200
 

@@ -512,7 +512,7 @@ def test_a_search_that_finds_no_one_says_so(
 ) -> None:
     """Wildcards are taken literally; an unlinked person is never found."""
     page = visible(sorted_page(therapist_client, q=q))
-    assert "No one who has linked you matches" in page
+    assert "No one who shares their log with you matches" in page
     assert "No one has linked you yet." not in page
 
 
@@ -1027,7 +1027,7 @@ def test_a_search_never_travels_in_an_address(therapist_client: CsrfClient, peop
     # No one matches: the page's own "Show everyone" link ends the search too.
     therapist_client.post("/therapist", data={"q": "Nobody at all"})
     page = therapist_client.get("/therapist").get_data(as_text=True)
-    assert "No one who has linked you matches “Nobody at all”" in page
+    assert "No one who shares their log with you matches “Nobody at all”" in page
     link = re.search(r'matches “Nobody at all”\. <a href="([^"]+)">Show everyone', page)
     assert link is not None
     everyone = therapist_client.get(html.unescape(link.group(1)), follow_redirects=True)

@@ -640,7 +640,7 @@ def test_the_caseload_fits_the_window_with_names_in_view(
         page = context.new_page()
         log_in(page, cast.emails["therapist"])
         page.goto("/therapist")
-        table = page.get_by_role("table", name=re.compile(r"^People who have linked you"))
+        table = page.get_by_role("table", name=re.compile(r"^People who share their log with you"))
         expect(table).to_be_visible()
         flagged = page.get_by_role("link", name="Ben Example-Flagged")
         expect(flagged).to_be_in_viewport()
