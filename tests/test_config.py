@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import gc
+import weakref
+
 import pytest
 from flask import Flask
 from sqlalchemy import text
@@ -66,6 +69,22 @@ def test_test_config(app: Flask) -> None:
     assert app.config["WTF_CSRF_ENABLED"] is True
     assert app.config["SESSION_COOKIE_HTTPONLY"] is True
     assert app.config["SESSION_COOKIE_SAMESITE"] == "Lax"
+
+
+@pytest.mark.parametrize("database", ["sqlite file", "the suite's"])
+def test_an_app_no_longer_used_is_freed(database: str, db_url: str, tmp_path) -> None:
+    """Nothing the app sets up (an engine's listener, say) keeps it alive: a process that makes
+    many apps, as the suite's fixtures and a CLI do, does not grow by one each time."""
+    url = f"sqlite:///{tmp_path}/x.db" if database == "sqlite file" else db_url
+    made = create_app(config.TestConfig, SQLALCHEMY_DATABASE_URI=url)
+    with made.app_context():
+        db.session.execute(text("SELECT 1"))  # the engine is made and its listeners have run
+        db.session.remove()
+        db.engine.dispose()
+    app = weakref.ref(made)
+    del made
+    gc.collect()
+    assert app() is None
 
 
 def test_sqlite_connections_have_foreign_keys_wal_and_busy_timeout(tmp_path) -> None:
