@@ -89,11 +89,16 @@ postgres:
 	@$(BIN)/python -c "import psycopg, sys; psycopg.connect('$(PG_TEST_URL)', connect_timeout=5).close()" \
 	  || { echo "ERROR: PostgreSQL at $(PG_TEST_URL) is unreachable: the suite must run on it too." >&2; exit 1; }
 
+# The two databases' suites run side by side (one a core on this 2-core machine): they share
+# no database, port or temporary folder, only the CSS bundle, built once here first so that
+# neither writes static/gen while the other reads it. Each suite's output is printed whole
+# when it ends (--output-sync), the failing one's included.
 test: install-test postgres
 	$(MAKE) --no-print-directory lint
 	$(MAKE) --no-print-directory test-js
-	$(MAKE) --no-print-directory test-sqlite
-	$(MAKE) --no-print-directory test-postgres
+	$(BIN)/flask --app wsgi assets build
+	@echo "=== The suite on SQLite and on PostgreSQL, side by side: each prints when it ends ==="
+	$(MAKE) --no-print-directory -j2 --output-sync=target test-sqlite test-postgres
 
 ## The quick loop for your own edits: lint, then the suite on SQLite without the browser tests.
 test-fast: $(VENV)/.installed-test node_modules/.installed
