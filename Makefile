@@ -96,7 +96,7 @@ postgres:
 test: install-test postgres
 	$(MAKE) --no-print-directory lint
 	$(MAKE) --no-print-directory test-js
-	$(BIN)/flask --app wsgi assets build
+	$(MAKE) --no-print-directory assets
 	@echo "=== The suite on SQLite and on PostgreSQL, side by side: each prints when it ends ==="
 	@echo "    (to follow them: tail -f test-artifacts/sqlite.log test-artifacts/postgres.log)"
 	$(MAKE) --no-print-directory -j2 --output-sync=target test-sqlite test-postgres
@@ -112,16 +112,18 @@ test-fast: $(VENV)/.installed-test node_modules/.installed
 test-js: node_modules/.installed
 	node --test tests/js/
 
-# Each suite's output also goes to test-artifacts/, to follow while `make test` holds it back.
+# The suite, its output also in test-artifacts/NAME.log (to follow while `make test` holds it
+# back); pytest's status is make's.
+suite = mkdir -p test-artifacts && set -o pipefail && \
+  $(BIN)/pytest -p no:cacheprovider $(PYTEST_ARGS) 2>&1 | tee test-artifacts/$(1).log
+
 test-sqlite: install-test
 	@echo "=== The suite on SQLite ==="
-	@mkdir -p test-artifacts
-	set -o pipefail; $(BIN)/pytest -p no:cacheprovider $(PYTEST_ARGS) 2>&1 | tee test-artifacts/sqlite.log
+	$(call suite,sqlite)
 
 test-postgres: install-test postgres
 	@echo "=== The suite on PostgreSQL ($(PG_TEST_URL)) ==="
-	@mkdir -p test-artifacts
-	set -o pipefail; TEST_DATABASE_URL=$(PG_TEST_URL) $(BIN)/pytest -p no:cacheprovider $(PYTEST_ARGS) 2>&1 | tee test-artifacts/postgres.log
+	export TEST_DATABASE_URL=$(PG_TEST_URL) && $(call suite,postgres)
 
 # The core (the Flask-free domain: the package rehab_app/core), named once in pyproject.toml's
 # import-linter contract: held to that contract, to mypy --strict as well as ruff, with the
