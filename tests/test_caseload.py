@@ -338,6 +338,39 @@ def test_last_activity_reads_in_the_therapists_time(
     assert cl.last_activity_text(when, tz, datetime(2026, 3, 28, 12)) == text
 
 
+@given(
+    when=st.datetimes(min_value=datetime(2024, 1, 1), max_value=datetime(2026, 12, 31)),
+    now=st.datetimes(min_value=datetime(2026, 1, 1), max_value=datetime(2027, 1, 1)),
+    tz=st.sampled_from(["Europe/London", "Europe/Berlin", "America/New_York", "Asia/Kolkata"]),
+)
+def test_the_tables_last_activity_reads_as_its_words(
+    when: datetime, now: datetime, tz: str
+) -> None:
+    """The table works out each row's local time its own way (for speed): it must read as
+    last_activity_text does, across summer time changes and in any zone."""
+    body = str(cl.table_body([plain("Jo", last_sync=when)], "/p/", tz, now))
+    assert f">{cl.last_activity_text(when, tz, now)}</time>" in body
+
+
+def test_a_look_counts_for_today_in_each_persons_own_day() -> None:
+    """One load's looks share a time: read once per zone, each still on its own day."""
+    now, look = datetime(2026, 3, 28, 0, 30), datetime(2026, 3, 27, 23, 30)
+    rows = [
+        plain("London", patient_id=1, looked_at=look),  # 23:30 yesterday there
+        plain("Berlin", patient_id=2, looked_at=look, timezone="Europe/Berlin"),  # 00:30 today
+        plain("London again", patient_id=3, looked_at=look),
+        plain("Never looked at", patient_id=4),
+    ]
+    assert [r.patient_id for r in cl.not_looked_at_today(rows, now)] == [1, 3, 4]
+
+
+def test_the_table_escapes_who_the_person_is() -> None:
+    body = str(cl.table_body([plain("<b>Jo</b>", email="a&b@x.test")], "/p/", "UTC", utcnow()))
+    assert "<b>" not in body
+    assert "&lt;b&gt;Jo&lt;/b&gt;" in body
+    assert "a&amp;b@x.test" in body
+
+
 @pytest.mark.parametrize(
     ("change", "text"), [(None, "—"), (0.04, "no change"), (1.25, "up 1.2"), (-0.5, "down 0.5")]
 )

@@ -90,7 +90,9 @@ def caseload_rows(
     version = markup.shown_with()
     days: dict[str, date] = {}  # each time zone's local day, worked out once
     read, stale, unrendered = [], {}, {}
-    for row in session.execute(stmt, params):
+    # Through the session's connection, as plain rows: the ORM's row loading cost about as
+    # much again as reading them (bench/README.md).
+    for row in session.connection().execute(stmt, params):
         pid, name, email, tz, entries, items, count, synced, looked, source, shown_with = row[:11]
         today = days.get(tz) or days.setdefault(tz, local_today(tz, now))
         key = _source_key(today, tz, entries, items, count)
@@ -123,14 +125,23 @@ def not_looked_at_today(rows: Sequence[ShownRow], now: datetime | None = None) -
     (their local day), as the latest look read with each row says.
 
     Only to spare access_log.record_caseload_views, which keeps the record and decides,
-    those it would pass over anyway: on most loads, everyone.
+    those it would pass over anyway: on most loads, everyone. A load records all its looks
+    at one time, so the rows share a few (look, time zone) pairs: each is worked out once.
     """
     now = now or utcnow()
     days: dict[str, date] = {}
+    today_looks: dict[tuple[datetime, str], bool] = {}
     unseen = []
     for r in rows:
-        today = days.get(r.timezone) or days.setdefault(r.timezone, local_today(r.timezone, now))
-        if r.looked_at is None or to_local(r.looked_at, r.timezone).date() != today:
+        if r.looked_at is None:
+            unseen.append(r)
+            continue
+        looked = today_looks.get((r.looked_at, r.timezone))
+        if looked is None:
+            tz = r.timezone
+            today = days.get(tz) or days.setdefault(tz, local_today(tz, now))
+            looked = today_looks[r.looked_at, tz] = to_local(r.looked_at, tz).date() == today
+        if not looked:
             unseen.append(r)
     return unseen
 
@@ -151,9 +162,9 @@ def _shown_row(
     cells, before, after = shown[10:]
     for flag in _silence(today, last_sync):
         if reasons < SHOWN_FLAGS:
-            before += markup.reason_item(flag)
+            before += markup.reason_item(flag.kind, flag.text)
         else:
-            after += markup.reason_item(flag)
+            after += markup.reason_item(flag.kind, flag.text)
         reasons += 1
     return ShownRow(
         pid,

@@ -139,9 +139,9 @@ def activity_words(local: datetime, today: date) -> str:
     """last_activity_text() of a local time, on a local today (a table works out today once)."""
     days = (today - local.date()).days
     if days <= 0:
-        return f"Today, {local:%H:%M}"
+        return f"Today, {local.hour:02}:{local.minute:02}"
     if days == 1:
-        return f"Yesterday, {local:%H:%M}"
+        return f"Yesterday, {local.hour:02}:{local.minute:02}"
     if days < 14:
         return f"{days} days ago"
     return f"{short_date(local.date())} {local.year}"
