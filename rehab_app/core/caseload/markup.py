@@ -135,7 +135,7 @@ def table_body(rows: Iterable[ShownRow], patient_url: str, tz: str, now: datetim
             f'<td role="cell" data-label="Last activity"><div class="cell">{activity}</div></td>'
             "</tr>\n"
         )
-    return Body("".join(out))
+    return Body("".join(out))  # escaped above, or stored markup
 
 
 # The code whose words the stored markup shows: the caseload's rows and cells, the reasons'
