@@ -22,10 +22,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cache, lru_cache
+from html import escape
 from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
-from markupsafe import escape
 
 from .. import adherence, reasons, timeutil, trends, vocab
 from . import rows, summary, table
@@ -100,7 +100,9 @@ def table_body(rows: Iterable[ShownRow], patient_url: str, tz: str, now: datetim
 
     Plain Python rather than a template loop, which cost more a row than reading the row
     did; the markup is the cells template's neighbour in therapist/caseload.html's words.
-    Everything put in is escaped here, or is stored markup (ShownRow).
+    Everything put in is escaped here, or is stored markup (ShownRow): with the standard
+    library's `html.escape` (the same five characters as markupsafe's, into a plain str; half
+    the cost a call, twice a row).
     """
     zone, link = timeutil.zone(tz), escape(patient_url)
     today = now.replace(tzinfo=UTC).astimezone(zone).date()
