@@ -129,19 +129,17 @@ def not_looked_at_today(rows: Sequence[ShownRow], now: datetime | None = None) -
     at one time, so the rows share a few (look, time zone) pairs: each is worked out once.
     """
     now = now or utcnow()
-    days: dict[str, date] = {}
     today_looks: dict[tuple[datetime, str], bool] = {}
     unseen = []
     for r in rows:
         if r.looked_at is None:
             unseen.append(r)
             continue
-        looked = today_looks.get((r.looked_at, r.timezone))
-        if looked is None:
+        key = (r.looked_at, r.timezone)
+        if key not in today_looks:
             tz = r.timezone
-            today = days.get(tz) or days.setdefault(tz, local_today(tz, now))
-            looked = today_looks[r.looked_at, tz] = to_local(r.looked_at, tz).date() == today
-        if not looked:
+            today_looks[key] = to_local(r.looked_at, tz).date() == local_today(tz, now)
+        if not today_looks[key]:
             unseen.append(r)
     return unseen
 
