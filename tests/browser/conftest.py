@@ -67,6 +67,11 @@ def browser() -> Iterator[Browser]:
     """Debian's Chromium, headless, for the whole run."""
     if not os.access(CHROMIUM, os.X_OK):
         pytest.skip(f"no Chromium at {CHROMIUM} (make chromium installs it)")
+    # The app syncs from its pages and from its service worker (Background Sync, a push
+    # reminder's Done), whichever comes first: a test's route must see the worker's requests
+    # too, or a sync it means to hold or lose can slip past it (Chromium only; read by the
+    # Playwright driver when it starts).
+    os.environ["PW_EXPERIMENTAL_SERVICE_WORKER_NETWORK_EVENTS"] = "1"
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield browser
