@@ -265,6 +265,24 @@ def test_a_stale_token_and_an_unknown_client_are_both_renewed_by_a_pull(
     assert again.status_code == 201
 
 
+def test_an_app_without_a_client_renews_its_stale_token_without_a_failed_request(
+    client: CsrfClient, people: People
+) -> None:
+    """After a new login an app that has not registered yet (its token refused) asks for the
+    session's token alone, and registers with it: no unknown-client answer on the way."""
+    login(client, people.patient)
+    stale = post(client, "/api/v1/clients", headers={"X-CSRFToken": "stale"})
+    assert stale.status_code == 400 and stale.get_json()["error"] == "csrf"
+    answer = client.get("/api/v1/sync/token")
+    assert answer.status_code == 200 and answer.headers["Cache-Control"] == "no-store"
+    again = post(
+        client, "/api/v1/clients", headers={"X-CSRFToken": answer.get_json()["csrf_token"]}
+    )
+    assert again.status_code == 201
+    client.post("/logout")
+    assert client.get("/api/v1/sync/token").status_code == 401
+
+
 def test_a_person_keeps_at_most_max_clients(client: CsrfClient, people: People) -> None:
     """Registrations beyond the cap forget the app seen longest ago; it registers again."""
     login(client, people.patient)

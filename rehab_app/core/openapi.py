@@ -327,6 +327,26 @@ def openapi_document() -> dict[str, Any]:
                     },
                 }
             },
+            "/api/v1/sync/token": {
+                "get": {
+                    "summary": "The session's CSRF token, for an app without a client",
+                    "description": "An app whose token is stale (a new login) and that has no "
+                    "client yet asks here before it registers; with a client, a pull answers "
+                    "the token too.",
+                    "parameters": [account_header],
+                    "responses": {
+                        "200": _json(
+                            {
+                                "type": "object",
+                                "required": ["csrf_token"],
+                                "properties": {"csrf_token": {"type": "string"}},
+                            },
+                            "The token for X-CSRFToken",
+                        ),
+                        **_errors(401, 403, 409),
+                    },
+                }
+            },
             "/api/v1/openapi.json": {
                 "get": {
                     "summary": "This document",

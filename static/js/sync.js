@@ -198,20 +198,26 @@ async function forgetClient(account) {
   await outbox.renumber(account);
 }
 
-/** A new login changed the CSRF token: a pull (a GET, no token needed) answers the fresh one,
-    in pages and in the service worker alike. The pull may find the client unknown too. */
+/** A new login changed the CSRF token: a GET (no token needed) answers the fresh one, in pages
+    and in the service worker alike. With a client, a pull, which may find the client unknown
+    too; without one (its registration is what the token was refused for), the token alone. */
 async function renewToken(account) {
   const tag = globalThis.document && globalThis.document.querySelector('meta[name="csrf-token"]');
   if (tag) tag.content = "";
   const client = await getMeta(account, "clientId");
+  if (!client) {
+    const data = await call(account, "GET", "/sync/token");
+    await setMeta(account, "csrf", data.csrf_token || null);
+    return;
+  }
   let data;
   try {
     data = await call(account, "GET", "/sync/pull?limit=1&cursor=0&client_id=" +
-      encodeURIComponent(client || "none"));
+      encodeURIComponent(client));
   } catch (error) {
     if (error.kind !== "unknown_client") throw error;
     data = error.data;  // its answer carries the token too
-    if (client) await forgetClient(account);
+    await forgetClient(account);
   }
   await setMeta(account, "csrf", data.csrf_token || null);
 }

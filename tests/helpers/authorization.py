@@ -208,6 +208,8 @@ EXPECTED: dict[tuple[str, str], dict[str, int]] = {
     # The owner's client id: another person gets the 404 of an unknown client.
     ("/api/v1/sync/push", "POST"): api(owner=200, other=404),
     ("/api/v1/sync/pull", "GET"): api(owner=200, other=404),
+    # The session's own token: any patient asks for their own.
+    ("/api/v1/sync/token", "GET"): api(owner=200, other=200),
     # Clinics (see make_world): the linked therapist is the admin of a clinic with a team; the
     # unlinked one is in no clinic. Any therapist sees where they stand and may ask to join
     # (asking twice is one request); only the clinic's admin lets people in and makes teams.

@@ -29,9 +29,15 @@ export class FakeServer {
   handle(method, url, headers, body) {
     const { pathname, searchParams } = new URL(url, "http://phone.test");
     if (method === "POST" && pathname === "/api/v1/clients") {
+      if (headers["X-CSRFToken"] !== this.token) {
+        return json(400, { error: "csrf", message: "The form expired." }, this.account);
+      }
       const id = `client-${this.nextClient++}`;
       this.clients.set(id, { last: 0 });
       return json(201, { client_id: id }, this.account);
+    }
+    if (method === "GET" && pathname === "/api/v1/sync/token") {
+      return json(200, { csrf_token: this.token }, this.account);
     }
     if (method === "GET" && pathname === "/api/v1/sync/pull") {
       return this.pull(searchParams);

@@ -108,6 +108,27 @@ test("400 csrf with a forgotten client (the remember-cookie stall): both recover
   await sentOnce(server, account, ids);
 });
 
+test("400 csrf before the app has a client: the token is asked for, with no unknown-client answer on the way", async () => {
+  // A new login on a phone with nothing synced yet: the registration is refused for its token.
+  const account = `answers${++n}`;
+  const server = new FakeServer(account);
+  const answered = [];
+  globalThis.fetch = async (url, init = {}) => {
+    const response = server.handle(init.method || "GET", url, init.headers || {}, init.body);
+    answered.push(`${init.method || "GET"} ${new URL(url, "http://phone.test").pathname} ${response.status}`);
+    return response;
+  };
+  await sync.run(account);
+  assert.deepEqual(answered, [
+    "POST /api/v1/clients 400",
+    "GET /api/v1/sync/token 200",
+    "POST /api/v1/clients 201",
+    "GET /api/v1/sync/pull 200",
+  ]);
+  assert.equal(await getMeta(account, "csrf"), server.token);
+  assert.equal(server.clients.size, 1);
+});
+
 test("409 wrong_account: it stops at once, never registers nor renumbers for that session", async () => {
   const { account, server, ids } = await setUp(1, once(409, { error: "wrong_account" }));
   const client = await getMeta(account, "clientId");

@@ -192,6 +192,15 @@ def pull() -> Response | tuple[Response, int]:
     return jsonify(**page, csrf_token=generate_csrf())
 
 
+@bp.get("/sync/token")
+@patient_api
+def token() -> Response:
+    """The session's CSRF token, for an app that has none or a stale one (after a new login)
+    and no client yet: registering needs the token, and asking for it must not take a failed
+    pull (a pull with a client the app has answers the token as well)."""
+    return jsonify(csrf_token=generate_csrf())
+
+
 @bp.get("/openapi.json")
 def openapi() -> Response:
     """The OpenAPI 3.1 description of every /api route."""
