@@ -735,31 +735,50 @@ def test_delete_leaves_a_tombstone_and_restore_brings_it_back(
     assert entry.deleted_at is None
 
 
-def test_history_pages_by_week(patient_client: CsrfClient, people: People) -> None:
+def test_history_pages_seven_days_at_a_time_up_to_today(
+    patient_client: CsrfClient, people: People
+) -> None:
     today = local_today(TZ)
-    monday = today - timedelta(days=today.weekday())
-    for days_ago in (0, 8, 15):
+    for days_ago in (0, 6, 7, 15):
         add_entry(people.patient, "fatigue", days_ago=days_ago, fatigue=3, note=f"note {days_ago}")
 
     page = patient_client.get("/history").get_data(as_text=True)
     text = visible(page)
-    assert "note 0" in text and "note 8" not in text and "note 15" not in text
-    sunday = monday + timedelta(days=6)
-    assert f"From {long_date(monday)} to {long_date(sunday)}." in text
-    before = monday - timedelta(days=1)
+    assert "note 0" in text and "note 6" in text and "note 7" not in text
+    first = today - timedelta(days=6)
+    assert f"From {long_date(first)} to {long_date(today)}." in text
+    before = first - timedelta(days=1)
     assert f'href="/history?until={before.isoformat()}">Week before' in page
-    assert ">Week after<" not in page  # nothing after this week
+    assert ">Week after<" not in page  # nothing after today
 
     page = patient_client.get(f"/history?until={before.isoformat()}").get_data(as_text=True)
     text = visible(page)
-    assert f"From {long_date(monday - timedelta(days=7))} to {long_date(before)}." in text
-    assert "note 0" not in text
-    assert ("note 8" in text) == (today - timedelta(days=8) >= monday - timedelta(days=7))
-    assert f'href="/history?until={monday.isoformat()}">Week after' in page
+    assert f"From {long_date(before - timedelta(days=6))} to {long_date(before)}." in text
+    assert "note 7" in text and "note 6" not in text and "note 15" not in text
+    assert f'href="/history?until={today.isoformat()}">Week after' in page
 
-    # Any day of a week opens that whole week.
-    page = patient_client.get(f"/history?until={(today - timedelta(days=15)).isoformat()}")
-    assert "note 15" in visible(page.get_data(as_text=True))
+    # Two pages back, "Week after" goes seven days on, never past today.
+    page = patient_client.get(f"/history?until={(today - timedelta(days=10)).isoformat()}")
+    html = page.get_data(as_text=True)
+    assert "note 15" in visible(html)
+    assert f'href="/history?until={(today - timedelta(days=3)).isoformat()}">Week after' in html
+
+
+@pytest.mark.parametrize("weekday", range(7))
+def test_the_day_before_is_on_the_same_page_whatever_the_weekday(
+    patient_client: CsrfClient, people: People, weekday: int
+) -> None:
+    """The night before is on the page of a Monday as of any day: seven days up to the day,
+    not a calendar week, which would start afresh on Monday and put it one tap away."""
+    today = local_today(TZ)
+    day = today - timedelta(days=14 + (today.weekday() - weekday) % 7)
+    assert day.weekday() == weekday
+    for days_before in (1, 6, 7):
+        note = f"{days_before} days before"
+        add_entry(people.patient, "fatigue", days_ago=(today - day).days + days_before, note=note)
+    text = visible(patient_client.get(f"/history?until={day.isoformat()}").get_data(as_text=True))
+    assert "1 days before" in text and "6 days before" in text
+    assert "7 days before" not in text
 
 
 def test_history_shows_one_kind_when_asked(patient_client: CsrfClient, people: People) -> None:
@@ -797,7 +816,7 @@ def test_a_change_returns_to_the_week_and_the_entry(
 def test_a_week_with_nothing_says_so(patient_client: CsrfClient, people: People) -> None:
     add_entry(people.patient, "fatigue", fatigue=3)
     text = visible(patient_client.get("/history?until=2020-01-31").get_data(as_text=True))
-    assert "Nothing logged this week." in text
+    assert "Nothing logged in these seven days." in text
     assert "Fatigue 3 out of 10" not in text
 
 

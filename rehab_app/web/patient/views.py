@@ -32,7 +32,7 @@ from rehab_app.web.roles import me, patient_required
 
 bp = Blueprint("patient", __name__)
 
-HISTORY_DAYS = 7  # History shows a week, Monday to Sunday, at a time
+HISTORY_DAYS = 7  # History shows seven days at a time, the newest first
 # What "last values" carries over into a new form, per kind.
 # What a new form of each kind starts with from the last entry (kinds.py says, and why).
 CARRY_OVER = {key: tuple(f.name for f in spec.fields if f.carried) for key, spec in KINDS.items()}
@@ -313,12 +313,16 @@ def restore_entry(entry_id: str) -> Response:
 @bp.route("/history")
 @patient_required
 def history() -> str:
-    """Everything logged, newest first, a week at a time; all kinds or one."""
+    """Everything logged, newest first, seven days at a time up to `until` (today when not
+    given); all kinds or one.
+
+    Seven days up to the day, not the calendar week holding it: opened on a Monday morning,
+    History still shows what was logged last night and the days before.
+    """
     user = me()
     today = log.today_for(user)
-    day = _parse_day(request.args.get("until")) or today
-    first = day - timedelta(days=day.weekday())  # the Monday of that week
-    last = first + timedelta(days=HISTORY_DAYS - 1)
+    last = _parse_day(request.args.get("until")) or today
+    first = last - timedelta(days=HISTORY_DAYS - 1)
     kind = request.args.get("kind")
     kind = kind if kind in ENTRY_KINDS else None
     days: dict[date, list[Entry]] = {}
@@ -333,7 +337,7 @@ def history() -> str:
         last=last,
         kind=kind,
         older=first - timedelta(days=1),
-        newer=last + timedelta(days=1) if last < today else None,
+        newer=min(last + timedelta(days=HISTORY_DAYS), today) if last < today else None,
         undo=undo if undo is not None and undo.deleted_at is not None else None,
         action=ActionForm(),
         kinds=ENTRY_KINDS,
