@@ -13,6 +13,8 @@ import pytest
 from rehab_app.core import charts
 from rehab_app.core.charts import AidUse, ItemWeeks, Period, SessionMinutes
 
+pytestmark = pytest.mark.no_database
+
 SVG = "{http://www.w3.org/2000/svg}"
 TODAY = date(2026, 3, 29)  # a Sunday
 DASH = charts.DASH

@@ -13,8 +13,12 @@ from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
+import pytest
+
 from rehab_app.core.kinds import KINDS, FieldSpec, all_fields, client_words
 from rehab_app.core.wording import entry_details, entry_title
+
+pytestmark = pytest.mark.no_database
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -5,6 +5,10 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
+import pytest
+
+pytestmark = pytest.mark.no_database
+
 TESTS = Path(__file__).resolve().parent
 
 

@@ -7,8 +7,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from rehab_app.core import exports, kinds
 from rehab_app.core.sync import rules
+
+pytestmark = pytest.mark.no_database
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -11,6 +11,8 @@ from rehab_app.core import reasons, trends
 from rehab_app.core.reasons import Reason, found
 from rehab_app.core.trends import ExerciseSample, PatientSeries
 
+pytestmark = pytest.mark.no_database
+
 TODAY = date(2026, 12, 4)
 
 

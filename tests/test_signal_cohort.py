@@ -13,6 +13,8 @@ import pytest
 from bench.signal_cohort import Scenario, cohort
 from bench.signals import CASES, HELD_OUT_SEED, Case, evaluate
 
+pytestmark = pytest.mark.no_database
+
 
 def _case(name: str) -> Case:
     return next(c for c in CASES if c.scenario.name == name)

@@ -26,6 +26,8 @@ from rehab_app.core.trends import (
     review,
 )
 
+pytestmark = pytest.mark.no_database
+
 DAY0 = date(2024, 1, 1)
 
 
