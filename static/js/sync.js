@@ -205,21 +205,22 @@ async function renewToken(account) {
   const tag = globalThis.document && globalThis.document.querySelector('meta[name="csrf-token"]');
   if (tag) tag.content = "";
   const client = await getMeta(account, "clientId");
-  if (!client) {
-    const data = await call(account, "GET", "/sync/token");
-    await setMeta(account, "csrf", data.csrf_token || null);
-    return;
-  }
-  let data;
+  const data = client ? await pullForToken(account, client)
+    : await call(account, "GET", "/sync/token");
+  await setMeta(account, "csrf", data.csrf_token || null);
+}
+
+/** The answer of a one-change pull, which carries the token; an unknown client's 404 carries it
+    too, and the client is forgotten. */
+async function pullForToken(account, client) {
   try {
-    data = await call(account, "GET", "/sync/pull?limit=1&cursor=0&client_id=" +
+    return await call(account, "GET", "/sync/pull?limit=1&cursor=0&client_id=" +
       encodeURIComponent(client));
   } catch (error) {
     if (error.kind !== "unknown_client") throw error;
-    data = error.data;  // its answer carries the token too
     await forgetClient(account);
+    return error.data;
   }
-  await setMeta(account, "csrf", data.csrf_token || null);
 }
 
 /** Push, then pull whatever happened to the push (unless the session or account is wrong):

@@ -410,5 +410,5 @@ export function showStatus(state) {
     el.appendChild(a);
   }
   el.classList.toggle("warn", warn);
-  el.hidden = false;
+  el.hidden = false;  // pages the worker kept from before the line was always shown carry `hidden`
 }
