@@ -19,7 +19,16 @@ from flask import Flask
 from playwright.sync_api import Browser, BrowserContext, Page, Request, Route, expect
 from playwright.sync_api import Error as PlaywrightError
 
-from tests.helpers.browser import OUTBOX, QUEUE, new_context, ready, rl, server_entries, status
+from tests.helpers.browser import (
+    OUTBOX,
+    QUEUE,
+    new_context,
+    ready,
+    rl,
+    server_entries,
+    status,
+    wait_until,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -47,15 +56,6 @@ def queue_fatigue(page: Page, value: int) -> str:
 
 def outbox(page: Page) -> object:
     return page.evaluate(OUTBOX, page.evaluate("document.body.dataset.account"))
-
-
-def wait_until(page: Page, check: Callable[[], bool], what: str, timeout_ms: int = 5_000) -> None:
-    """Wait (letting the page and the routes run) until check() holds; fail saying what."""
-    for _ in range(timeout_ms // 50):
-        if check():
-            return
-        page.wait_for_timeout(50)
-    raise AssertionError(f"never happened: {what}")
 
 
 def expect_outbox(page: Page, count: int) -> None:

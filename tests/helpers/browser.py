@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -154,6 +155,15 @@ def wait_until_ready_offline(page: Page) -> None:
         }"""
     )
     raise AssertionError(f"the service worker never kept the patient pages: {state}")
+
+
+def wait_until(page: Page, check: Callable[[], bool], what: str, timeout_ms: int = 5_000) -> None:
+    """Wait (letting the page and the routes run) until check() holds; fail saying what."""
+    for _ in range(timeout_ms // 50):
+        if check():
+            return
+        page.wait_for_timeout(50)
+    raise AssertionError(f"never happened: {what}")
 
 
 def server_entries(app: Flask, email: str) -> list[Entry]:
