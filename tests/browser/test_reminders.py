@@ -18,6 +18,7 @@ from tests.helpers.browser import (
     screenshot,
     server_entries,
     status,
+    wait_until,
     wait_until_ready_offline,
 )
 from tests.helpers.entries import add_item
@@ -47,10 +48,7 @@ def deliver(phone: BrowserContext, page: Page, origin: str, data: dict[str, Any]
     found: list[dict[str, Any]] = []
     cdp.on("ServiceWorker.workerRegistrationUpdated", lambda e: found.extend(e["registrations"]))
     cdp.send("ServiceWorker.enable")
-    for _ in range(50):
-        if found:
-            break
-        page.wait_for_timeout(100)
+    wait_until(page, lambda: bool(found), "the service worker's registration reported")
     [registration] = [r for r in found if r["scopeURL"].startswith(origin) and not r["isDeleted"]]
     cdp.send(
         "ServiceWorker.deliverPushMessage",
@@ -62,13 +60,20 @@ def deliver(phone: BrowserContext, page: Page, origin: str, data: dict[str, Any]
     )
 
 
-def shown(page: Page) -> list[dict[str, Any]]:
-    for _ in range(50):
-        notes = page.evaluate(SHOWN)
-        if notes:
-            return notes  # type: ignore[no-any-return]
-        page.wait_for_timeout(100)
-    return []
+def shown(page: Page, count: int = 1) -> list[dict[str, Any]]:
+    """The notifications on screen, once there are `count` of them.
+
+    On a loaded machine the worker's push handler can take seconds (the worker may have been
+    stopped and is started again): a tap before its notification shows would tap on nothing.
+    """
+    notes: list[dict[str, Any]] = []
+
+    def there() -> bool:
+        notes[:] = page.evaluate(SHOWN)
+        return len(notes) == count
+
+    wait_until(page, there, f"{count} notification(s) on screen")
+    return notes
 
 
 @pytest.mark.parametrize(
@@ -148,7 +153,7 @@ def test_done_on_a_programme_reminder_logs_today_s_programme_once(
     [worker] = [w for w in phone.service_workers if w.url.startswith(live_server)]
 
     deliver(phone, page, live_server, reminder)
-    assert shown(page)
+    shown(page)
     assert page.evaluate(ACTIONS) == [[["done", "Done"]]]  # only the actions it knows
     worker.evaluate(TAP, "done")
     assert [n["body"] for n in shown(page)] == [
@@ -159,10 +164,7 @@ def test_done_on_a_programme_reminder_logs_today_s_programme_once(
 
     # Again (a second reminder, a second tap): nothing more is logged.
     deliver(phone, page, live_server, {**reminder, "tag": "reminder-programme-again"})
-    for _ in range(50):
-        if len(shown(page)) == 2:
-            break
-        page.wait_for_timeout(100)
+    shown(page, 2)  # the first tap's answer and the new reminder
     worker.evaluate(
         """async () => {
           const ns = await self.registration.getNotifications({tag: "reminder-done"});
@@ -198,7 +200,7 @@ def test_fatigue_on_a_reminder_opens_the_check_in(
             "tz": person.timezone,
         },
     )
-    assert shown(page)
+    shown(page)
     assert page.evaluate(ACTIONS) == [[["done", "Done"], ["fatigue", "Fatigue"]]]
     [worker] = [w for w in phone.service_workers if w.url.startswith(live_server)]
     worker.evaluate(TAP, "fatigue")

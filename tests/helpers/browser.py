@@ -157,8 +157,12 @@ def wait_until_ready_offline(page: Page) -> None:
     raise AssertionError(f"the service worker never kept the patient pages: {state}")
 
 
-def wait_until(page: Page, check: Callable[[], bool], what: str, timeout_ms: int = 5_000) -> None:
-    """Wait (letting the page and the routes run) until check() holds; fail saying what."""
+def wait_until(page: Page, check: Callable[[], bool], what: str, timeout_ms: int = 15_000) -> None:
+    """Wait (letting the page and the routes run) until check() holds; fail saying what.
+
+    Never a loop that gives up quietly: a test that goes on after a wait that timed out fails
+    later, somewhere else, for a reason it does not say.
+    """
     for _ in range(timeout_ms // 50):
         if check():
             return
