@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import os
+import re
 import threading
 from collections.abc import Iterator
 
@@ -19,6 +21,7 @@ from werkzeug.serving import make_server
 from config import TestConfig
 from rehab_app import create_app
 from tests.helpers.browser import (
+    ARTIFACTS,
     CHROMIUM,
     CHROMIUM_ARGS,
     is_problem,
@@ -29,7 +32,49 @@ from tests.helpers.browser import (
 )
 from tests.helpers.mail import Mailbox
 
-expect.set_options(timeout=5_000)
+# Generous, for a machine that runs both databases' suites, and their Chromium, at once: a wait
+# ends as soon as what it waits for shows, so only a failing test pays for it.
+expect.set_options(timeout=15_000)
+
+# What each open tab showed when a test failed: its address, how its page arrived (from the
+# network or the service worker, and how long it took) and its text. The CI log carries it,
+# and a screenshot goes to test-artifacts/failures/, so that a failure seen once is explained.
+NAVIGATION = """() => {
+  const [n] = performance.getEntriesByType("navigation");
+  const ms = (t) => Math.round(t);
+  return n ? {workerStart: ms(n.workerStart), responseStart: ms(n.responseStart),
+    responseEnd: ms(n.responseEnd), loaded: ms(n.loadEventEnd),
+    controlled: !!(navigator.serviceWorker && navigator.serviceWorker.controller)} : null;
+}"""
+
+
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> object:
+    report = yield
+    browser = getattr(item, "funcargs", {}).get("browser")
+    if report.when == "call" and report.failed and browser is not None:
+        report.sections.append(("what the browser showed", what_the_browser_showed(item, browser)))
+    return report
+
+
+def what_the_browser_showed(item: pytest.Item, browser: Browser) -> str:
+    """Each open tab's address, its page's arrival and text (a screenshot of it saved)."""
+    lines: list[str] = []
+    name = re.sub(r"[^\w.-]+", "-", item.nodeid.split("::")[-1])
+    for c, context in enumerate(browser.contexts):
+        for t, tab in enumerate(context.pages):
+            try:
+                lines.append(f"tab {c}.{t}: {tab.url}")
+                lines.append("  arrival (ms): " + json.dumps(tab.evaluate(NAVIGATION)))
+                text = tab.locator("body").inner_text(timeout=2_000)
+                lines.append("  text: " + " | ".join(text.split("\n"))[:3_000])
+                shot = ARTIFACTS / "failures" / f"{name}-{c}.{t}.png"
+                shot.parent.mkdir(parents=True, exist_ok=True)
+                tab.screenshot(path=str(shot), full_page=True, timeout=5_000)
+                lines.append(f"  screenshot: {shot}")
+            except Exception as error:  # a closed or stuck tab: say so, and go on
+                lines.append(f"  (could not read this tab: {error})")
+    return "\n".join(lines) or "no tab open"
 
 
 @pytest.fixture(scope="session")

@@ -79,7 +79,7 @@ def new_context(
         **{"locale": "en-GB", "timezone_id": "Europe/London", **device, **options},
         base_url=base_url,
     )
-    context.set_default_timeout(5_000)
+    context.set_default_timeout(15_000)  # see expect's, tests/browser/conftest.py
     return context
 
 
