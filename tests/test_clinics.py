@@ -46,6 +46,15 @@ def clinic(people: People) -> Clinic:
     return made
 
 
+def colleague_in(clinic: Clinic, name: str = "Priya OT") -> User:
+    """A therapist who asked to join the clinic and was let in (a member, not an admin)."""
+    colleague = make_user("therapist", name=name)
+    clinics.ask_to_join(db.session, colleague, clinic.join_code)
+    clinics.approve(db.session, clinic.id, colleague.id)
+    db.session.commit()
+    return colleague
+
+
 def caseload_names(client: CsrfClient) -> str:
     return visible(client.get("/therapist").get_data(as_text=True))
 
@@ -101,10 +110,7 @@ def test_only_an_admin_of_that_clinic_lets_anyone_in(
     clinics.ask_to_join(db.session, nell, clinic.join_code)
     other_admin = make_user("therapist", name="Other Admin")
     clinics.create_clinic(db.session, "Hillside", other_admin)
-    colleague = make_user("therapist", name="Plain Member")
-    clinics.ask_to_join(db.session, colleague, clinic.join_code)
-    clinics.approve(db.session, clinic.id, colleague.id)
-    db.session.commit()
+    colleague = colleague_in(clinic, "Plain Member")
 
     # Another clinic's admin: not one of theirs to let in.
     assert (
@@ -240,10 +246,7 @@ def test_someone_added_later_sees_the_team_patients_and_someone_taken_out_does_n
 ) -> None:
     team, colleague, _owner = linked_team(app, people, clinic)
     admin = as_user(app, people.therapist)
-    slt = make_user("therapist", name="Sol SLT")
-    clinics.ask_to_join(db.session, slt, clinic.join_code)
-    clinics.approve(db.session, clinic.id, slt.id)
-    db.session.commit()
+    slt = colleague_in(clinic, "Sol SLT")
     patient_page = f"/therapist/patients/{people.other_patient.id}"
     assert as_user(app, slt).get(patient_page).status_code == 404
 
@@ -392,10 +395,7 @@ def test_someone_who_leaves_the_clinic_leaves_its_teams_and_keeps_their_own_pati
 def test_the_only_admin_stays_until_someone_else_is_one(
     app: Any, people: People, clinic: Clinic
 ) -> None:
-    colleague = make_user("therapist", name="Priya OT")
-    clinics.ask_to_join(db.session, colleague, clinic.join_code)
-    clinics.approve(db.session, clinic.id, colleague.id)
-    db.session.commit()
+    colleague = colleague_in(clinic)
     admin = as_user(app, people.therapist)
     refused = admin.post(f"/clinic/therapists/{people.therapist.id}/remove", follow_redirects=True)
     assert "the clinic's only admin: make someone else an admin first" in visible(
@@ -423,11 +423,8 @@ def test_the_patient_export_names_the_team_of_each_link(
 def test_a_clinic_whose_only_admin_deletes_their_account_gets_another(
     app: Any, people: People, clinic: Clinic
 ) -> None:
-    first, second = make_user("therapist", name="First In"), make_user("therapist", name="Next In")
-    for therapist in (first, second):
-        clinics.ask_to_join(db.session, therapist, clinic.join_code)
-        clinics.approve(db.session, clinic.id, therapist.id)
-        db.session.commit()
+    first = colleague_in(clinic, "First In")
+    colleague_in(clinic, "Next In")  # joined later: not the one who takes over
     deleted = as_user(app, people.therapist).post("/account/delete", data={"password": PASSWORD})
     assert deleted.status_code == 302
     admins = [u.id for u, is_admin in clinics.members(db.session, clinic.id) if is_admin]
@@ -465,9 +462,7 @@ def test_what_an_admin_does_to_a_team_is_said_in_that_team_where_the_page_opens(
 def test_an_admin_who_leaves_the_clinic_reads_so_at_the_top(
     app: Any, people: People, clinic: Clinic
 ) -> None:
-    colleague = make_user("therapist", name="Priya OT")
-    clinics.ask_to_join(db.session, colleague, clinic.join_code)
-    clinics.approve(db.session, clinic.id, colleague.id)
+    colleague = colleague_in(clinic)
     clinics.make_admin(db.session, clinic.id, colleague.id)
     db.session.commit()
     admin = as_user(app, people.therapist)
