@@ -199,7 +199,8 @@ def entries_between(
         stmt = stmt.where(Entry.local_date >= first)
     if last is not None:
         stmt = stmt.where(Entry.local_date <= last)
-    stmt = stmt.order_by(Entry.occurred_at.desc(), Entry.created_at.desc())
+    # A total order (the phone's copy is drawn in the same: static/js/store.js newestFirst).
+    stmt = stmt.order_by(Entry.occurred_at.desc(), Entry.created_at.desc(), Entry.id.desc())
     return session.scalars(stmt).all()
 
 

@@ -109,12 +109,28 @@ export function req(request) {
 /** All records of a store or index (within a key range). */
 export function getAll(store, query) { return req(store.getAll(query)); }
 
+/** A time the server wrote ("...T10:00:00Z" or "...T10:00:00.123456Z"), comparable as text. */
+function stamp(iso) {
+  const t = (iso || "").replace("Z", "");
+  return t.length === 19 ? t + ".000000" : t;
+}
+
+/** The server's order (core/entries.py): newest first, then the last logged, then by id. An
+    entry not yet sent has no `created_at`: it is the last logged. The same order on both
+    sides, so a page drawn again from the phone's copy does not move under the finger. */
+export function newestFirst(a, b) {
+  const keys = [[stamp(a.occurred_at), stamp(b.occurred_at)],
+    [a.created_at ? stamp(a.created_at) : "~", b.created_at ? stamp(b.created_at) : "~"],
+    [a.id, b.id]];
+  for (const [x, y] of keys) if (x !== y) return x < y ? 1 : -1;
+  return 0;
+}
+
 /** Entries whose local date is within [first, last], deleted ones left out, newest first. */
 export function entriesBetween(account, first, last) {
   return transact(account, ["entries"], "readonly", async (s) => {
     const rows = await getAll(s.entries.index("day"), IDBKeyRange.bound(first, last));
-    return rows.filter((r) => !r.deleted).sort((a, b) =>
-      a.occurred_at < b.occurred_at ? 1 : a.occurred_at > b.occurred_at ? -1 : 0);
+    return rows.filter((r) => !r.deleted).sort(newestFirst);
   });
 }
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from flask import Flask
 from playwright.sync_api import expect
@@ -90,3 +92,23 @@ def test_a_change_tapped_while_the_entry_opens_offline_is_kept_and_saved_to_it(
     db.session.expire_all()
     stored = db.session.scalars(select(Entry).where(Entry.user_id == person.id)).all()
     assert [(e.id, e.reason) for e in stored] == [(entry.id, "pain")]
+
+
+def test_entries_logged_in_the_same_minute_keep_their_place_when_drawn_again(
+    app: Flask, phone_for: object
+) -> None:
+    """History comes from the server, then is drawn again from the phone's copy once it has
+    synced. Entries of the same minute (a reminder's "Done" logs several at once) used to
+    swap places then: a tap meant for one entry's Edit landed on another's, or on nothing."""
+    person = make_user("patient", "same.minute@example.test", "Minnie Minute")
+    for n in range(8):
+        add_entry(person, "fatigue", days_ago=0, fatigue=n)
+    _, page = phone_for(person.email)  # type: ignore[operator]
+    served = re.findall(r'id="entry-([0-9a-f-]{36})"', page.request.get("/history").text())
+    assert len(served) == 8
+    page.goto("/history")
+    status(page).to_contain_text("All synced")  # drawn again from the phone's copy by now
+    drawn = page.locator("#history-days li[id^=entry-]").evaluate_all(
+        "items => items.map(li => li.id.slice('entry-'.length))"
+    )
+    assert drawn == served
