@@ -28,6 +28,7 @@ from tests.helpers.browser import (
     screenshot,
     server_entries,
     status,
+    wait_until,
 )
 from tests.helpers.entries import add_item
 
@@ -451,3 +452,43 @@ def test_a_message_the_server_showed_is_not_kept_for_offline(app: Flask, phone_f
     page.reload()
     expect(page.get_by_role("heading", name="Today", level=1)).to_be_visible()
     expect(page.get_by_text("Saved: fatigue 3 out of 10.")).to_have_count(0)
+
+
+# The kept copy of the fatigue check-in made 16 minutes older, as if kept then.
+AGE_KEPT_FATIGUE = """async () => {
+  for (const name of await caches.keys()) {
+    if (!name.includes("-pages-")) continue;
+    const cache = await caches.open(name);
+    const kept = await cache.match("/log/fatigue");
+    const headers = new Headers(kept.headers);
+    headers.set("Date", new Date(Date.now() - 16 * 60 * 1000).toUTCString());
+    await cache.put("/log/fatigue", new Response(await kept.blob(), {status: 200, headers}));
+  }
+}"""
+
+
+def test_pages_kept_lately_are_not_fetched_again_for_each_page_opened(
+    app: Flask, phone_for: object
+) -> None:
+    """Each page a person opens asks the worker to keep their pages for offline use. Those
+    kept in the last 15 minutes stay as they are: each page opened used to cost the phone and
+    the server eight more pages in the background. An older one is kept afresh."""
+    person = make_user("patient", "kept.lately@example.test", "Kit Lately")
+    context, page = phone_for(person.email)  # type: ignore[operator]
+    fetched: list[str] = []
+    context.on(
+        "request",
+        lambda r: fetched.append(r.url.split("?")[0]) if r.headers.get("rehab-keep") else None,
+    )
+    for path in ("/history", "/progress", "/log/exercise", "/today"):
+        page.goto(path)
+        status(page).to_contain_text("All synced")
+
+    page.evaluate(AGE_KEPT_FATIGUE)
+    page.goto("/history")
+    wait_until(page, lambda: bool(fetched), "the old kept page fetched again")
+    page.goto("/today")  # and once kept again, not again
+    status(page).to_contain_text("All synced")
+    assert [url.removeprefix(page.url.removesuffix("/today")) for url in fetched] == [
+        "/log/fatigue"
+    ]
