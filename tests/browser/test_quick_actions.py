@@ -86,6 +86,7 @@ def test_double_and_triple_taps_store_one_entry_each(
     app: Flask, phone_for: object, online: bool
 ) -> None:
     person, context, page = sit_to_stand_phone(phone_for, f"taps.{int(online)}", online)
+    page.clock.install()  # the rest after each save passes on the page's clock, not in waiting
     fill_walking(page)
     gist = page.get_by_role("link", name="Nothing logged yet today.")
     programme = page.get_by_role("heading", name="Your exercises")
@@ -98,7 +99,7 @@ def test_double_and_triple_taps_store_one_entry_each(
         card = button.locator("xpath=ancestor::section[1]")
         confirmation = card.locator(".saved-here").filter(has_text=SAVED[kind])
         expect(confirmation).to_be_in_viewport(ratio=1)
-        page.wait_for_timeout(HOLD_MS)
+        page.clock.fast_forward(HOLD_MS)
 
     assert kinds(device_entries(page)) == {"exercise": 1, "fatigue": 1, "bad_day": 1, "mobility": 1}
     # Programme items keep their place when done: nothing moved under the finger.
