@@ -6,6 +6,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -26,6 +27,10 @@ from tests.helpers.database import clear_data
 pytestmark = pytest.mark.browser
 
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"]
+# Dark mode changes colours and nothing else (test_dark_mode_changes_only_colours holds the
+# style sheets to it): the same markup, so axe's rules about structure, names and roles find in
+# dark what they find in light. In dark, axe runs its rules about colour within AXE_TAGS.
+COLOUR_RULES = ["color-contrast", "link-in-text-block"]
 MIN_TARGET = 44  # CSS px, on the pages patients use (DOMAIN.md)
 SCHEMES = ("light", "dark")
 # WCAG 1.4.10: 320 CSS px wide, the width of a 1280 px window at 400%.
@@ -478,6 +483,16 @@ def axe() -> Axe:
     return Axe()
 
 
+def axe_violations(axe: Axe, page: Page, scheme: str) -> list[dict[str, Any]]:
+    """What axe finds on the page: every rule of AXE_TAGS in light, those about colour in dark."""
+    if scheme == "dark":
+        run_only = {"type": "rule", "values": COLOUR_RULES}
+    else:
+        run_only = {"type": "tag", "values": AXE_TAGS}
+    options = {"runOnly": run_only, "resultTypes": ["violations"]}
+    return axe.run(page, options=options).response["violations"]  # type: ignore[no-any-return]
+
+
 @pytest.mark.parametrize("scheme", SCHEMES)
 @pytest.mark.parametrize("screen", SCREENS, ids=ids(SCREENS))
 def test_axe_finds_no_violations(
@@ -487,8 +502,7 @@ def test_axe_finds_no_violations(
     show(page, screen, cast)
     if screen.on_phone:
         screenshot(page, f"{screen.name}-{scheme}")
-    options = {"runOnly": {"type": "tag", "values": AXE_TAGS}, "resultTypes": ["violations"]}
-    violations = axe.run(page, options=options).response["violations"]
+    violations = axe_violations(axe, page, scheme)
     assert not violations, f"{screen.name} ({scheme}):{axe_report(violations)}"
 
 
@@ -501,6 +515,44 @@ def test_dark_mode_is_dark(tabs: Tabs, cast: Cast) -> None:
     assert colours[0] != colours[1], colours
     red, green, blue = (int(c) for c in colours[1].strip("rgb()").split(","))
     assert max(red, green, blue) < 64, f"dark mode background is {colours[1]}"
+
+
+ROOT = Path(__file__).resolve().parents[2]
+DARK_MEDIA = "@media (prefers-color-scheme: dark)"
+COLOUR = re.compile(r"#[0-9a-fA-F]{3,8}|(rgb|hsl)a?\([^)]*\)")
+
+
+def media_blocks(css: str, media: str) -> Iterator[str]:
+    """The text inside each `media { ... }` block of a style sheet (nested braces followed)."""
+    start = css.find(media)
+    while start != -1:
+        depth, i = 0, css.index("{", start)
+        for j in range(i, len(css)):
+            depth += {"{": 1, "}": -1}.get(css[j], 0)
+            if depth == 0:
+                yield css[i + 1 : j]
+                break
+        start = css.find(media, j)
+
+
+def test_dark_mode_changes_only_colours() -> None:
+    """What lets the dark pass of axe run only its rules about colour (COLOUR_RULES): dark mode
+    sets colour custom properties and nothing else, and nothing but the style sheets asks."""
+    sheets = sorted((ROOT / "static/css").glob("*.css"))
+    declarations = []
+    for sheet in sheets:
+        for block in media_blocks(sheet.read_text(), DARK_MEDIA):
+            declarations += re.findall(r"([\w-]+)\s*:\s*([^;{}]+)", block)
+    assert declarations, "no dark mode found in static/css"
+    for name, value in declarations:
+        assert name.startswith("--") and COLOUR.fullmatch(value.strip()), (name, value)
+    asking = [
+        path
+        for folder in ("static/js", "templates")
+        for path in (ROOT / folder).rglob("*")
+        if path.is_file() and "prefers-color-scheme" in path.read_text(errors="ignore")
+    ]
+    assert asking == [], "dark mode that is not colour alone: run every axe rule in dark too"
 
 
 # Every tappable thing, measured as the finger meets it: a checkbox or radio by the label
@@ -733,8 +785,7 @@ def test_charts_and_summary_pass_axe(
     for details in page.locator("details.chart-data, details.how-found").all():
         details.locator("summary").click()
     screenshot(page, f"charts-{name}-{scheme}")
-    options = {"runOnly": {"type": "tag", "values": AXE_TAGS}, "resultTypes": ["violations"]}
-    violations = axe.run(page, options=options).response["violations"]
+    violations = axe_violations(axe, page, scheme)
     assert not violations, f"{name} ({scheme}):{axe_report(violations)}"
 
 
@@ -753,8 +804,7 @@ def test_the_caseloads_reasons_pass_axe(
         details.locator("summary").click()
     expect(row.get_by_text(re.compile(r"one-sided p")).first).to_be_visible()
     screenshot(page, f"caseload-reasons-{scheme}")
-    options = {"runOnly": {"type": "tag", "values": AXE_TAGS}, "resultTypes": ["violations"]}
-    violations = axe.run(page, options=options).response["violations"]
+    violations = axe_violations(axe, page, scheme)
     assert not violations, f"caseload reasons ({scheme}):{axe_report(violations)}"
 
 
