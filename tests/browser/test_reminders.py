@@ -42,6 +42,16 @@ TAP = """async (action) => {
 }"""
 
 
+def on_history_with_reminders(phone: BrowserContext, page: Page, origin: str, email: str) -> None:
+    """Log in with notifications allowed, and open History once the worker controls it: as a
+    page is once the app is installed (a worker can move only a page it controls, and a test
+    cannot give it the tap that lets it open another)."""
+    phone.grant_permissions(["notifications"], origin=origin)
+    log_in(page, email)
+    page.goto("/history")
+    wait_until_ready_offline(page)
+
+
 def deliver(phone: BrowserContext, page: Page, origin: str, data: dict[str, Any]) -> None:
     """Deliver a push message to the page's service worker through the DevTools protocol."""
     cdp = phone.new_cdp_session(page)
@@ -84,12 +94,7 @@ def test_a_push_shows_the_reminder_and_a_tap_opens_its_page(
     app: Flask, phone: BrowserContext, page: Page, live_server: str, url: str, opens: str
 ) -> None:
     person = make_user("patient", "push@example.test")
-    phone.grant_permissions(["notifications"], origin=live_server)
-    log_in(page, person.email)
-    page.goto("/history")
-    # Controlled by the worker, as a page is once the app is installed: a worker can move
-    # only a page it controls, and a test cannot give it the tap that lets it open another.
-    wait_until_ready_offline(page)
+    on_history_with_reminders(phone, page, live_server, person.email)
     reminder = {
         "title": "Rehab Log",
         "body": "Your reminder. Tap to open Rehab Log.",
@@ -180,12 +185,7 @@ def test_fatigue_on_a_reminder_opens_the_check_in(
     app: Flask, phone: BrowserContext, page: Page, live_server: str
 ) -> None:
     person = make_user("patient", "fatigue.push@example.test")
-    phone.grant_permissions(["notifications"], origin=live_server)
-    log_in(page, person.email)
-    page.goto("/history")
-    # Controlled by the worker, as a page is once the app is installed: a worker can move
-    # only a page it controls, and a test cannot give it the tap that lets it open another.
-    wait_until_ready_offline(page)
+    on_history_with_reminders(phone, page, live_server, person.email)
     deliver(
         phone,
         page,
