@@ -25,6 +25,7 @@ from tests.helpers.browser import (
     screenshot,
     server_entries,
     status,
+    wait_until,
     wait_until_ready_offline,
 )
 
@@ -182,6 +183,7 @@ def test_a_change_the_server_keeps_failing_on_is_set_aside(
     log_in(page, person.email)
     wait_until_ready_offline(page)
     status(page).to_contain_text("All synced")
+    page.clock.install()  # the rests and back-offs below pass on the page's clock
 
     # Offline: an entry, one the server cannot read (a note nested 1000 deep), another entry.
     shared.set_offline(True)
@@ -196,7 +198,7 @@ def test_a_change_the_server_keeps_failing_on_is_set_aside(
             RL.views.localDate(at, document.body.dataset.tz)).then(() => null);
         }""")
     )
-    page.wait_for_timeout(2_600)  # a second fatigue entry, not a double tap on the first
+    page.clock.fast_forward(2_600)  # a second fatigue entry, not a double tap on the first
     page.get_by_role("button", name="Fatigue 5 out of 10").click()
     saved(page, "Saved: fatigue 5 out of 10.")
     pushes: list[int] = []
@@ -209,8 +211,15 @@ def test_a_change_the_server_keeps_failing_on_is_set_aside(
     shared.route("**/api/v1/sync/push", count)
     shared.set_offline(False)
 
-    # A few tries with back-off, then the failing change is found and set aside; the rest goes.
-    status(page).to_contain_text("1 change not sent: see History.", timeout=30_000)
+    # A few tries with back-off (2 s, 4 s, 8 s... each with jitter), then the failing change
+    # is found and set aside; the rest goes. The page's clock is moved a second at a time.
+    set_aside = page.get_by_text("1 change not sent: see History.")
+
+    def tried_enough() -> bool:
+        page.clock.fast_forward(1_000)
+        return set_aside.is_visible()
+
+    wait_until(page, tried_enough, "the failing change set aside after its tries")
     assert pushes.count(400) >= 3
     assert sorted(e.fatigue for e in server_entries(app, person.email)) == [3, 5]
     days = history(page)
