@@ -124,6 +124,7 @@ def test_a_failing_answer_keeps_the_outbox_and_backs_off_until_it_goes_through(
     everything, which sets nothing aside): try again with back-off; the outbox stays."""
     email = f"retry{status_code}@example.test"
     page = ready(phone, email, "Rory Retry")
+    page.clock.install()  # the back-off passes on the page's clock
     failing = [True]
     pushes = answer_pushes_with(phone, status_code, code, lambda: failing[0])
     entry_id = queue_fatigue(page, 7)
@@ -136,7 +137,13 @@ def test_a_failing_answer_keeps_the_outbox_and_backs_off_until_it_goes_through(
     expect(page.locator("#sync-status a")).to_have_count(0)  # no "Log in": not the person's to do
 
     failing[0] = False  # the server is back: the app's own back-off retry sends it
-    status(page).to_contain_text("All synced", timeout=40_000)
+    synced = page.locator("#sync-status").filter(has_text="All synced")
+
+    def retried() -> bool:
+        page.clock.fast_forward(1_000)
+        return synced.is_visible()
+
+    wait_until(page, retried, "the retry after the back-off")
     assert 200 in pushes and set(pushes) == {status_code, 200}
     expect_outbox(page, 0)
     assert [e.id for e in server_entries(app, email)] == [entry_id]
