@@ -5,7 +5,7 @@
 import { uuidFromBytes } from "/static/js/ids.js";
 import { queue } from "/static/js/outbox.js";
 import { activeOn, doneEntry } from "/static/js/programme.js";
-import { entriesBetween, getMeta, knownAccounts, programme } from "/static/js/store.js";
+import { entriesBetween, getEntry, getMeta, knownAccounts, programme } from "/static/js/store.js";
 import { run } from "/static/js/sync.js";
 
 var CACHE = "rehab-log-" + VERSION;
@@ -176,9 +176,30 @@ function networkFirst(request) {
           }, function () { return null; });
           return kept;
         }
-        return fromNetwork.catch(function () { return caches.match(OFFLINE_URL); });
+        return fromNetwork.catch(function () {
+          return phoneEdit(url).then(function (edit) { return edit || caches.match(OFFLINE_URL); });
+        });
       });
     });
+}
+
+/** Offline, the server's edit page of an entry (/entries/<id>/edit: History's links as the
+    server drew them, tapped before the phone drew the page again) is the phone's edit form
+    of that entry (/log/<kind>?edit=<id>, as the phone's History links to it), when the
+    entry is in the kept person's copy; else nothing. */
+function phoneEdit(url) {
+  var match = /^\/entries\/([^/]+)\/edit$/.exec(url.pathname);
+  if (!match) return Promise.resolve(null);
+  var id = decodeURIComponent(match[1]);
+  return caches.keys().then(function (names) {
+    var name = names.filter(function (n) { return n.indexOf(PAGES_PREFIX) === 0; })[0];
+    if (!name) return null;
+    return getEntry(name.slice(PAGES_PREFIX.length), id).then(function (entry) {
+      if (!entry) return null;
+      var to = "/log/" + entry.kind + "?edit=" + encodeURIComponent(entry.id);
+      return Response.redirect(new URL(to, self.location.origin).href, 302);
+    });
+  }).catch(function () { return null; });
 }
 
 /** The kept copy of a page (from the one person whose pages are kept): the page itself, else

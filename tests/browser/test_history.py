@@ -49,6 +49,30 @@ def test_an_edit_is_confirmed_next_to_the_entry_it_returns_to(
     expect(page.locator("#flashes .flash:not(.visually-hidden)")).to_have_count(0)
 
 
+def test_offline_the_servers_edit_link_opens_the_phones_edit_form(
+    app: Flask, phone_for: object
+) -> None:
+    """History as the server drew it links each entry to /entries/<id>/edit; the phone draws
+    it again with links to its own form. Offline, a tap on the server's link before the phone
+    has drawn the page (seen in CI: a slow phone) opens the phone's form of that entry, not
+    "No connection"."""
+    person = make_user("patient", "edit.early@example.test", "Esme Early")
+    entry = add_entry(person, "bad_day", days_ago=0, reason="heat")
+    context, page = phone_for(person.email)  # type: ignore[operator]
+    context.set_offline(True)
+    page.goto(f"/entries/{entry.id}/edit")
+    expect(page).to_have_url(re.compile(rf"/log/bad_day\?edit={entry.id}$"))
+    expect(page.get_by_role("radio", name="Heat", exact=True)).to_be_checked()
+    page.get_by_role("radio", name="Pain", exact=True).check()
+    page.get_by_role("button", name="Save changes").click()
+    expect(page.locator(f"#entry-{entry.id}")).to_contain_text("pain")
+    context.set_offline(False)
+    status(page).to_contain_text("All synced")
+    with app.app_context():
+        stored = db.session.scalars(select(Entry).where(Entry.id == entry.id)).one()
+        assert stored.reason == "pain"
+
+
 # A second tab holds a read-write transaction on the phone's entries until told to let go, so
 # that the edit page's read of the kept entry waits, as on a slow phone: the person taps first.
 HOLD_ENTRIES = """() => new Promise((started) => {
