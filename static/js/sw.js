@@ -191,8 +191,7 @@ function phoneEdit(url) {
   var match = /^\/entries\/([^/]+)\/edit$/.exec(url.pathname);
   if (!match) return Promise.resolve(null);
   var id = decodeURIComponent(match[1]);
-  return caches.keys().then(function (names) {
-    var name = names.filter(function (n) { return n.indexOf(PAGES_PREFIX) === 0; })[0];
+  return keptPagesName().then(function (name) {
     if (!name) return null;
     return getEntry(name.slice(PAGES_PREFIX.length), id).then(function (entry) {
       if (!entry) return null;
@@ -202,11 +201,17 @@ function phoneEdit(url) {
   }).catch(function () { return null; });
 }
 
+/** The name of the cache of the one person whose pages are kept, or undefined. */
+function keptPagesName() {
+  return caches.keys().then(function (names) {
+    return names.filter(function (n) { return n.indexOf(PAGES_PREFIX) === 0; })[0];
+  });
+}
+
 /** The kept copy of a page (from the one person whose pages are kept): the page itself, else
     the same page without its query. */
 function keptPage(url) {
-  return caches.keys().then(function (names) {
-    var name = names.filter(function (n) { return n.indexOf(PAGES_PREFIX) === 0; })[0];
+  return keptPagesName().then(function (name) {
     if (!name) return caches.match(url.pathname + url.search, { cacheName: CACHE });
     return caches.open(name).then(function (cache) {
       return cache.match(url.pathname + url.search).then(function (hit) {
