@@ -25,7 +25,7 @@ from tests.helpers.browser import (
     screenshot,
     server_entries,
     status,
-    wait_until,
+    wait_on_the_clock,
     wait_until_ready_offline,
 )
 
@@ -214,12 +214,7 @@ def test_a_change_the_server_keeps_failing_on_is_set_aside(
     # A few tries with back-off (2 s, 4 s, 8 s... each with jitter), then the failing change
     # is found and set aside; the rest goes. The page's clock is moved a second at a time.
     set_aside = page.get_by_text("1 change not sent: see History.")
-
-    def tried_enough() -> bool:
-        page.clock.fast_forward(1_000)
-        return set_aside.is_visible()
-
-    wait_until(page, tried_enough, "the failing change set aside after its tries")
+    wait_on_the_clock(page, set_aside, "the failing change set aside after its tries")
     assert pushes.count(400) >= 3
     assert sorted(e.fatigue for e in server_entries(app, person.email)) == [3, 5]
     days = history(page)

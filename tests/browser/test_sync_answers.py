@@ -27,6 +27,7 @@ from tests.helpers.browser import (
     rl,
     server_entries,
     status,
+    wait_on_the_clock,
     wait_until,
 )
 
@@ -138,12 +139,7 @@ def test_a_failing_answer_keeps_the_outbox_and_backs_off_until_it_goes_through(
 
     failing[0] = False  # the server is back: the app's own back-off retry sends it
     synced = page.locator("#sync-status").filter(has_text="All synced")
-
-    def retried() -> bool:
-        page.clock.fast_forward(1_000)
-        return synced.is_visible()
-
-    wait_until(page, retried, "the retry after the back-off")
+    wait_on_the_clock(page, synced, "the retry after the back-off")
     assert 200 in pushes and set(pushes) == {status_code, 200}
     expect_outbox(page, 0)
     assert [e.id for e in server_entries(app, email)] == [entry_id]

@@ -170,6 +170,17 @@ def wait_until(page: Page, check: Callable[[], bool], what: str, timeout_ms: int
     raise AssertionError(f"never happened: {what}")
 
 
+def wait_on_the_clock(page: Page, shown: Locator, what: str) -> None:
+    """Move the page's clock (installed by the test) a second at a time until `shown` is
+    visible: the back-offs and rests of the app pass without being waited out."""
+
+    def shown_yet() -> bool:
+        page.clock.fast_forward(1_000)
+        return shown.is_visible()
+
+    wait_until(page, shown_yet, what)
+
+
 def server_entries(app: Flask, email: str) -> list[Entry]:
     """The person's live entries as the server holds them."""
     with app.app_context():
