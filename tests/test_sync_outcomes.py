@@ -392,6 +392,95 @@ def test_a_small_sync_runs_a_few_statements(phone: Phone, app: Flask) -> None:
     assert len(statements) <= most, "\n".join(s[:150] for s in statements)
 
 
+def test_a_small_sync_in_one_request_runs_fewer_statements(phone: Phone, app: Flask) -> None:
+    """The app asks for the pull with its push (docs/sync.md, "Push and pull in one"): the
+    same answers as the two requests above, in one request: the login once (12 statements on
+    SQLite, 11 on PostgreSQL), and the request's own work (session, CSRF, JSON, headers) once
+    (bench/README.md, "Push and pull in one")."""
+    phone.queue("create", fatigue_entry(3))
+    phone.push()
+    cursor = phone.client.get(f"/api/v1/sync/pull?client_id={phone.client_id}").get_json()["cursor"]
+    entry = fatigue_entry(4)
+    mutation = {"id": 2, "op": "create", "change_id": str(uuid.uuid4()), "entry": entry}
+    headers = {"X-CSRFToken": phone.client.csrf_token()}
+    answers: list[Any] = []
+
+    def small_sync() -> None:
+        body = {"client_id": phone.client_id, "mutations": [mutation], "pull": {"cursor": cursor}}
+        answers.append(phone.client.post("/api/v1/sync/push", json=body, headers=headers))
+
+    statements = statements_of(app, small_sync)
+    answer = answers[0].get_json()
+    assert answer["results"][0]["status"] == "applied"
+    assert [c["id"] for c in answer["pull"]["changes"]] == [entry["id"]]
+    assert answer["pull"]["last_mutation_id"] == 2
+    most = 12 if db.engine.dialect.name == "sqlite" else 11
+    assert len(statements) <= most, "\n".join(s[:150] for s in statements)
+
+
+def test_a_push_answers_the_pull_it_asks_for_as_a_pull_would(phone: Phone) -> None:
+    """What the push wrote and what others wrote before it, a page at a time, as a pull sent
+    right after the push answers it."""
+    first = [phone.queue("create", fatigue_entry(n)) for n in range(3)]
+    phone.push()
+    later = phone.queue("update", {"id": first[0]["entry"]["id"], "fatigue": 9}) | {"id": 4}
+    body = {"client_id": phone.client_id, "mutations": [later], "pull": {"cursor": 0, "limit": 2}}
+    answer = post(phone.client, "/api/v1/sync/push", body).get_json()
+    pulled = answer["pull"]
+    alone = phone.client.get(f"/api/v1/sync/pull?client_id={phone.client_id}&cursor=0&limit=2")
+    assert {k: v for k, v in pulled.items() if k != "csrf_token"} == {
+        k: v for k, v in alone.get_json().items() if k != "csrf_token"
+    }
+    assert pulled["more"] is True and len(pulled["changes"]) == 2
+    assert pulled["last_mutation_id"] == answer["last_mutation_id"] == 4
+    assert pulled["csrf_token"]
+    rest = {"client_id": phone.client_id, "mutations": [], "pull": {"cursor": pulled["cursor"]}}
+    tail = post(phone.client, "/api/v1/sync/push", rest).get_json()["pull"]
+    assert not tail["more"]
+    seen = {c["id"]: c["fatigue"] for c in pulled["changes"] + tail["changes"]}
+    assert seen == {m["entry"]["id"]: m["entry"]["fatigue"] for m in first} | {
+        first[0]["entry"]["id"]: 9
+    }
+
+
+@pytest.mark.parametrize(
+    "asked",
+    [
+        [],
+        "0",
+        {"cursor": -1},
+        {"cursor": "5"},
+        {"cursor": 1.5},
+        {"cursor": True},
+        {"cursor": 10**18},
+        {"limit": 0},
+        {"limit": 501},
+        {"limit": None},
+    ],
+)
+def test_a_push_that_asks_for_a_bad_pull_is_refused_and_stores_nothing(
+    phone: Phone, app: Flask, asked: object
+) -> None:
+    change = phone.queue("create", fatigue_entry(2))
+    body = {"client_id": phone.client_id, "mutations": [change], "pull": asked}
+    response = post(phone.client, "/api/v1/sync/push", body)
+    assert response.status_code == 400
+    assert response.get_json()["error"] == "bad_request"
+    assert response.get_json()["message"]
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Entry)) == 0
+
+
+def test_a_push_without_asking_answers_no_pull(phone: Phone) -> None:
+    """Apps from before "Push and pull in one" send no pull, and get the answer they know."""
+    phone.queue("create", fatigue_entry(2))
+    body = {"client_id": phone.client_id, "mutations": phone.outbox}
+    assert set(post(phone.client, "/api/v1/sync/push", body).get_json()) == {
+        "results",
+        "last_mutation_id",
+    }
+
+
 def test_entries_made_and_changed_in_one_push_end_as_the_person_left_them(
     phone: Phone, app: Flask
 ) -> None:

@@ -145,6 +145,15 @@ def openapi_document() -> dict[str, Any]:
                     "maxItems": MAX_MUTATIONS,
                     "items": _ref("Mutation"),
                 },
+                "pull": {
+                    "type": "object",
+                    "description": "Also answer the pull the app would send next (after the "
+                    "push, in its transaction), as the answer's pull: one request, not two",
+                    "properties": {
+                        "cursor": {"type": "integer", "minimum": 0, "maximum": MAX_CURSOR},
+                        "limit": {"type": "integer", "minimum": 1, "maximum": MAX_PULL_LIMIT},
+                    },
+                },
             },
         },
         "MutationResult": {
@@ -180,6 +189,10 @@ def openapi_document() -> dict[str, Any]:
             "properties": {
                 "results": {"type": "array", "items": _ref("MutationResult")},
                 "last_mutation_id": {"type": "integer"},
+                "pull": {
+                    **_ref("PullResponse"),
+                    "description": "Only when the push asked for it: the pull's answer",
+                },
             },
         },
         "Change": {

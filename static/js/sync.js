@@ -1,4 +1,5 @@
-/* Sync: send the outbox to /api/v1/sync/push in batches, then pull what changed, for one account.
+/* Sync: send the outbox to /api/v1/sync/push in batches, then pull what changed (with the last
+   push, in its answer, or on its own), for one account.
    Exactly once is the server's promise (docs/sync.md); this side never drops a change before the
    server has answered for it, and never sends one account's outbox with another's session: every
    call names the account, and an answer for another account stops the sync at once.
@@ -93,11 +94,19 @@ export function batches(mutations, maxCount) {
   return out;
 }
 
-async function send(account, client, batch) {
-  const body = JSON.stringify({ client_id: client, mutations: batch });
-  const data = await call(account, "POST", "/sync/push", body);
+/** Push a batch; with `cursor` (not null), ask for the pull after it in the same answer
+    (docs/sync.md, "Push and pull in one") and take it in after the push's results. */
+async function send(account, client, batch, cursor = null) {
+  const asked = { client_id: client, mutations: batch };
+  if (cursor !== null) asked.pull = { cursor, limit: PULL_LIMIT };
+  const data = await call(account, "POST", "/sync/push", JSON.stringify(asked));
   if (!Array.isArray(data.results)) throw new SyncError("server", 200, "An answer without results.");
   await outbox.acknowledge(account, data.results, data.last_mutation_id, batch);
+  if (cursor !== null && data.pull && Array.isArray(data.pull.changes)) {
+    await takePull(account, data.pull);
+  } else {
+    delete data.pull;  // not asked for, or not understood: the pull goes on its own
+  }
   return data;
 }
 
@@ -147,14 +156,19 @@ async function isolate(account, client, batch, error) {
   if (!(await tryBatch(account, client, rest))) return isolate(account, client, rest, error);
 }
 
+/** Send the outbox. True when the last answer also brought the whole pull after it. */
 async function push(account, client, maxCount) {
+  let pulled = false;
   for (;;) {
     const all = await outbox.list(account);
-    if (!all.length) return;
-    const batch = batches(all, maxCount)[0];
+    if (!all.length) return pulled;
+    const split = batches(all, maxCount);
+    const batch = split[0];
+    // The outbox's last batch asks for the pull that follows it: one request, not two.
+    const cursor = split.length === 1 ? (await getMeta(account, "cursor")) || 0 : null;
     let data;
     try {
-      data = await send(account, client, batch);
+      data = await send(account, client, batch, cursor);
     } catch (error) {
       // Too big for the server after all: halve the batch and go on.
       if (error.kind === "too_large" && maxCount > 1) {
@@ -170,7 +184,8 @@ async function push(account, client, maxCount) {
       continue;
     }
     await setMeta(account, "pushFailures", null);
-    if (!data.results.some((r) => r.status !== "gap")) return;
+    pulled = Boolean(data.pull) && !data.pull.more;
+    if (!data.results.some((r) => r.status !== "gap")) return pulled;
   }
 }
 
@@ -184,10 +199,15 @@ async function pull(account, client) {
     const cursor = await getMeta(account, "cursor");
     const query = `?client_id=${encodeURIComponent(client)}&cursor=${cursor || 0}&limit=${PULL_LIMIT}`;
     const data = await call(account, "GET", "/sync/pull" + query);
-    await setMeta(account, "csrf", data.csrf_token);
-    await outbox.applyPull(account, data.changes, data.cursor, data.last_mutation_id, keepSince());
+    await takePull(account, data);
     if (!data.more) return prune(account, keepSince());
   }
+}
+
+/** Take in a page of a pull: its token for the next push, its changes. */
+async function takePull(account, data) {
+  await setMeta(account, "csrf", data.csrf_token);
+  await outbox.applyPull(account, data.changes, data.cursor, data.last_mutation_id, keepSince());
 }
 
 /** The server no longer knows this app (restored from a backup, a registration lost): a new
@@ -224,17 +244,20 @@ async function pullForToken(account, client) {
 }
 
 /** Push, then pull whatever happened to the push (unless the session or account is wrong):
-    what the server has is shown, and the pull's answer may clear the outbox. */
+    what the server has is shown, and the pull's answer may clear the outbox. The last push
+    usually brings the pull with it; only what it did not bring is asked for apart. */
 async function pushThenPull(account, client) {
+  let pulled;
   try {
-    await push(account, client, MAX_BATCH);
+    pulled = await push(account, client, MAX_BATCH);
   } catch (error) {
     if (error.kind === "server" || error.kind === "too_large") {
       try { await pull(account, client); } catch (ignored) { /* the push's error says it */ }
     }
     throw error;
   }
-  await pull(account, client);
+  if (pulled) return prune(account, keepSince());
+  return pull(account, client);
 }
 
 async function once(account, retries = 2) {

@@ -58,13 +58,17 @@ export class FakeServer {
         csrf_token: this.token }, this.account);
     }
     const cursor = Number(query.get("cursor")) || 0, limit = Number(query.get("limit")) || 200;
+    return json(200, this.page(client, cursor, limit), this.account);
+  }
+
+  /** A pull's answer: the changes after `cursor`, at most `limit`. */
+  page(client, cursor, limit) {
     const newer = [...this.entries.values()].filter((e) => e.change_seq > cursor)
       .sort((a, b) => a.change_seq - b.change_seq);
     const page = newer.slice(0, limit).map((e) => e.deleted_at
       ? Object.fromEntries(TOMBSTONE_FIELDS.map((k) => [k, e[k]])) : { ...e });
-    return json(200, { changes: page, cursor: page.length ? page.at(-1).change_seq : cursor,
-      more: newer.length > limit, last_mutation_id: client.last, csrf_token: this.token },
-    this.account);
+    return { changes: page, cursor: page.length ? page.at(-1).change_seq : cursor,
+      more: newer.length > limit, last_mutation_id: client.last, csrf_token: this.token };
   }
 
   push(body) {
@@ -96,7 +100,10 @@ export class FakeServer {
       }
       if (m.id === client.last + 1) client.last = m.id;
     }
-    return json(200, { results, last_mutation_id: client.last }, this.account);
+    const answer = { results, last_mutation_id: client.last };
+    // The pull asked for with the push, answered after it (docs/sync.md, "Push and pull in one").
+    if (body.pull) answer.pull = this.page(client, body.pull.cursor || 0, body.pull.limit || 100);
+    return json(200, answer, this.account);
   }
 
   decide(m) {

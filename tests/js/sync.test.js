@@ -52,8 +52,10 @@ async function failsWith(account, kind) {
   await assert.rejects(sync.run(account), (error) => error.kind === kind);
 }
 
-async function sentOnce(server, account, ids) {
-  assert.deepEqual([...server.live().keys()].sort(), [...ids].sort());
+async function sentOnce(server, account, ids, { elsewhere = 0 } = {}) {
+  const mine = [...server.live().keys()].filter((id) => !id.startsWith(ELSEWHERE));
+  assert.deepEqual(mine.sort(), [...ids].sort());
+  assert.equal(server.live().size, ids.length + elsewhere);
   assert.deepEqual(await outbox.list(account), []);
   for (const times of server.decided.values()) assert.equal(times, 1);
 }
@@ -179,4 +181,77 @@ test("a server failing on everything sets nothing aside", async () => {
   const waiting = await outbox.list(account);
   assert.equal(waiting.length, 2);
   assert.ok(waiting.every((m) => !m.set_aside));
+});
+
+/** Every request the phone sends from here on, as "METHOD /path", answered by `server`. */
+function recordRequests(server, { withoutPull = false } = {}) {
+  const sent = [];
+  globalThis.fetch = async (url, init = {}) => {
+    sent.push(`${init.method || "GET"} ${new URL(url, "http://phone.test").pathname}`);
+    const response = server.handle(init.method || "GET", url, init.headers || {}, init.body);
+    if (!withoutPull || !String(url).includes("/sync/push")) return response;
+    const { pull, ...rest } = await response.json();  // a server from before "Push and pull in one"
+    return answer(response.status, rest);
+  };
+  return sent;
+}
+
+const ELSEWHERE = "30000000-";
+
+/** Entries logged on another phone of the same person, straight into the server. */
+function loggedElsewhere(server, count) {
+  for (let i = 0; i < count; i++) {
+    const id = `${ELSEWHERE}0000-4000-8000-${String(i).padStart(12, "0")}`;
+    server.entries.set(id, { type: "entry", id, kind: "fatigue", fatigue: 6, deleted_at: null,
+      occurred_at: "2026-12-05T10:00:00Z", local_date: "2026-12-05", change_seq: ++server.seq });
+  }
+}
+
+test("a small sync is one request: the push's answer brings the pull after it", async () => {
+  const { account, server, ids } = await setUp(1, []);
+  loggedElsewhere(server, 2);
+  const sent = recordRequests(server);
+  await sync.run(account);
+  assert.deepEqual(sent, ["POST /api/v1/sync/push"]);
+  await sentOnce(server, account, ids, { elsewhere: 2 });
+  assert.equal((await getEntry(account, ids[0])).pending, false);
+  for (const id of server.entries.keys()) assert.ok(await getEntry(account, id), `${id} not pulled`);
+  assert.equal(await getMeta(account, "cursor"), server.seq);
+});
+
+test("what the push's answer could not bring is pulled on its own, page by page", async () => {
+  const { account, server, ids } = await setUp(1, []);
+  loggedElsewhere(server, 450);  // more than one page (200) of the pull
+  const sent = recordRequests(server);
+  await sync.run(account);
+  assert.deepEqual(sent, ["POST /api/v1/sync/push", "GET /api/v1/sync/pull", "GET /api/v1/sync/pull"]);
+  await sentOnce(server, account, ids, { elsewhere: 450 });
+  for (const id of server.entries.keys()) assert.ok(await getEntry(account, id), `${id} not pulled`);
+  assert.equal(await getMeta(account, "cursor"), server.seq);
+});
+
+test("a push answered without the pull (a server from before): the pull goes on its own", async () => {
+  const { account, server, ids } = await setUp(1, []);
+  loggedElsewhere(server, 1);
+  const sent = recordRequests(server, { withoutPull: true });
+  await sync.run(account);
+  assert.deepEqual(sent, ["POST /api/v1/sync/push", "GET /api/v1/sync/pull"]);
+  await sentOnce(server, account, ids, { elsewhere: 1 });
+  for (const id of server.entries.keys()) assert.ok(await getEntry(account, id), `${id} not pulled`);
+});
+
+test("an outbox of several batches asks for the pull with its last batch only", async () => {
+  const { account, server, ids } = await setUp(501, []);
+  const pulls = [];
+  const sent = recordRequests(server);
+  const recorded = globalThis.fetch;
+  globalThis.fetch = async (url, init = {}) => {
+    if (String(url).includes("/sync/push")) pulls.push(Boolean(JSON.parse(init.body).pull));
+    return recorded(url, init);
+  };
+  await sync.run(account);
+  assert.deepEqual(sent, ["POST /api/v1/sync/push", "POST /api/v1/sync/push", "GET /api/v1/sync/pull",
+    "GET /api/v1/sync/pull"]);
+  assert.deepEqual(pulls, [false, true]);
+  await sentOnce(server, account, ids);
 });

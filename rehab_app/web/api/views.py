@@ -150,6 +150,7 @@ def push() -> Response:
             raise ApiError(400, "bad_request", "Every change needs a whole-number id from 1 up.")
         if mutation_id > sync.MAX_MUTATION_ID:
             raise ApiError(400, "bad_request", "That change id is too large.")
+    wanted = _pull_asked(body.get("pull"))  # checked before anything is applied
     try:
         results, last_mutation_id = sync.push_batch(
             db.session,
@@ -157,6 +158,12 @@ def push() -> Response:
             body.get("client_id"),
             mutations,
             tombstone_days=current_app.config["TOMBSTONE_DAYS"],
+        )
+        # The pull the app would send next, answered with the push: one request, not two
+        # (docs/sync.md, "Push and pull in one"). In the push's transaction: it sees what the
+        # push wrote, and the feed is read in one statement as a pull's own is.
+        pulled = (
+            sync.pull_changes(db.session, me(), body.get("client_id"), *wanted) if wanted else None
         )
     except sync.UnknownClient:
         raise UNKNOWN_CLIENT from None
@@ -166,7 +173,44 @@ def push() -> Response:
         logs.event(
             "sync_rejected", logging.WARNING, codes=dict(refused), count=sum(refused.values())
         )
-    return jsonify(results=results, last_mutation_id=last_mutation_id)
+    if pulled is None:
+        return jsonify(results=results, last_mutation_id=last_mutation_id)
+    return jsonify(
+        results=results,
+        last_mutation_id=last_mutation_id,
+        pull={**pulled, "csrf_token": generate_csrf()},
+    )
+
+
+def _whole(value: object) -> int | None:
+    """A JSON whole number (7 or 7.0, not true), else None."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, bool) or not isinstance(value, int):
+        return None
+    return value
+
+
+def _pull_asked(asked: object) -> tuple[int, int] | None:
+    """The cursor and limit of the pull a push asks to have answered with it, if any."""
+    if asked is None:
+        return None
+    if not isinstance(asked, dict):
+        raise ApiError(400, "bad_request", 'Ask for a pull as {"cursor": ..., "limit": ...}.')
+    cursor, limit = (
+        _whole(asked.get("cursor", 0)),
+        _whole(asked.get("limit", sync.DEFAULT_PULL_LIMIT)),
+    )
+    return _pull_bounds(cursor, limit)
+
+
+def _pull_bounds(cursor: int | None, limit: int | None) -> tuple[int, int]:
+    """A pull's cursor and limit when they are in range, else a JSON 400 saying which."""
+    if cursor is None or not 0 <= cursor <= sync.MAX_CURSOR:
+        raise ApiError(400, "bad_request", "The cursor must be a whole number from 0 up.")
+    if limit is None or not 1 <= limit <= sync.MAX_PULL_LIMIT:
+        raise ApiError(400, "bad_request", f"The limit must be from 1 to {sync.MAX_PULL_LIMIT}.")
+    return cursor, limit
 
 
 @bp.get("/sync/pull")
@@ -174,13 +218,11 @@ def push() -> Response:
 def pull() -> Response | tuple[Response, int]:
     """The changes to the person's entries and programme after a cursor, a page at a time."""
     args = request.args
-    cursor, limit = args.get("cursor", "0"), args.get("limit", str(sync.DEFAULT_PULL_LIMIT))
-    if not (cursor.isascii() and cursor.isdigit() and len(cursor) < 19):
-        raise ApiError(400, "bad_request", "The cursor must be a whole number from 0 up.")
-    if not (limit.isascii() and limit.isdigit() and len(limit) <= 3 and 1 <= int(limit) <= 500):
-        raise ApiError(400, "bad_request", f"The limit must be from 1 to {sync.MAX_PULL_LIMIT}.")
+    cursor, limit = _pull_bounds(
+        _digits(args.get("cursor", "0")), _digits(args.get("limit", str(sync.DEFAULT_PULL_LIMIT)))
+    )
     try:
-        page = sync.pull_changes(db.session, me(), args.get("client_id"), int(cursor), int(limit))
+        page = sync.pull_changes(db.session, me(), args.get("client_id"), cursor, limit)
     except sync.UnknownClient:
         # A GET: the session's token goes with it, so that an app whose token and client are
         # both stale (after a new login) can register again without a page load.
@@ -190,6 +232,11 @@ def pull() -> Response | tuple[Response, int]:
     db.session.commit()  # with the last_mutation_id the pull told the app
     # A fresh token for the next push: the app keeps working after a new login.
     return jsonify(**page, csrf_token=generate_csrf())
+
+
+def _digits(text: str) -> int | None:
+    """A query's whole number from 0 up (ASCII digits only, at most 18 of them), else None."""
+    return int(text) if text.isascii() and text.isdigit() and len(text) < 19 else None
 
 
 @bp.get("/sync/token")
