@@ -33,20 +33,39 @@ function csrfToken(account) {
   return getMeta(account, "csrf");
 }
 
+/** How long a request may go unanswered before it counts as lost: a connection that never
+    answers (a weak signal, a network that lets nothing through) would otherwise hold the sync,
+    and every other sync of the person waiting for it, for as long as the phone keeps it open.
+    Long enough for the largest push (900 KB) on a slow connection (about 10 KB a second). */
+export const REQUEST_TIMEOUT = { baseMs: 30000, msPerKB: 100 };
+
+/** The time a request with this body is given (ms). */
+export function timeoutFor(body) {
+  const kb = body === undefined ? 0 : Math.ceil(body.length / 1024);
+  return REQUEST_TIMEOUT.baseMs + kb * REQUEST_TIMEOUT.msPerKB;
+}
+
 async function call(account, method, path, body) {
-  let response;
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(), timeoutFor(body));
+  let response, data;
   try {
-    const token = await csrfToken(account);
-    const headers = { "Accept": "application/json", [ACCOUNT_HEADER]: account };
-    if (body !== undefined) headers["Content-Type"] = "application/json";
-    if (token) headers["X-CSRFToken"] = token;
-    response = await fetch(API + path, { method, headers, body, credentials: "same-origin",
-      cache: "no-store" });
-  } catch (error) {
-    throw new SyncError("network", 0, "No connection.");
+    try {
+      const token = await csrfToken(account);
+      const headers = { "Accept": "application/json", [ACCOUNT_HEADER]: account };
+      if (body !== undefined) headers["Content-Type"] = "application/json";
+      if (token) headers["X-CSRFToken"] = token;
+      response = await fetch(API + path, { method, headers, body, credentials: "same-origin",
+        cache: "no-store", signal: controller.signal });
+    } catch (error) {
+      throw new SyncError("network", 0, "No connection.");
+    }
+    try { data = await response.json(); } catch (e) { data = {}; }
+    // An answer cut off on the way: as lost as no answer (the server may have decided it).
+    if (controller.signal.aborted) throw new SyncError("network", 0, "No connection.");
+  } finally {
+    clearTimeout(timer);
   }
-  let data;
-  try { data = await response.json(); } catch (e) { data = {}; }
   if (!data || typeof data !== "object") data = {};
   const whose = response.headers.get(ACCOUNT_HEADER);
   if (response.status === 401) throw new SyncError("login", 401, data.message);

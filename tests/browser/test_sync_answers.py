@@ -146,6 +146,44 @@ def test_a_failing_answer_keeps_the_outbox_and_backs_off_until_it_goes_through(
     expect(page.locator("#sync-status")).not_to_contain_text("not sent")
 
 
+def test_a_push_whose_answer_never_comes_is_given_up_on_and_its_change_goes_once(
+    app: Flask, phone: BrowserContext
+) -> None:
+    """The push reaches the server, which applies it, and its answer never comes back (a
+    connection that goes silent): the sync gives up on it after its time (sync.js
+    `REQUEST_TIMEOUT`) instead of holding every later sync of the person behind it, backs
+    off, and sends it again; the server answers the change it already has, once."""
+    email = "silent@example.test"
+    page = ready(phone, email, "Sid Silent")
+    page.clock.install()  # the request's time and the back-off pass on the page's clock
+    pushes: list[str] = []
+
+    def answer_never_comes(route: Route) -> None:
+        if pushes:
+            pushes.append("answered")
+            route.continue_()
+            return
+        pushes.append("never answered")
+        route.fetch()  # the server gets it and answers; the phone never hears
+
+    phone.route(PUSH, answer_never_comes)
+    entry_id = queue_fatigue(page, 6)
+    page.evaluate(rl("() => { RL.app.sync(); }"))  # not awaited: its push hangs
+
+    wait_until(page, lambda: bool(pushes), "a push", 10_000)
+    wait_until(page, lambda: len(server_entries(app, email)) == 1, "the push on the server")
+    expect_outbox(page, 1)  # kept while no answer came
+
+    def sent_yet() -> bool:
+        page.clock.fast_forward(1_000)
+        return bool(outbox(page) == 0)
+
+    wait_until(page, sent_yet, "the push given up on and sent again")
+    assert pushes[0] == "never answered" and pushes[1:] == ["answered"]
+    status(page).to_contain_text("All synced")
+    assert [e.id for e in server_entries(app, email)] == [entry_id]
+
+
 @pytest.mark.parametrize(
     ("status_code", "code"), [(401, "login_required"), (409, "wrong_account")], ids=["401", "409"]
 )

@@ -148,7 +148,16 @@ export class FakeServer {
 
 /** The faults a request may meet, by name. */
 export const FAULTS = ["ok", "lose_request", "lose_answer", "twice", "late", "unavailable",
-  "forget_client", "new_token"];
+  "forget_client", "new_token", "hang_request", "hang_answer"];
+
+/** A request whose answer never comes: it fails only when the app gives up on it (its
+    signal), as a browser's fetch does. */
+function hang(signal) {
+  return new Promise((resolve, reject) => {
+    if (!signal) return;  // an app that never gives up waits for ever: the test times out
+    signal.addEventListener("abort", () => reject(new DOMException("aborted", "AbortError")));
+  });
+}
 
 /** A `fetch` for the app that reaches `server` through the faults in `plan` for pushes and
     `otherPlan` for other requests (each taken in turn, "ok" once it runs out). A late request
@@ -172,6 +181,8 @@ export function faultyFetch(server, plan, otherPlan = []) {
         case "unavailable": return json(503, { error: "unavailable" });
         case "forget_client": server.clients.clear(); return deliver();
         case "new_token": server.token = `token-${n}-${other}`; return deliver();
+        case "hang_request": return hang(init.signal);
+        case "hang_answer": deliver(); return hang(init.signal);
         default: return deliver();
       }
     } finally {

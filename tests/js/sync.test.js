@@ -255,3 +255,36 @@ test("an outbox of several batches asks for the pull with its last batch only", 
   assert.deepEqual(pulls, [false, true]);
   await sentOnce(server, account, ids);
 });
+
+test("an answer that never comes: the sync gives up on it, the change waits, then goes once", async () => {
+  const saved = { ...sync.REQUEST_TIMEOUT };
+  Object.assign(sync.REQUEST_TIMEOUT, { baseMs: 20, msPerKB: 0 });
+  try {
+    const never = (signal) => new Promise((_, reject) => {
+      signal.addEventListener("abort", () => reject(new DOMException("aborted", "AbortError")));
+    });
+    // The push reaches the server, which applies it; its answer never comes back.
+    const { account, server, ids } = await setUp(1, []);
+    const reach = globalThis.fetch;
+    let hung = 0;
+    globalThis.fetch = async (url, init = {}) => {
+      if (String(url).includes("/sync/push") && hung++ === 0) {
+        await reach(url, init);
+        return never(init.signal);
+      }
+      return reach(url, init);
+    };
+    await failsWith(account, "network");
+    assert.equal((await outbox.list(account)).length, 1, "the change was dropped");
+    assert.equal((await getEntry(account, ids[0])).pending, true);
+    await sync.run(account);
+    await sentOnce(server, account, ids);
+  } finally {
+    Object.assign(sync.REQUEST_TIMEOUT, saved);
+  }
+});
+
+test("a request is given time by its size: the largest push has minutes", () => {
+  assert.equal(sync.timeoutFor(undefined), 30000);
+  assert.equal(sync.timeoutFor("x".repeat(900 * 1024)), 30000 + 900 * 100);
+});
