@@ -6,11 +6,13 @@
   one transaction a batch). Target: the API at least 0.25x the raw rows a second. The phone's
   part (its JSON, reading the answers) is done outside the clock, as the raw rows are made
   before theirs starts. `--clock cpu` times both by this process's CPU time (SQLite only).
-- **A small sync**: one push of one entry and one pull, as a phone does after each entry,
-  against the app's health check (`/healthz`), in CPU time of this process per request pair.
-  Target: at most 4x. Timed in rounds, each a few small syncs then a few pairs of health
-  checks, so that a machine busy with something else weighs on both alike: the figures are
-  the medians of the rounds, the ratio the median of each round's own ratio.
+- **A small sync**: what a phone sends after each entry, one push of that entry that also asks
+  for the pull after it (docs/sync.md, "Push and pull in one"), against one request of the
+  app's health check (`/healthz`), in CPU time of this process. Target: at most 4x. Timed in
+  rounds, each a few small syncs then a few health checks, so that a machine busy with
+  something else weighs on both alike: the figures are the medians of the rounds, the ratio
+  the median of each round's own ratio. Beside it, as measured before the push brought the
+  pull: the push and a pull of its own, against two health checks (a ratio a request).
 
 Both databases: a SQLite file, or a fresh PostgreSQL database whose name starts with "bench".
 """
@@ -56,9 +58,11 @@ class Result:
     entries: int
     api_rows_s: float
     raw_rows_s: float
-    small_ms: float
-    hello_ms: float
+    small_ms: float  # one request: the push that brings the pull
+    hello_ms: float  # one health check
     small_ratio: float  # the median of the rounds' ratios (cpu_side_by_side)
+    pair_ms: float  # the push, then a pull of its own
+    pair_ratio: float  # against two health checks
 
     @property
     def apply_ratio(self) -> float:
@@ -169,6 +173,14 @@ class Phone:
     def push(self, entries: Sequence[dict[str, Any]]) -> None:
         applied(self.send(self.body(entries)))
 
+    def push_and_pull(self, entries: Sequence[dict[str, Any]]) -> None:
+        """A push that asks for the pull after it, as the app sends its outbox's last batch."""
+        body = json.loads(self.body(entries))
+        body["pull"] = {"cursor": self.cursor, "limit": 200}
+        response = self.send(json.dumps(body).encode())
+        applied(response)
+        self.cursor = response.get_json()["pull"]["cursor"]
+
     def pull(self) -> None:
         query = f"client_id={self.client_id}&cursor={self.cursor}"
         response = self.http.get(f"/api/v1/sync/pull?{query}")
@@ -274,20 +286,29 @@ def run(kind: str, url: str, args: argparse.Namespace) -> Result:
     small.pull()
     today = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
+    def entry() -> dict[str, Any]:
+        return {"id": str(uuid.uuid4()), "kind": "fatigue", "occurred_at": today, "fatigue": 4}
+
     def small_sync() -> None:
-        entry = {"id": str(uuid.uuid4()), "kind": "fatigue", "occurred_at": today, "fatigue": 4}
-        small.push([entry])
+        small.push_and_pull([entry()])
+
+    def push_then_pull() -> None:
+        small.push([entry()])
         small.pull()
 
     health = app.test_client()
 
     def hello() -> None:
         health.get("/healthz")
-        health.get("/healthz")  # two requests, as a small sync is two
 
-    # At most 200 entries a day: 150 small syncs, and the warm-up's 20.
-    small_ms, hello_ms, ratio = cpu_side_by_side(
-        small_sync, min(args.small, 150), hello, args.small
+    def two_hellos() -> None:
+        health.get("/healthz")
+        health.get("/healthz")
+
+    # At most 200 entries a day: 75 small syncs of each kind, and their warm-ups' 20 each.
+    small_ms, hello_ms, ratio = cpu_side_by_side(small_sync, min(args.small, 75), hello, args.small)
+    pair_ms, _, pair_ratio = cpu_side_by_side(
+        push_then_pull, min(args.small, 75), two_hellos, args.small
     )
     with app.app_context():
         db.engine.dispose()
@@ -300,6 +321,8 @@ def run(kind: str, url: str, args: argparse.Namespace) -> Result:
         small_ms,
         hello_ms,
         ratio,
+        pair_ms,
+        pair_ratio,
     )
 
 
@@ -320,13 +343,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     print(
         "| database | API rows/s | raw insert rows/s | API / raw (>= 0.25) |"
-        " small sync ms CPU | 2 health checks ms CPU | small / health (<= 4) |"
+        " small sync ms CPU | health check ms CPU | small / health (<= 4) |"
+        " push, then pull ms CPU | push, then pull / 2 health |"
     )
-    print("|---|---:|---:|---:|---:|---:|---:|")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
     for r in results:
         print(
             f"| {r.database} | {r.api_rows_s:,.0f} | {r.raw_rows_s:,.0f} | {r.apply_ratio:.3f}x |"
             f" {r.small_ms:.2f} | {r.hello_ms:.2f} | {r.small_ratio:.1f}x |"
+            f" {r.pair_ms:.2f} | {r.pair_ratio:.1f}x |"
         )
     return 0
 
