@@ -142,14 +142,12 @@ def push() -> Response:
             f"{len(mutations)}. Send them in smaller batches.",
         )
     for mutation in mutations:
-        mutation_id = mutation.get("id") if isinstance(mutation, dict) else None
-        if isinstance(mutation_id, float) and mutation_id.is_integer():
-            # JSON has one number type: 7.0 is the whole number 7 (as the schema's "integer").
-            mutation["id"] = mutation_id = int(mutation_id)
-        if isinstance(mutation_id, bool) or not isinstance(mutation_id, int) or mutation_id < 1:
+        mutation_id = _whole(mutation.get("id")) if isinstance(mutation, dict) else None
+        if mutation_id is None or mutation_id < 1:
             raise ApiError(400, "bad_request", "Every change needs a whole-number id from 1 up.")
         if mutation_id > sync.MAX_MUTATION_ID:
             raise ApiError(400, "bad_request", "That change id is too large.")
+        mutation["id"] = mutation_id
     wanted = _pull_asked(body.get("pull"))  # checked before anything is applied
     try:
         results, last_mutation_id = sync.push_batch(
@@ -183,7 +181,8 @@ def push() -> Response:
 
 
 def _whole(value: object) -> int | None:
-    """A JSON whole number (7 or 7.0, not true), else None."""
+    """A JSON whole number, else None. JSON has one number type: 7.0 is the whole number 7
+    (as the schema's "integer"); true is not a number."""
     if isinstance(value, float) and value.is_integer():
         return int(value)
     if isinstance(value, bool) or not isinstance(value, int):
