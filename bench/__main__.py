@@ -97,6 +97,12 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         "day, loading only the entries its other numbers need",
     )
     parser.add_argument(
+        "--check-assets",
+        action="store_true",
+        help="check the CSS bundle against its sources on every page, as the test "
+        "configuration does (production does not; the default is as production)",
+    )
+    parser.add_argument(
         "--sqlite-analyze",
         action="store_true",
         help="run ANALYZE on SQLite after loading (the app itself never does)",
@@ -138,7 +144,7 @@ class Loaded:
 
 def load_into(kind: str, url: str, cohort: co.Cohort, args: argparse.Namespace) -> Loaded:
     """Make the schema on one database and bulk-load the cohort."""
-    app = database.make_app(url)
+    app = database.make_app(url, as_served=not args.check_assets)
     database.create_schema(app, args.without_index)
     with app.app_context():
         engine = db.engine

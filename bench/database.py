@@ -18,10 +18,10 @@ from psycopg import sql
 from sqlalchemy import Engine, text
 from sqlalchemy.engine import Dialect
 
-from config import TestConfig
+from config import ProductionConfig, TestConfig
 from rehab_app import create_app
 from rehab_app.core.catalogue import seed_rows
-from rehab_app.extensions import db
+from rehab_app.extensions import assets, db
 
 from .cohort import Cohort, Rows
 
@@ -74,9 +74,18 @@ def postgres_url(url: str, keep: bool = False) -> Iterator[str]:
                 conn.execute(drop)
 
 
-def make_app(url: str) -> Flask:
-    """The app on a benchmark database, configured as the test suite's (cheap password hashes)."""
-    return create_app(TestConfig, SQLALCHEMY_DATABASE_URI=url)
+def make_app(url: str, *, as_served: bool = True) -> Flask:
+    """The app on a benchmark database, configured as the test suite's (cheap password hashes),
+    and, `as_served`, with its CSS bundle built first and then served as production serves it
+    (`ProductionConfig.ASSETS_AUTO_BUILD`): not checked against its sources on every page, which
+    the test configuration does (some 1 ms a page, bench/README.md) and no deploy pays."""
+    app = create_app(TestConfig, SQLALCHEMY_DATABASE_URI=url)
+    if as_served:
+        with app.app_context():
+            for bundle in assets:
+                bundle.build()  # as `make assets` does before a deploy; unchanged: a no-op
+        app.config["ASSETS_AUTO_BUILD"] = ProductionConfig.ASSETS_AUTO_BUILD
+    return app
 
 
 def create_schema(app: Flask, without: Sequence[str] = ()) -> None:
