@@ -6,6 +6,9 @@ they reach a device, and replays every "applied" answer on an oracle: the log th
 should hold. After a final sync without faults, the server must equal the oracle and
 every device must equal the server, and every entry created anywhere is there once.
 
+A device may also push its whole outbox with the pull after it in the same transaction, as the
+API's push that brings the pull does (its answer lost or not).
+
 Issue 9's faults too: creates the server refuses (their answer may be lost: the device must
 still learn of the refusal, never a silent one), a device that registers again and renumbers
 its outbox (each change keeps its change_id: nothing may be applied twice, which the oracle
@@ -21,6 +24,7 @@ from __future__ import annotations
 import os
 import random
 import uuid
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -277,14 +281,21 @@ class SyncMachine(RuleBasedStateMachine):
     # ------------------------------------------------------------------ the network
 
     def send(
-        self, device: Device, batch: list[dict[str, Any]], commit: bool = True
+        self,
+        device: Device,
+        batch: list[dict[str, Any]],
+        commit: bool = True,
+        before_commit: Callable[[], None] | None = None,
     ) -> list[dict[str, Any]]:
-        """One push reaching the server; the oracle replays what it really applied."""
+        """One push reaching the server; the oracle replays what it really applied.
+        `before_commit` runs in the push's transaction, after its changes (a pull it brings)."""
         wire = [dict(m) for m in batch]
         if not self.send_change_ids:  # an app from before issue 9
             for m in wire:
                 m.pop("change_id", None)
         results = sync.apply_mutations(db.session, self.user(), device.client_id, wire)
+        if before_commit is not None:
+            before_commit()
         if not commit:  # the server died before committing: nothing happened
             db.session.rollback()
             return results
@@ -329,6 +340,21 @@ class SyncMachine(RuleBasedStateMachine):
                     d.settle(self.send(d, part))
         else:
             d.settle(self.send(d, batch))
+
+    @rule(device=st.integers(0, DEVICES - 1), lose=st.booleans(), limit=st.integers(1, 4))
+    def push_and_pull(self, device: int, lose: bool, limit: int) -> None:
+        """The whole outbox in a push that brings the pull after it, read in the push's
+        transaction (the API's, docs/sync.md "Push and pull in one"); its answer may be lost."""
+        d = self.devices[device]
+        pages: list[dict[str, Any]] = []
+
+        def pull_in_the_push() -> None:
+            pages.append(sync.pull_changes(db.session, self.user(), d.client_id, d.cursor, limit))
+
+        results = self.send(d, [dict(m) for m in d.outbox], before_commit=pull_in_the_push)
+        if not lose:
+            d.settle(results)
+            d.take_page(pages[0])
 
     @rule(device=st.integers(0, DEVICES - 1), lose=st.booleans(), limit=st.integers(1, 4))
     def pull(self, device: int, lose: bool, limit: int) -> None:
