@@ -146,6 +146,21 @@ def test_a_failing_answer_keeps_the_outbox_and_backs_off_until_it_goes_through(
     expect(page.locator("#sync-status")).not_to_contain_text("not sent")
 
 
+def test_a_small_sync_is_one_request(app: Flask, phone: BrowserContext) -> None:
+    """A change saved, then synced: the push brings the pull after it (docs/sync.md, "Push
+    and pull in one"), and nothing else is asked."""
+    page = ready(phone, "single@example.test", "Sam Single")
+    calls = api_calls(phone)
+    entry_id = queue_fatigue(page, 4)
+
+    page.evaluate(rl("() => RL.app.sync()"))
+
+    status(page).to_contain_text("All synced")
+    assert calls == ["POST /sync/push"]
+    assert [e.id for e in server_entries(app, "single@example.test")] == [entry_id]
+    expect_outbox(page, 0)
+
+
 def test_a_push_whose_answer_never_comes_is_given_up_on_and_its_change_goes_once(
     app: Flask, phone: BrowserContext
 ) -> None:
