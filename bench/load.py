@@ -7,7 +7,8 @@ A fresh PostgreSQL database gets `--patients` people with `--days` of daily entr
 benchmark's cohort), shared among `--therapists` therapists. gunicorn serves the app from it on
 loopback as production does (gunicorn.conf.py, prebuilt assets, APP_ENV=production). Then, for
 `--seconds`, `--phones` patients each log in, register their app and sync in a loop (push a few
-new entries, pull what changed, wait a moment), while every therapist logs in and opens the
+new entries with the pull of what changed in the same request, as the app does, and pull on its
+own only what that did not bring; wait a moment), while every therapist logs in and opens the
 caseload and now and then a patient's page, in a loop. It prints requests a second and
 p50/p95/p99 latency by kind of request, the errors, and then checks the database: every entry
 a phone was told "applied" is stored (ids are the phones' own: once), and nothing is stored
@@ -151,21 +152,26 @@ def phone(
             mutations.append(
                 {"id": mid, "op": "create", "change_id": str(uuid.uuid4()), "entry": entry}
             )
-        body = {"client_id": client, "mutations": mutations}
+        # As the app sends its outbox's last batch: the push brings the pull after it.
+        asked = {"cursor": cursor, "limit": 200}
+        body = {"client_id": client, "mutations": mutations, "pull": asked}
         pushed = device.call("sync push", "POST", "/api/v1/sync/push", json=body, headers=headers)
         with tally.lock:
             tally.sent += len(mutations)
+        page = None
         if pushed is not None and pushed.status_code == 200:
+            answer = pushed.json()
             ids = {m["id"]: m["entry"]["id"] for m in mutations}
-            done = [
-                ids[r["mutation_id"]] for r in pushed.json()["results"] if r["status"] == "applied"
-            ]
+            done = [ids[r["mutation_id"]] for r in answer["results"] if r["status"] == "applied"]
             with tally.lock:
                 tally.applied.update(done)
-        query = {"client_id": client, "cursor": cursor, "limit": 200}
-        pulled = device.call("sync pull", "GET", "/api/v1/sync/pull", params=query)
-        if pulled is not None and pulled.status_code == 200:
-            page = pulled.json()
+            page = answer["pull"]
+        if page is None or page["more"]:  # what the push did not bring, on its own
+            after = page["cursor"] if page else cursor
+            query = {"client_id": client, "cursor": after, "limit": 200}
+            pulled = device.call("sync pull", "GET", "/api/v1/sync/pull", params=query)
+            page = pulled.json() if pulled is not None and pulled.status_code == 200 else None
+        if page is not None:
             cursor, headers = page["cursor"], {"X-CSRFToken": page["csrf_token"]}
         time.sleep(rng.uniform(0.5, 1.5))  # a person between two taps, roughly
 
