@@ -47,22 +47,26 @@ export function timeoutFor(body) {
 
 async function call(account, method, path, body) {
   const controller = new AbortController();
-  const timer = setTimeout(() => controller.abort(), timeoutFor(body));
-  let response, data;
+  let response, data, timer = null;
   try {
-    try {
-      const token = await csrfToken(account);
-      const headers = { "Accept": "application/json", [ACCOUNT_HEADER]: account };
-      if (body !== undefined) headers["Content-Type"] = "application/json";
-      if (token) headers["X-CSRFToken"] = token;
-      response = await fetch(API + path, { method, headers, body, credentials: "same-origin",
-        cache: "no-store", signal: controller.signal });
-    } catch (error) {
-      throw new SyncError("network", 0, "No connection.");
-    }
-    try { data = await response.json(); } catch (e) { data = {}; }
-    // An answer cut off on the way: as lost as no answer (the server may have decided it).
+    const token = await csrfToken(account);
+    const headers = { "Accept": "application/json", [ACCOUNT_HEADER]: account };
+    if (body !== undefined) headers["Content-Type"] = "application/json";
+    if (token) headers["X-CSRFToken"] = token;
+    timer = setTimeout(() => controller.abort(), timeoutFor(body));
+    response = await fetch(API + path, { method, headers, body, credentials: "same-origin",
+      cache: "no-store", signal: controller.signal });
+  } catch (error) {
+    clearTimeout(timer);
+    throw new SyncError("network", 0, "No connection.");
+  }
+  try {
+    data = await response.json();
+  } catch (e) {
+    // An answer cut off by the time running out: as lost as no answer (the server may have
+    // decided it). Otherwise a body that is not JSON: the status says what happened.
     if (controller.signal.aborted) throw new SyncError("network", 0, "No connection.");
+    data = {};
   } finally {
     clearTimeout(timer);
   }

@@ -155,7 +155,9 @@ export const FAULTS = ["ok", "lose_request", "lose_answer", "twice", "late", "un
 function hang(signal) {
   return new Promise((resolve, reject) => {
     if (!signal) return;  // an app that never gives up waits for ever: the test times out
-    signal.addEventListener("abort", () => reject(new DOMException("aborted", "AbortError")));
+    const given = () => reject(new DOMException("aborted", "AbortError"));
+    if (signal.aborted) given();
+    else signal.addEventListener("abort", given);
   });
 }
 

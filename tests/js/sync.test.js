@@ -261,7 +261,9 @@ test("an answer that never comes: the sync gives up on it, the change waits, the
   Object.assign(sync.REQUEST_TIMEOUT, { baseMs: 20, msPerKB: 0 });
   try {
     const never = (signal) => new Promise((_, reject) => {
-      signal.addEventListener("abort", () => reject(new DOMException("aborted", "AbortError")));
+      const given = () => reject(new DOMException("aborted", "AbortError"));
+      if (signal.aborted) given();
+      else signal.addEventListener("abort", given);
     });
     // The push reaches the server, which applies it; its answer never comes back.
     const { account, server, ids } = await setUp(1, []);
