@@ -6,7 +6,7 @@ import { uuidFromBytes } from "/static/js/ids.js";
 import { queue } from "/static/js/outbox.js";
 import { activeOn, doneEntry } from "/static/js/programme.js";
 import { entriesBetween, getEntry, getMeta, knownAccounts, programme } from "/static/js/store.js";
-import { run } from "/static/js/sync.js";
+import { run, sendWaiting } from "/static/js/sync.js";
 
 var CACHE = "rehab-log-" + VERSION;
 var CACHE_PREFIX = "rehab-log-";
@@ -238,12 +238,13 @@ function cacheFirst(request) {
   });
 }
 
-/** Try the sync of each account on this device (usually one): only the one whose session is
-    current goes through; the server refuses the others (409) before anything is read. */
+/** Send what waits for each account on this device (usually one): only the one whose session
+    is current goes through; the server refuses the others (409) before anything is read. An
+    account with nothing waiting by the time its turn comes is left alone (sendWaiting). */
 function syncAccounts() {
   return knownAccounts().then(function (accounts) {
     return Promise.all(accounts.map(function (account) {
-      return run(account).catch(function () { return null; });
+      return sendWaiting(account).catch(function () { return null; });
     }));
   });
 }

@@ -333,6 +333,20 @@ export function run(account) {
   return done;
 }
 
+/** Send what waits in the outbox, if anything still does once this person's other syncs on
+    the device are done (Background Sync: the page that queued a change has usually sent it by
+    then, and a sync of nothing would still pull, one more request for each change saved).
+    Resolves true when it synced; rejects with a SyncError. */
+export async function sendWaiting(account) {
+  const sent = await withLock(account, async () => {
+    if (!(await outbox.list(account)).length) return false;
+    await once(account);
+    return true;
+  });
+  if (sent) await setMeta(account, "lastSyncedAt", new Date().toISOString());
+  return sent;
+}
+
 /** The wait before retry n (from 0): doubling from 2 s up to 5 min, with full jitter. */
 export function backoff(attempt, random = Math.random()) {
   const cap = Math.min(300000, 2000 * Math.pow(2, attempt));

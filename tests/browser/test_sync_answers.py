@@ -161,6 +161,27 @@ def test_a_small_sync_is_one_request(app: Flask, phone: BrowserContext) -> None:
     expect_outbox(page, 0)
 
 
+def test_a_tap_on_today_costs_the_server_one_request(app: Flask, phone: BrowserContext) -> None:
+    """A fatigue rating tapped on Today: the page sends it, the push bringing the pull, and the
+    service worker's Background Sync (registered by the same tap, for a page closed before it
+    could send) finds nothing left to send and asks nothing (sync.js `sendWaiting`): one
+    request in all, where there were three (push, pull, the worker's pull)."""
+    page = ready(phone, "tapper@example.test", "Tess Tapper")
+    calls = api_calls(phone)
+
+    page.get_by_role("button", name="Fatigue 6 out of 10").click()
+
+    email = "tapper@example.test"
+    wait_until(page, lambda: len(server_entries(app, email)) == 1, "the rating on the server")
+    expect_outbox(page, 0)
+    # The worker's sync event has run once its tag is no longer pending.
+    tags = "navigator.serviceWorker.ready.then((r) => r.sync.getTags())"
+    wait_until(page, lambda: page.evaluate(tags) == [], "the worker's Background Sync done")
+    status(page).to_contain_text("All synced")
+    assert calls == ["POST /sync/push"]
+    assert [e.fatigue for e in server_entries(app, email)] == [6]
+
+
 def test_a_push_whose_answer_never_comes_is_given_up_on_and_its_change_goes_once(
     app: Flask, phone: BrowserContext
 ) -> None:

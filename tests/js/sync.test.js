@@ -290,3 +290,16 @@ test("a request is given time by its size: the largest push has minutes", () => 
   assert.equal(sync.timeoutFor(undefined), 30000);
   assert.equal(sync.timeoutFor("x".repeat(900 * 1024)), 30000 + 900 * 100);
 });
+
+test("Background Sync's sendWaiting: nothing waiting, nothing asked; something waiting, sent once", async () => {
+  const { account, server, ids } = await setUp(1, []);
+  await sync.run(account);  // the page sent it first, as it usually does
+  const sent = recordRequests(server);
+  assert.equal(await sync.sendWaiting(account), false);
+  assert.deepEqual(sent, [], "a sync of nothing still asked the server");
+  await outbox.queue(account, "create", { id: "40000000-0000-4000-8000-000000000001",
+    kind: "fatigue", fatigue: 2, occurred_at: "2026-12-05T11:00:00Z" }, "2026-12-05");
+  assert.equal(await sync.sendWaiting(account), true);
+  assert.deepEqual(sent, ["POST /api/v1/sync/push"]);
+  await sentOnce(server, account, [...ids, "40000000-0000-4000-8000-000000000001"]);
+});
