@@ -6,7 +6,6 @@ import contextlib
 import re
 import tempfile
 from pathlib import Path
-from typing import NoReturn
 from urllib.parse import urlsplit
 
 import pytest
@@ -17,7 +16,6 @@ from playwright.sync_api import Error as PlaywrightError
 from rehab_app.core import sync
 from rehab_app.extensions import db
 from rehab_app.models import ProgrammeItem
-from rehab_app.web.api.views import ApiError
 from rehab_app.web.pwa import views as pwa
 from tests.helpers.accounts import link, make_user
 from tests.helpers.browser import (
@@ -30,6 +28,7 @@ from tests.helpers.browser import (
     rl,
     saved,
     screenshot,
+    server_away,
     server_entries,
     status,
     wait_until,
@@ -205,11 +204,6 @@ def test_a_session_that_expired_offline_loses_nothing(app: Flask, phone_for: obj
     expect(page.get_by_role("heading", name="Today", level=1)).to_be_visible()
     status(page).to_contain_text("All synced")
     assert sorted(e.kind for e in server_entries(app, person.email)) == ["bad_day", "fatigue"]
-
-
-def server_away(*_args: object, **_kwargs: object) -> NoReturn:
-    """The sync API's answer while the server is away: 503, nothing read or stored."""
-    raise ApiError(503, "unavailable", "The server is away (made so by the test).")
 
 
 def test_a_new_version_offers_a_reload_and_keeps_what_waits(

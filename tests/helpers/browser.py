@@ -6,7 +6,7 @@ import os
 import re
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 from flask import Flask
 from playwright.sync_api import (
@@ -21,6 +21,7 @@ from sqlalchemy import select
 
 from rehab_app.extensions import db
 from rehab_app.models import Entry, User
+from rehab_app.web.api.views import ApiError
 from rehab_app.web.pwa.views import OFFLINE_PAGES as KEPT_BY_WORKER
 from tests.helpers.accounts import PASSWORD, make_user
 
@@ -179,6 +180,13 @@ def wait_on_the_clock(page: Page, shown: Locator, what: str) -> None:
         return shown.is_visible()
 
     wait_until(page, shown_yet, what)
+
+
+def server_away(*_args: object, **_kwargs: object) -> NoReturn:
+    """The sync API's answer while the server is away (patched over `sync.push_batch` and
+    `sync.pull_changes` on the live server): 503, nothing read or stored, whoever asks, the
+    page or a service worker."""
+    raise ApiError(503, "unavailable", "The server is away (made so by the test).")
 
 
 def server_entries(app: Flask, email: str) -> list[Entry]:
