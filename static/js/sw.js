@@ -6,7 +6,7 @@ import { uuidFromBytes } from "/static/js/ids.js";
 import { queue } from "/static/js/outbox.js";
 import { activeOn, doneEntry } from "/static/js/programme.js";
 import { entriesBetween, getEntry, getMeta, knownAccounts, programme } from "/static/js/store.js";
-import { run, sendWaiting } from "/static/js/sync.js";
+import { run, sendAllWaiting } from "/static/js/sync.js";
 
 var CACHE = "rehab-log-" + VERSION;
 var CACHE_PREFIX = "rehab-log-";
@@ -240,13 +240,11 @@ function cacheFirst(request) {
 
 /** Send what waits for each account on this device (usually one): only the one whose session
     is current goes through; the server refuses the others (409) before anything is read. An
-    account with nothing waiting by the time its turn comes is left alone (sendWaiting). */
+    account with nothing waiting by the time its turn comes is left alone; a send that failed
+    for want of a connection or a server fails the event, so the browser tries it again later
+    (sendAllWaiting). */
 function syncAccounts() {
-  return knownAccounts().then(function (accounts) {
-    return Promise.all(accounts.map(function (account) {
-      return sendWaiting(account).catch(function () { return null; });
-    }));
-  });
+  return knownAccounts().then(sendAllWaiting);
 }
 
 /* Reminders (Web Push). The server chose the words: without the person's say-so they name

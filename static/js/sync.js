@@ -347,6 +347,19 @@ export async function sendWaiting(account) {
   return sent;
 }
 
+/** Background Sync for every account kept on the device: each one's waiting changes sent
+    (sendWaiting). Rejects when a send failed in a way a later try may mend (no connection, a
+    server away or failing), so that the browser tries again later, on its own back-off, with
+    no page open; not for an outbox whose person is not the one logged in (refused, 409) or
+    who must log in again (401): their next login sends it. */
+export async function sendAllWaiting(accounts) {
+  const failures = await Promise.all(accounts.map((account) =>
+    sendWaiting(account).then(() => null, (error) => error)));
+  const again = failures.find((error) =>
+    error && !(error instanceof SyncError && ["login", "wrong_account"].includes(error.kind)));
+  if (again) throw again;
+}
+
 /** The wait before retry n (from 0): doubling from 2 s up to 5 min, with full jitter. */
 export function backoff(attempt, random = Math.random()) {
   const cap = Math.min(300000, 2000 * Math.pow(2, attempt));

@@ -16,15 +16,17 @@ from collections.abc import Callable, Iterator
 
 import pytest
 from flask import Flask
-from playwright.sync_api import Browser, BrowserContext, Page, Request, Route, expect
+from playwright.sync_api import Browser, BrowserContext, Page, Request, Response, Route, expect
 from playwright.sync_api import Error as PlaywrightError
 
+from rehab_app.core import sync
 from tests.helpers.browser import (
     OUTBOX,
     QUEUE,
     new_context,
     ready,
     rl,
+    server_away,
     server_entries,
     status,
     wait_on_the_clock,
@@ -180,6 +182,35 @@ def test_a_tap_on_today_costs_the_server_one_request(app: Flask, phone: BrowserC
     status(page).to_contain_text("All synced")
     assert calls == ["POST /sync/push"]
     assert [e.fatigue for e in server_entries(app, email)] == [6]
+
+
+def test_background_sync_that_failed_is_left_for_the_browser_to_try_again(
+    app: Flask, phone: BrowserContext, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The server is away when a tap's change is sent: the page backs off, and the service
+    worker's Background Sync fails its event (sync.js `sendAllWaiting`), so the browser keeps
+    the registration and tries again later, page open or not; it used to swallow the failure,
+    and the registration was done with the change still waiting."""
+    page = ready(phone, "away@example.test", "Abe Away")
+    worker_pushes: list[int] = []
+
+    def seen(response: Response) -> None:
+        if response.request.service_worker and "/sync/push" in response.url:
+            worker_pushes.append(response.status)
+
+    phone.on("response", seen)
+    monkeypatch.setattr(sync, "push_batch", server_away)
+    monkeypatch.setattr(sync, "pull_changes", server_away)
+
+    page.get_by_role("button", name="Fatigue 3 out of 10").click()
+
+    wait_until(page, lambda: worker_pushes == [503], "the worker's push, refused")
+    idle = "navigator.locks.query().then((q) => q.held.length + q.pending.length === 0)"
+    wait_until(page, lambda: page.evaluate(idle), "the worker's sync over")
+    tags = "navigator.serviceWorker.ready.then((r) => r.sync.getTags())"
+    page.wait_for_timeout(500)  # the event's own end, after its lock
+    assert page.evaluate(tags) == ["outbox"]
+    expect_outbox(page, 1)
 
 
 def test_a_push_whose_answer_never_comes_is_given_up_on_and_its_change_goes_once(

@@ -303,3 +303,26 @@ test("Background Sync's sendWaiting: nothing waiting, nothing asked; something w
   assert.deepEqual(sent, ["POST /api/v1/sync/push"]);
   await sentOnce(server, account, [...ids, "40000000-0000-4000-8000-000000000001"]);
 });
+
+test("Background Sync fails when a try may mend it (the browser tries again), not for another person's outbox", async () => {
+  const { account, server, ids } = await setUp(1, []);
+  const other = `${account}-other`;  // someone else's outbox on the phone, their session gone
+  await outbox.queue(other, "create", { id: "50000000-0000-4000-8000-000000000001",
+    kind: "fatigue", fatigue: 1, occurred_at: "2026-12-05T12:00:00Z" }, "2026-12-05");
+  const reach = globalThis.fetch;
+  let away = true;
+  globalThis.fetch = async (url, init = {}) => {
+    if (init.headers && init.headers["Rehab-Account"] === other) {
+      return new Response(JSON.stringify({ error: "wrong_account" }),
+        { status: 409, headers: { "Content-Type": "application/json", "Rehab-Account": account } });
+    }
+    if (away && String(url).includes("/sync/push")) return answer(503, { error: "unavailable" });
+    return reach(url, init);
+  };
+  await assert.rejects(sync.sendAllWaiting([account, other]), (error) => error.kind === "server");
+  assert.equal((await outbox.list(account)).length, 1);
+  away = false;
+  await sync.sendAllWaiting([account, other]);  // the other outbox's refusal is not retried
+  await sentOnce(server, account, ids);
+  assert.equal((await outbox.list(other)).length, 1, "another person's outbox was touched");
+});
