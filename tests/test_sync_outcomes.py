@@ -358,14 +358,12 @@ def statements_of(app: Flask, action: Callable[[], None]) -> list[str]:
     return seen
 
 
-def test_a_small_sync_runs_a_few_statements(phone: Phone, app: Flask) -> None:
-    """What a phone does after each entry (push it, pull what changed) in 13 statements, each
-    one a thing the protocol must do: the login twice; the client's lock, one read of what the
-    push touches (its change ids, its entry ids, the day's count), the client's progress, the
-    change counter, the entry and the outcome, in a savepoint; the client and the changes
-    after the cursor with the changed entry in one read, and what the pull told the app. 18
-    before bench/README.md's "Fewer statements a small sync" (2026-12-06), 14 before its
-    "Leaner requests"."""
+def a_small_sync(
+    phone: Phone, app: Flask, *, in_one_request: bool
+) -> tuple[list[str], dict[str, Any], dict[str, Any], str]:
+    """After one synced entry, a second one pushed and the change pulled, as the app does it:
+    apart (a push, then a pull) or in one request (the push bringing the pull). The SQL
+    statements the server ran, the push's answer, the pull's answer and the new entry's id."""
     phone.queue("create", fatigue_entry(3))
     phone.push()
     pull = f"/api/v1/sync/pull?client_id={phone.client_id}"
@@ -376,14 +374,30 @@ def test_a_small_sync_runs_a_few_statements(phone: Phone, app: Flask) -> None:
     answers: list[Any] = []
 
     def small_sync() -> None:
-        body = {"client_id": phone.client_id, "mutations": [mutation]}
+        body: dict[str, Any] = {"client_id": phone.client_id, "mutations": [mutation]}
+        if in_one_request:
+            body["pull"] = {"cursor": cursor}
         answers.append(phone.client.post("/api/v1/sync/push", json=body, headers=headers))
-        answers.append(phone.client.get(f"{pull}&cursor={cursor}"))
+        if not in_one_request:
+            answers.append(phone.client.get(f"{pull}&cursor={cursor}"))
 
     statements = statements_of(app, small_sync)
-    pushed, pulled = (answer.get_json() for answer in answers)
+    pushed = answers[0].get_json()
+    pulled = pushed["pull"] if in_one_request else answers[1].get_json()
+    return statements, pushed, pulled, entry["id"]
+
+
+def test_a_small_sync_runs_a_few_statements(phone: Phone, app: Flask) -> None:
+    """What a phone does after each entry (push it, pull what changed) in 13 statements, each
+    one a thing the protocol must do: the login twice; the client's lock, one read of what the
+    push touches (its change ids, its entry ids, the day's count), the client's progress, the
+    change counter, the entry and the outcome, in a savepoint; the client and the changes
+    after the cursor with the changed entry in one read, and what the pull told the app. 18
+    before bench/README.md's "Fewer statements a small sync" (2026-12-06), 14 before its
+    "Leaner requests"."""
+    statements, pushed, pulled, entry_id = a_small_sync(phone, app, in_one_request=False)
     assert pushed["results"][0]["status"] == "applied"
-    assert [c["id"] for c in pulled["changes"]] == [entry["id"]]
+    assert [c["id"] for c in pulled["changes"]] == [entry_id]
     assert pulled["last_mutation_id"] == 2
     # SQLite's BEGIN IMMEDIATE is a statement; PostgreSQL's BEGIN is not, and there the
     # client's lock also locks the person's row, in the same statement (two phones of one
@@ -397,23 +411,10 @@ def test_a_small_sync_in_one_request_runs_fewer_statements(phone: Phone, app: Fl
     same answers as the two requests above, in one request: the login once (12 statements on
     SQLite, 11 on PostgreSQL), and the request's own work (session, CSRF, JSON, headers) once
     (bench/README.md, "Push and pull in one")."""
-    phone.queue("create", fatigue_entry(3))
-    phone.push()
-    cursor = phone.client.get(f"/api/v1/sync/pull?client_id={phone.client_id}").get_json()["cursor"]
-    entry = fatigue_entry(4)
-    mutation = {"id": 2, "op": "create", "change_id": str(uuid.uuid4()), "entry": entry}
-    headers = {"X-CSRFToken": phone.client.csrf_token()}
-    answers: list[Any] = []
-
-    def small_sync() -> None:
-        body = {"client_id": phone.client_id, "mutations": [mutation], "pull": {"cursor": cursor}}
-        answers.append(phone.client.post("/api/v1/sync/push", json=body, headers=headers))
-
-    statements = statements_of(app, small_sync)
-    answer = answers[0].get_json()
-    assert answer["results"][0]["status"] == "applied"
-    assert [c["id"] for c in answer["pull"]["changes"]] == [entry["id"]]
-    assert answer["pull"]["last_mutation_id"] == 2
+    statements, pushed, pulled, entry_id = a_small_sync(phone, app, in_one_request=True)
+    assert pushed["results"][0]["status"] == "applied"
+    assert [c["id"] for c in pulled["changes"]] == [entry_id]
+    assert pulled["last_mutation_id"] == 2
     most = 12 if db.engine.dialect.name == "sqlite" else 11
     assert len(statements) <= most, "\n".join(s[:150] for s in statements)
 
