@@ -118,19 +118,19 @@ export function batches(mutations, maxCount) {
 }
 
 /** Push a batch; with `cursor` (not null), ask for the pull after it in the same answer
-    (docs/sync.md, "Push and pull in one") and take it in after the push's results. */
+    (docs/sync.md, "Push and pull in one") and take it in after the push's results. Resolves
+    with the push's results, and whether its answer brought the whole pull (`pulledAll`). */
 async function send(account, client, batch, cursor = null) {
   const asked = { client_id: client, mutations: batch };
   if (cursor !== null) asked.pull = { cursor, limit: PULL_LIMIT };
   const data = await call(account, "POST", "/sync/push", JSON.stringify(asked));
   if (!Array.isArray(data.results)) throw new SyncError("server", 200, "An answer without results.");
   await outbox.acknowledge(account, data.results, data.last_mutation_id, batch);
-  if (cursor !== null && data.pull && Array.isArray(data.pull.changes)) {
-    await takePull(account, data.pull);
-  } else {
-    delete data.pull;  // not asked for, or not understood: the pull goes on its own
-  }
-  return data;
+  // Not asked for, or not understood: the pull goes on its own.
+  const brought = cursor !== null && data.pull && Array.isArray(data.pull.changes)
+    ? data.pull : null;
+  if (brought) await takePull(account, brought);
+  return { results: data.results, pulledAll: Boolean(brought) && !brought.more };
 }
 
 /** A failure that the same batch will meet again (the server refused or failed on it), as
@@ -189,9 +189,9 @@ async function push(account, client, maxCount) {
     const batch = split[0];
     // The outbox's last batch asks for the pull that follows it: one request, not two.
     const cursor = split.length === 1 ? (await getMeta(account, "cursor")) || 0 : null;
-    let data;
+    let sent;
     try {
-      data = await send(account, client, batch, cursor);
+      sent = await send(account, client, batch, cursor);
     } catch (error) {
       // Too big for the server after all: halve the batch and go on.
       if (error.kind === "too_large" && maxCount > 1) {
@@ -207,8 +207,8 @@ async function push(account, client, maxCount) {
       continue;
     }
     await setMeta(account, "pushFailures", null);
-    pulled = Boolean(data.pull) && !data.pull.more;
-    if (!data.results.some((r) => r.status !== "gap")) return pulled;
+    pulled = sent.pulledAll;
+    if (!sent.results.some((r) => r.status !== "gap")) return pulled;
   }
 }
 
