@@ -487,9 +487,10 @@ function offerUndo(app) {
 /** Fill a new-entry form with an entry kept on the phone, to change it (?edit=<id>).
 
     Reading the kept entry takes a moment (longer on a slow phone), and the form is on screen
-    meanwhile. What the person changes in that moment is theirs: it stays over the kept value
-    and counts as a change. A Save tapped in that moment waits for the entry, then saves the
-    change to it (it would otherwise have logged a second entry). */
+    meanwhile, from before this script has run. What the person changes in that moment is
+    theirs: it stays over the kept value and counts as a change. A Save tapped in that moment
+    waits for the entry, then saves the change to it (it would otherwise have logged a second
+    entry). */
 function openForEdit(app, form) {
   var id = new URLSearchParams(globalThis.location.search).get("edit");
   if (!id) return Promise.resolve();
@@ -500,6 +501,11 @@ function openForEdit(app, form) {
   form._opening = getEntry(app.account, id).then(function (entry) {
     form.removeEventListener("input", mark);
     form.removeEventListener("change", mark);
+    // A tap before this script ran left no event to see: it shows as a field changed from
+    // the blank form the page came with.
+    Array.prototype.forEach.call(form.elements, function (el) {
+      if (el.name && el.name !== "entry_id" && changedOnPage(el)) touched[el.name] = true;
+    });
     var mine = Array.prototype.filter.call(form.elements, function (el) {
       return touched[el.name];
     }).map(function (el) { return [el, el.value, el.checked]; });
@@ -529,6 +535,17 @@ function openForEdit(app, form) {
   return form._opening;
 }
 
+/** Whether a field no longer holds what the page came with. */
+function changedOnPage(el) {
+  if (el.type === "hidden" || el.type === "submit" || el.type === "button") return false;
+  if (el.type === "radio" || el.type === "checkbox") return el.checked !== el.defaultChecked;
+  if (el.options) {  // a list shows its first option when none is marked as chosen
+    var first = Array.prototype.findIndex.call(el.options, function (o) { return o.defaultSelected; });
+    return el.selectedIndex !== Math.max(first, 0);
+  }
+  return "defaultValue" in el && el.value !== el.defaultValue;
+}
+
 function fill(form, entry, tz) {
   Array.prototype.forEach.call(form.elements, function (el) {
     if (!el.name || !(el.name in entry) || el.name === "entry_id") return;
@@ -554,8 +571,12 @@ export function enhance(app) {
   );
   doc.addEventListener("submit", function (event) { onSubmit(event, app); });
   hooks.todayRendered = function () { placeConfirmations(app); };
+  // The entry as the server drew it, not as the form holds it now: a change tapped before
+  // this script ran is a change (read as the starting value, it would not be sent).
   doc.querySelectorAll('form[data-offline="update"]').forEach(function (form) {
-    initialValues(form, form.dataset.kind, app.tz);
+    var served = form.cloneNode(true);
+    served.reset();
+    initialValues(served, form.dataset.kind, app.tz);
   });
   var form = doc.getElementById("entry-form");
   showKeptFlash();

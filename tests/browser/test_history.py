@@ -118,6 +118,50 @@ def test_a_change_tapped_while_the_entry_opens_offline_is_kept_and_saved_to_it(
     assert [(e.id, e.reason) for e in stored] == [(entry.id, "pain")]
 
 
+# A tap that lands once an edit form is on screen and before the page's script has run (a slow
+# phone; seen in CI): the document is parsed, its deferred scripts not yet run.
+TAP_PAIN_BEFORE_THE_SCRIPT = """document.addEventListener("readystatechange", () => {
+  if (document.readyState !== "interactive" || !location.href.includes("edit")) return;
+  document.querySelector('#entry-form input[name="reason"][value="pain"]').click();
+  globalThis.tappedEarly = document.querySelector("#entry-form button[type=submit]").textContent;
+});"""
+
+
+@pytest.mark.parametrize("form", ["phone", "server"])
+def test_a_change_tapped_before_the_page_script_runs_is_kept_and_saved(
+    app: Flask, phone_for: object, form: str
+) -> None:
+    """An edit form shows before its script has run. A choice made in that moment was lost
+    without a sign, and Save then said "Changes saved." of a change it did not make: on the
+    phone's form (?edit=) the kept entry's value was filled in over it, and on the server's
+    (/entries/<id>/edit) the script took it for the entry's value and sent no change."""
+    person = make_user("patient", f"early.tap.{form}@example.test", "Tess Early")
+    entry = add_entry(person, "bad_day", days_ago=0, reason="heat")
+    _, page = phone_for(person.email)  # type: ignore[operator]
+    page.goto("/history")
+    page.add_init_script(TAP_PAIN_BEFORE_THE_SCRIPT)
+    if form == "phone":
+        page.locator(f"#entry-{entry.id}").get_by_role("link", name="Edit").click()
+        expect(page).to_have_url(re.compile(rf"/log/bad_day\?edit={entry.id}$"))
+        # The tap came before the form became the entry's ("Save changes" is the script's).
+        expect(page.get_by_role("button", name="Save changes")).to_be_visible()
+        assert page.evaluate("() => globalThis.tappedEarly") != "Save changes"
+    else:
+        page.goto(f"/entries/{entry.id}/edit")
+        # Once the app's module has run, its script has taken the form over.
+        assert page.evaluate("() => import('/static/js/app.js').then((m) => m.app !== null)")
+    expect(page.get_by_role("radio", name="Pain", exact=True)).to_be_checked()
+    page.get_by_role("button", name="Save changes").click()
+
+    item = page.locator(f"#entry-{entry.id}")
+    expect(item.locator(".saved-here")).to_contain_text("Changes saved.")
+    expect(item).to_contain_text("pain")
+    status(page).to_contain_text("All synced")
+    db.session.expire_all()
+    stored = db.session.scalars(select(Entry).where(Entry.user_id == person.id)).all()
+    assert [(e.id, e.reason) for e in stored] == [(entry.id, "pain")]
+
+
 def test_entries_logged_in_the_same_minute_keep_their_place_when_drawn_again(
     app: Flask, phone_for: object
 ) -> None:
