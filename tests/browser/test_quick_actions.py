@@ -275,3 +275,51 @@ def test_a_form_tapped_two_and_three_times_saves_once_and_nothing_under_the_fing
     context.set_offline(False)
     status(page).to_contain_text("All synced")
     assert kinds(server_entries(app, person.email)) == made
+
+
+# A tap that lands once Today is drawn and before the page's modules have run (a slow phone):
+# the document is parsed, its deferred scripts not yet run.
+TAP_BEFORE_THE_SCRIPT = """document.addEventListener("readystatechange", () => {
+  if (document.readyState !== "interactive" || location.pathname !== "/today") return;
+  if (sessionStorage.getItem("tapped-early")) return;
+  sessionStorage.setItem("tapped-early", "1");
+  document.querySelector('button[aria-label="Fatigue 6 out of 10"]').click();
+});"""
+
+
+@pytest.mark.parametrize("online", [True, False], ids=["online", "offline"])
+def test_a_quick_action_tapped_before_the_script_runs_is_saved_once(
+    app: Flask, phone_for: object, online: bool
+) -> None:
+    """Offline, a tap on Today before the page's script had taken its forms over went to the
+    network as a plain form: the browser's "no connection" page, and nothing saved. It is held
+    until the script runs and saved as any other tap, offline or not."""
+    person = make_user("patient", f"early.quick.{int(online)}@example.test", "Quin Quick")
+    context, page = phone_for(person.email)  # type: ignore[operator]
+    if not online:
+        context.set_offline(True)
+    page.add_init_script(TAP_BEFORE_THE_SCRIPT)
+    page.reload()
+    expect(page).to_have_url(re.compile(r"/today$"))
+    card = page.get_by_role("region", name="Fatigue now")
+    expect(card.locator(".saved-here")).to_contain_text(SAVED["fatigue"])
+    assert kinds(device_entries(page)) == {"fatigue": 1}
+    context.set_offline(False)
+    status(page).to_contain_text("All synced")
+    assert [(e.kind, e.fatigue) for e in server_entries(app, person.email)] == [("fatigue", 6)]
+
+
+def test_a_tap_held_for_an_app_that_does_not_start_goes_as_a_plain_form(
+    app: Flask, phone_for: object
+) -> None:
+    """A browser without IndexedDB does not start the app: a tap held for it goes to the server
+    as a plain form once the page has loaded, as it would without JavaScript."""
+    person = make_user("patient", "early.plain@example.test", "Pia Plain")
+    _, page = phone_for(person.email)  # type: ignore[operator]
+    page.add_init_script(
+        'Object.defineProperty(globalThis, "indexedDB", { value: undefined, configurable: true });'
+        + TAP_BEFORE_THE_SCRIPT
+    )
+    page.reload()
+    expect(page.locator("#flashes")).to_contain_text(SAVED["fatigue"])
+    assert [(e.kind, e.fatigue) for e in server_entries(app, person.email)] == [("fatigue", 6)]
