@@ -27,8 +27,8 @@ from rehab_app import models
 from rehab_app.core import sync
 from rehab_app.extensions import db
 from rehab_app.models import ChangeCounter, Entry, ProgrammeItem, SyncClient, User, utcnow
-from tests.helpers.accounts import People
-from tests.helpers.api import NOW, PUSH, Device, device, together
+from tests.helpers.accounts import CsrfClient, People, login
+from tests.helpers.api import NOW, PUSH, Device, device, register, together
 
 LINGER = 0.4  # seconds the first push waits before it commits
 
@@ -325,3 +325,47 @@ def test_without_the_client_lock_the_race_goes_wrong(
     statuses = [status for status, _ in answers]
     # Both read last_mutation_id 8 and apply the same updates: each is applied twice.
     assert statuses != [200, 200] or applied_ids(*(a for _, a in answers)) != list(range(9, 25))
+
+
+def test_two_apps_registering_at_once_are_both_kept(app: Flask, people: People) -> None:
+    """Seen in Chromium on PostgreSQL (a first login, three pages each registering the app): a
+    pull answered 404 "unknown client" just after the client's registration was answered 201.
+    A registration forgets the person's apps beyond MAX_CLIENTS: one that read which to keep
+    before another's commit and deleted after it forgot that other, newly registered app. Here
+    the second registration commits between the first's read and its delete."""
+    first_thread: list[int] = []
+    at_delete, second_done = threading.Event(), threading.Event()
+    browsers = []
+    for _ in range(2):
+        browser: CsrfClient = app.test_client()  # type: ignore[assignment]
+        login(browser, people.patient)
+        browsers.append(browser)
+
+    def before_execute(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        if statement.lstrip().upper().startswith("DELETE FROM SYNC_CLIENTS") and (
+            threading.get_ident() in first_thread
+        ):
+            at_delete.set()
+            second_done.wait(2)  # at most: with a lock, the second waits for this one
+
+    def register_first() -> str:
+        first_thread.append(threading.get_ident())
+        return register(browsers[0])
+
+    def register_second() -> str:
+        at_delete.wait(5)
+        try:
+            return register(browsers[1])
+        finally:
+            second_done.set()
+
+    event.listen(db.engine, "before_cursor_execute", before_execute)
+    try:
+        ids = together(register_first, register_second)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", before_execute)
+    db.session.expire_all()
+    kept = db.session.scalars(
+        select(SyncClient.id).where(SyncClient.user_id == people.patient.id)
+    ).all()
+    assert sorted(kept) == sorted(ids)

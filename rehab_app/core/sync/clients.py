@@ -27,6 +27,11 @@ def register_client(session: Session, user: User) -> SyncClient:
     if it comes back, is answered `unknown_client` and registers again; its changes keep their
     change ids, so nothing is applied twice.
     """
+    # Two registrations of one person at once: the second waits here for the first's commit,
+    # so that it counts the first's app among those to keep (read before that commit and
+    # deleted after it, that app was forgotten as soon as it was answered: seen on
+    # PostgreSQL). On SQLite the write lock, which the insert takes, does it already.
+    session.execute(select(User.id).where(User.id == user.id).with_for_update())
     client = SyncClient(id=str(uuid.uuid4()), user_id=user.id, last_mutation_id=0)
     session.add(client)
     session.flush()
