@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 from flask import Flask
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Browser, ConsoleMessage, Page, expect
 
 from tests.helpers.accounts import make_user
 from tests.helpers.browser import is_problem, log_in, new_context
@@ -22,7 +22,12 @@ def phone_page(browser: Browser, live_server: str) -> Iterator[tuple[Page, list[
     context = new_context(browser, live_server.replace("127.0.0.1", "localhost"))
     page = context.new_page()
     problems: list[str] = []
-    page.on("console", lambda m: problems.append(m.text) if is_problem(m) else None)
+
+    def seen(m: ConsoleMessage) -> None:
+        if is_problem(m):
+            problems.append(f"{m.text} ({m.location.get('url', '')})")
+
+    page.on("console", seen)
     page.on("pageerror", lambda e: problems.append(str(e)))
     yield page, problems
     context.close()
