@@ -88,6 +88,33 @@ def test_login_follows_next_only_within_the_site(client: CsrfClient, app: Flask)
         client.post("/logout")
 
 
+def test_a_form_sent_after_the_login_ended_returns_to_its_page_after_the_next_login(
+    client: CsrfClient, people: People
+) -> None:
+    """It used to lead, after the login, to the form's own address, which answers only a POST
+    (405), with "Please log in to see that page." and no word of what was lost."""
+    login(client, people.therapist)
+    page = f"/therapist/patients/{people.patient.id}"
+    assert client.get(page).status_code == 200
+    client.post("/logout")  # as the login ending elsewhere would: the page still open
+    host = "http://localhost"
+    sent = client.post(
+        f"{page}/notes",
+        data={"seen_on": "2026-12-01", "text": "Walked well."},
+        headers={"Referer": f"{host}{page}?range=12m", "Sec-Fetch-Mode": "navigate"},
+    )
+    assert sent.status_code == 302
+    to_login = urlsplit(sent.headers["Location"])
+    assert to_login.path == "/login" and to_login.query == "next=%2Ftherapist%2Fpatients%2F" + (
+        f"{people.patient.id}%3Frange%3D12m"
+    )
+    shown = client.get(sent.headers["Location"]).get_data(as_text=True)
+    assert "that was not saved. Log in to send it again." in shown
+    # A Referer from elsewhere is not followed: the login leads home.
+    sent = client.post(f"{page}/notes", data={}, headers={"Referer": f"https://evil.example{page}"})
+    assert urlsplit(sent.headers["Location"]).query == ""
+
+
 def test_logout_needs_a_post_with_a_token(patient_client: CsrfClient) -> None:
     assert patient_client.get("/logout").status_code == 405
     assert patient_client.post("/logout", csrf=False).status_code == 400

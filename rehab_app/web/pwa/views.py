@@ -178,8 +178,13 @@ def current_account_key() -> str | None:
 
 @bp.app_context_processor
 def account_key_for_pages() -> dict[str, str | None]:
-    """Pages say whose they are (<body data-account>): the app opens that person's store."""
-    return {"account_key": current_account_key()}
+    """Pages say whose they are: a patient's <body data-account>, whose store the app opens;
+    anyone's <body data-person> (the same kind of opaque key), which held.js compares before
+    it fills a form in again after a login (never with another person's words)."""
+    person = None
+    if current_user.is_authenticated:
+        person = account_key(current_app.config["SECRET_KEY"], current_user.id)
+    return {"account_key": current_account_key(), "person_key": person}
 
 
 @bp.after_app_request
