@@ -34,6 +34,7 @@ TABLES = {
     "team_members",
     "team_links",
     "appointment_notes",
+    "sent_forms",
     "programme_templates",
     "template_items",
     "link_codes",

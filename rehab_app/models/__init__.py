@@ -3,10 +3,10 @@
 The package: `people` (users, link codes, care links, ids and times), `log` (the catalogue,
 programme items and entries), `clinics` (clinics, their members and teams, a patient's
 consent for a team, the programme templates a team shares), `notes` (a therapist's notes of
-appointments), `logins` (attempts, sessions, email tokens, passkeys), `changes` (sync
-clients, outcomes and the change feed), `reminders` (settings, sends, push subscriptions,
-calendar feeds) and `records` (the append-only access record, stored caseload summaries).
-Every model is importable from `rehab_app.models`.
+appointments), `logins` (attempts, sessions, email tokens, passkeys, forms already acted
+on), `changes` (sync clients, outcomes and the change feed), `reminders` (settings, sends,
+push subscriptions, calendar feeds) and `records` (the append-only access record, stored
+caseload summaries). Every model is importable from `rehab_app.models`.
 """
 
 from __future__ import annotations
@@ -38,6 +38,7 @@ from .log import walk_score as walk_score
 from .logins import EmailToken as EmailToken
 from .logins import LoginAttempt as LoginAttempt
 from .logins import Passkey as Passkey
+from .logins import SentForm as SentForm
 from .logins import UserSession as UserSession
 from .notes import AppointmentNote as AppointmentNote
 from .people import MAX_ID as MAX_ID

@@ -13,6 +13,7 @@ from sqlalchemy import (
     Index,
     LargeBinary,
     String,
+    UniqueConstraint,
     func,
 )
 from sqlalchemy.orm import (
@@ -95,3 +96,21 @@ class Passkey(Model):
     name: Mapped[str] = mapped_column(String(80))
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     last_used_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+
+class SentForm(Model):
+    """A page's form that was acted on, by the one-time key it was drawn with
+    (`core/sent_forms.py`): the same form sent again (a retry after an answer that never came,
+    a reload that posts it again) finds it and is not acted on twice. Kept a week."""
+
+    __tablename__ = "sent_forms"
+    __table_args__ = (
+        UniqueConstraint("user_id", "key", name="uq_sent_forms_user_id_key"),
+        Index("ix_sent_forms_user_id_sent_at", "user_id", "sent_at"),
+        NEVER_REUSE_IDS,
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    key: Mapped[str] = mapped_column(String(36))
+    sent_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)

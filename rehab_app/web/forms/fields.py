@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 from email_validator import EmailNotValidError, validate_email
@@ -12,6 +13,7 @@ from wtforms import (
     DecimalField,
     EmailField,
     Field,
+    HiddenField,
     IntegerField,
     PasswordField,
     RadioField,
@@ -206,3 +208,11 @@ def posted_id(raw: str | None) -> int | None:
         return None
     number = int(raw)
     return number if 0 < number <= MAX_ID else None
+
+
+class SentOnce:
+    """A form acted on once (core/sent_forms.py): drawn with a key of its own, which a form sent
+    again (a lost answer, a reload that posts it again) brings back. The view asks
+    `sent_forms.first_time(...)` before acting; the template draws `form.sent_key`."""
+
+    sent_key = HiddenField(default=lambda: str(uuid.uuid4()))

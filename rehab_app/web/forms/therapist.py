@@ -27,7 +27,7 @@ from rehab_app.core.vocab import (
 )
 
 from .entries import DoseFields
-from .fields import BaseForm, no_control_chars, strip, whole_number
+from .fields import BaseForm, SentOnce, no_control_chars, strip, whole_number
 
 
 class ProgrammeEditForm(BaseForm, DoseFields):
@@ -55,7 +55,7 @@ class ProgrammeEditForm(BaseForm, DoseFields):
             raise ValidationError("Enter a start date within the next five years.")
 
 
-class ProgrammeItemForm(ProgrammeEditForm):
+class ProgrammeItemForm(ProgrammeEditForm, SentOnce):
     """A therapist prescribes an exercise with a target dose."""
 
     exercise_id = SelectField("Exercise from the catalogue", coerce=str, default="")
@@ -82,7 +82,7 @@ class ProgrammeItemForm(ProgrammeEditForm):
             raise ValidationError("Choose a catalogue exercise or name a custom one.")
 
 
-class AppointmentNoteForm(BaseForm):
+class AppointmentNoteForm(BaseForm, SentOnce):
     """A therapist's note of an appointment, for the person to read in their app."""
 
     seen_on = DateField("Day of the appointment", validators=[InputRequired("Enter the day.")])

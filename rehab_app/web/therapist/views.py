@@ -18,6 +18,7 @@ from rehab_app.core import (
     programme_templates,
     programmes,
     reminders,
+    sent_forms,
 )
 from rehab_app.core import caseload as cl
 from rehab_app.core import entries as log
@@ -109,6 +110,10 @@ def caseload() -> str | Response:
     )
     db.session.commit()
     return page
+
+
+# A form sent again (its answer lost on the way, a reload that posts it again): done once.
+SENT_BEFORE = "That was saved the first time it was sent: it is not saved twice."
 
 
 # What the caseload's template reads of the caseload module: its columns (the rows' words are
@@ -221,6 +226,9 @@ def prescribe(patient_id: int) -> Response | tuple[str, int]:
     form = ProgrammeItemForm(exercises=log.catalogue_exercises(db.session))
     if not form.validate_on_submit():
         return patient_page(person, form, 400)
+    if not sent_forms.first_time(db.session, me().id, form.sent_key.data):
+        flash_at("programme-h", SENT_BEFORE, "info")
+        return redirect(url_for("therapist.patient", patient_id=person.id, _anchor="programme-h"))
     item = programmes.prescribe(
         db.session,
         patient_id=person.id,
@@ -295,6 +303,9 @@ def write_note(patient_id: int) -> Response | tuple[str, int]:
     form = AppointmentNoteForm()
     if not form.validate_on_submit():
         return patient_page(person, status=400, note_form=form)
+    if not sent_forms.first_time(db.session, me().id, form.sent_key.data):
+        flash_at("notes-h", SENT_BEFORE, "info")
+        return redirect(url_for("therapist.patient", patient_id=person.id, _anchor="notes-h"))
     today = local_today(me().timezone)
     try:
         notes.write(db.session, me(), person, form.seen_on.data, form.text.data, today)
