@@ -583,17 +583,8 @@ export function enhance(app) {
   confirmEditAtEntry();
   offerUndo(app);
   var opened = form ? openForEdit(app, form) : Promise.resolve();
-  saveHeld();
+  // What was tapped before this script ran (held.js), sent now that the forms are the app's:
+  // a Save on an edit form waits for its entry (openForEdit).
+  if (typeof globalThis.rehabLogRelease === "function") globalThis.rehabLogRelease();
   return opened;
-}
-
-/** Save what was tapped before this script ran (held.js) as if tapped now, once the forms are
-    the app's: a Save on an edit form waits for its entry (openForEdit). */
-function saveHeld() {
-  var take = globalThis.rehabLogHeld;
-  if (typeof take !== "function") return;
-  take().forEach(function (h) {
-    if (!h.form.isConnected) return;
-    h.form.requestSubmit(h.submitter && h.submitter.form === h.form ? h.submitter : null);
-  });
 }

@@ -6,10 +6,10 @@
    to the network and failed: the browser's "no connection" page, and nothing saved. Online it
    reached the server, and its "Saved" showed at the top of the next page, not where the person
    tapped. This classic script, loaded in the head before anything is drawn, holds such a
-   submit (the first of each form: more were the same tap again) until forms.js takes it
-   (`rehabLogHeld`) and saves it as it saves any other. If nothing takes them (a browser
-   without IndexedDB, where the app does not start), they go as plain forms once the page has
-   loaded, as they would have without this script.
+   submit (the first of each form: more were the same tap again) until forms.js listens and
+   releases it (`rehabLogRelease`), to be saved as any other. If nothing releases them (a
+   browser without IndexedDB, where the app does not start), they go as plain forms once the
+   page has loaded, as they would have without this script.
 
    Any other form posted to the server goes once while its answer is on the way (up to
    SENT_MS): a second tap on a slow connection sent it again, and the server did it twice (two
@@ -32,13 +32,17 @@
     for (var i = 0; i < held.length; i++) if (held[i].form === form) return;
     held.push({ form: form, submitter: event.submitter || null });
   }
-  function take() {
+  // Hold no more, and send what was held again, as tapped: to the app's handler once it
+  // listens (forms.js calls this then), else as a plain form (on load, if nothing called it).
+  function release() {
     doc.removeEventListener("submit", hold, true);
-    globalThis.rehabLogHeld = null;
-    return held.splice(0);
+    held.splice(0).forEach(function (h) {
+      if (!h.form.isConnected) return;
+      h.form.requestSubmit(h.submitter && h.submitter.form === h.form ? h.submitter : null);
+    });
   }
   doc.addEventListener("submit", hold, true);
-  globalThis.rehabLogHeld = take;
+  globalThis.rehabLogRelease = release;
   var SENT_MS = 10000;
   // On the window, so after every other script's handler: one that stopped the form is seen.
   globalThis.addEventListener("submit", function (event) {
@@ -116,10 +120,5 @@
     if (!event.persisted) return;
     doc.querySelectorAll("form").forEach(function (form) { form.rehabLogSentAt = 0; });
   });
-  globalThis.addEventListener("load", function () {
-    if (globalThis.rehabLogHeld !== take) return;  // the app took them
-    take().forEach(function (h) {
-      if (h.form.isConnected) h.form.requestSubmit(h.submitter);
-    });
-  });
+  globalThis.addEventListener("load", release);  // nothing held once the app has released
 })();
