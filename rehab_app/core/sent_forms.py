@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -40,12 +40,9 @@ def first_time(session: Session, user_id: int, key: object, now: datetime | None
     session.execute(
         delete(SentForm).where(SentForm.user_id == user_id, SentForm.sent_at < now - KEPT_FOR)
     )
-    kept = select(SentForm.id).where(SentForm.user_id == user_id, SentForm.key == text)
-    if session.scalar(kept) is not None:
-        return False
     try:
         with session.begin_nested():
             session.add(SentForm(user_id=user_id, key=text, sent_at=now))
-    except IntegrityError:  # the same key's first send committed meanwhile
+    except IntegrityError:  # kept already (or by a send of it that committed meanwhile)
         return False
     return True
