@@ -181,10 +181,11 @@ def account_key_for_pages() -> dict[str, str | None]:
     """Pages say whose they are: a patient's <body data-account>, whose store the app opens;
     anyone's <body data-person> (the same kind of opaque key), which held.js compares before
     it fills a form in again after a login (never with another person's words)."""
-    person = None
-    if current_user.is_authenticated:
+    patient = current_account_key()
+    person = patient
+    if person is None and current_user.is_authenticated:  # a patient's is the same key
         person = account_key(current_app.config["SECRET_KEY"], current_user.id)
-    return {"account_key": current_account_key(), "person_key": person}
+    return {"account_key": patient, "person_key": person}
 
 
 @bp.after_app_request
