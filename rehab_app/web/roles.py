@@ -141,17 +141,17 @@ def ask_to_log_in() -> Response:
     service worker keeping pages, a sync) must not write the session, or its answer's cookie
     can land after a login that happened meanwhile and log the person straight out again.
     """
-    if request.method not in ("GET", "HEAD"):
-        # A form sent by someone logged out meanwhile (a session that ended, another device's
-        # "log out everywhere"): nothing was saved. After the login the person goes back to
-        # the page the form was on, where held.js fills it in again, not to the form's address,
-        # which answers only a POST (405).
-        if request.headers.get("Sec-Fetch-Mode", "navigate") == "navigate":
-            flash(UNSENT_MESSAGE, "info")
-        return redirect(login_url("auth.login", next_url=_page_sent_from()))
+    # A form sent by someone logged out meanwhile (a session that ended, another device's
+    # "log out everywhere"): nothing was saved. After the login the person goes back to the
+    # page the form was on, where held.js fills it in again, not to the form's address, which
+    # answers only a POST (405).
+    sent = request.method not in ("GET", "HEAD")
     if request.headers.get("Sec-Fetch-Mode", "navigate") == "navigate":
-        flash(login_manager.login_message, login_manager.login_message_category)
-    return redirect(login_url("auth.login", next_url=request.url))
+        if sent:
+            flash(UNSENT_MESSAGE, "info")
+        else:
+            flash(login_manager.login_message, login_manager.login_message_category)
+    return redirect(login_url("auth.login", next_url=_page_sent_from() if sent else request.url))
 
 
 UNSENT_MESSAGE = "You had been logged out, so that was not saved. Log in to send it again."
