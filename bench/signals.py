@@ -6,6 +6,7 @@
     python -m bench.signals --seed 1 --relapse-step free     # fatigue's stretch levels free
     python -m bench.signals --seed 1 --relapse-step 0.4,0.25 # pooled toward another step
     python -m bench.signals --seed 1 --heat-spell 0,0        # only the tagged days left out
+    python -m bench.signals --seed 1 --baseline-days 365     # a year before each window
 
 Prints a Markdown table: for each scenario the share of people flagged (any measure, one
 decision per review) with its 95% Wilson interval, and the issue's target. The limits in
@@ -17,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import importlib
 import math
 import statistics
 import time
@@ -30,6 +32,9 @@ from rehab_app.core import trends
 from rehab_app.core.trends import series as trend_series
 
 from .signal_cohort import Person, Scenario, cohort
+
+# The module, which the package's `review` function hides.
+trend_review = importlib.import_module("rehab_app.core.trends.review")
 
 TUNING_SEED = 1
 HELD_OUT_SEED = 2
@@ -217,6 +222,17 @@ def heat_spell(how: str) -> Iterator[None]:
         trend_series.HEAT_SPELL_GAP_DAYS, trend_series.HEAT_AFTER_DAYS = saved
 
 
+@contextmanager
+def baseline_days(days: int) -> Iterator[None]:
+    """Run with another length of the baseline read before each window (tuning only)."""
+    saved = trend_review.BASELINE_DAYS
+    trend_review.BASELINE_DAYS = days
+    try:
+        yield
+    finally:
+        trend_review.BASELINE_DAYS = saved
+
+
 def main() -> None:
     """Print the table for the held-out seed (or the tuning grid)."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
@@ -230,8 +246,13 @@ def main() -> None:
     parser.add_argument(
         "--heat-spell", default="", help='a heat spell\'s "GAP,AFTER" days ("0,0": tags only)'
     )
+    parser.add_argument(
+        "--baseline-days", type=int, default=0, help="days of baseline before each window"
+    )
     args = parser.parse_args()
     with ExitStack() as stack:
+        if args.baseline_days:
+            stack.enter_context(baseline_days(args.baseline_days))
         if args.relapse_step:
             stack.enter_context(relapse_step(args.relapse_step))
         if args.heat_spell:
@@ -259,7 +280,8 @@ def _run(args: argparse.Namespace) -> None:
     print(f"\nSeed {args.seed}, {args.size} people a scenario, limits "
           f"p12 < {trends.WINDOWS[12].max_p}, p6 < {trends.WINDOWS[6].max_p}, "
           f"fatigue's relapse step {step if step else 'free'}, heat spells "
-          f"{trend_series.HEAT_SPELL_GAP_DAYS},{trend_series.HEAT_AFTER_DAYS} "
+          f"{trend_series.HEAT_SPELL_GAP_DAYS},{trend_series.HEAT_AFTER_DAYS}, baseline "
+          f"{trend_review.BASELINE_DAYS} days "
           f"({time.perf_counter() - started:.0f} s)\n")  # fmt: skip
     print(table(rows))
 

@@ -367,6 +367,6 @@ def details(r: Reason) -> list[str]:
         f"(one-sided {_p_text(r.p_value)}).",
         f"{label}: {_number(r.before)}{unit} in the reference period{period}, "
         f"{_number(r.now)}{unit} since {day_text(recent_first, r.today)}.",
-        f"{r.weeks} weeks with data in the window, {r.baseline_weeks} in the year before it; "
+        f"{r.weeks} weeks with data in the window, {r.baseline_weeks} in the two years before it; "
         f"the {trends.RELAPSE_EXCLUSION_DAYS} days after each relapse are left out.",
     ]

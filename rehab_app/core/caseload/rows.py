@@ -17,7 +17,7 @@ from ..adherence import Adherence
 from ..reasons import UNLOGGED, Reason
 from ..vocab import AID_LEVEL, AID_SHORT
 
-# Enough history for trends.review() (its 12-month window and the year before as baseline),
+# Enough history for trends.review() (its 12-month window and the two years before as baseline),
 # whatever a person's time zone.
 HISTORY_DAYS = trends.HISTORY_DAYS + 2
 

@@ -1,7 +1,7 @@
 """Slow-change signals: trends in a person's own log, shown as "worth reviewing".
 
 Pure Python and Flask-free. For each measure and for the last 12 and 6 months, the daily values
-of the window and of up to a year before it are fitted by least squares with a level for each
+of the window and of up to two years before it are fitted by least squares with a level for each
 stretch between recorded relapses, a weekday rhythm and a hinge: flat before the window, a
 straight line within it. The slope is tested one-sided, the worse way, with a variance that
 allows for day-to-day correlation (AR(1) plus white noise). The 30 days after each relapse are

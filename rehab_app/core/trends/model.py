@@ -24,8 +24,10 @@ SPIKE_BEFORE_DAYS = 56
 # are left out too, while the body cools down or the infection clears.
 HEAT_SPELL_GAP_DAYS = 7
 HEAT_AFTER_DAYS = 3
-# The level before a window is read from up to a year of data before it.
-BASELINE_DAYS = 365
+# The level before a window is read from up to two years of data before it. A year gave the
+# same power on the battery's tuning seed, but a hot summer or a slow wander in that one year
+# weighed more against the window (docs/trends.md, "Two years before the window").
+BASELINE_DAYS = 730
 # The baseline is the reference level only with at least this many weeks of data in it;
 # otherwise the first quarter of the window is.
 MIN_BASELINE_WEEKS = 8
@@ -87,7 +89,7 @@ class Window(NamedTuple):
 # reviews; the short window is stricter because its monthly looks overlap less, so they add
 # more chances of a flag by chance.
 WINDOWS: dict[int, Window] = {12: Window(52, 20, 0.01), 6: Window(26, 12, 0.003)}
-# How far back review() reads: the longest window and the year before it. Callers should pass
+# How far back review() reads: the longest window and the two years before it. Callers should pass
 # at least this many days of log; with less, the earlier level is read from less data.
 HISTORY_DAYS = max(w.days for w in WINDOWS.values()) + BASELINE_DAYS
 
@@ -129,10 +131,10 @@ class Signal:
     slope_per_year: float
     p_value: float  # one-sided, the worse way
     weeks: int  # weeks with data in the window
-    # Level of the window's last quarter minus the reference level: that of the year before the
-    # window, or of the window's first quarter when that year holds under 8 weeks of data.
+    # Level of the window's last quarter minus the reference level: that of the two years before
+    # the window, or of the window's first quarter when they hold under 8 weeks of data.
     change: float
-    baseline_weeks: int = 0  # weeks with data in the year before the window
+    baseline_weeks: int = 0  # weeks with data in the two years before the window
     # What the words of a reason (rehab_app/core/reasons.py) read, in reported units: the level of
     # the reference period (`reference_first` to `reference_last`) and of the window's last
     # quarter, as logged (before the fit's adjustments), and the window's first day.
