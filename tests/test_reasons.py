@@ -57,7 +57,9 @@ def test_a_fall_in_outdoor_distance_reads_as_a_share() -> None:
         for k in range(729, -1, -1)
     }
     reason = _reason(PatientSeries(outdoor_distance_m=distance), "outdoor_distance")
-    assert reason.sentence == "Walks about a quarter less outdoors than before December 2025"
+    # The 6-month window, with the 18 months before it as its baseline, is the clearer, and its
+    # last quarter (the last six weeks) is the nearest to today's third less.
+    assert reason.sentence == "Walks about a third less outdoors than before June"
 
 
 def test_a_step_up_the_aid_ladder_names_the_aids_and_the_last_day() -> None:

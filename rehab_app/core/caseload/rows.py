@@ -53,7 +53,8 @@ QUERY_MAX = 100
 # 2: reasons found in months of the log are stored as data (reasons.Reason), not as words.
 # 3: fatigue's trend pools its relapse stretch levels (trends.FATIGUE_RELAPSE_STEP).
 # 4: a day tagged heat or infection stands for its spell (trends.heat_or_infection_spells).
-SUMMARY_VERSION = 4
+# 5: each window's baseline is up to two years of log before it (trends.BASELINE_DAYS).
+SUMMARY_VERSION = 5
 
 
 @dataclass(frozen=True)
