@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+import re
 from datetime import date, timedelta
 
 import pytest
@@ -47,6 +48,20 @@ def test_a_rise_in_fatigue_reads_in_whole_points_and_a_month() -> None:
     how = " ".join(reason.details)
     assert "one-sided p < 0.001" in how and "weeks with data in the window" in how
     assert "points a year" in how
+
+
+def test_the_details_say_how_much_log_came_before_the_window() -> None:
+    rng = random.Random(1)
+    # Two years: the year before the 6-month window's data is counted in weeks.
+    fatigue = {
+        _day(k): [round(4 + _level(k, 270, 2.5) + rng.gauss(0, 0.7))] for k in range(729, -1, -1)
+    }
+    how = " ".join(_reason(PatientSeries(fatigue=fatigue), "fatigue").details)
+    assert re.search(r"weeks with data in the window, \d+ in the two years before it;", how)
+    # Six months, all of them the window: nothing before it, said in words rather than "0".
+    recent = {day: ratings for day, ratings in fatigue.items() if day > _day(182)}
+    how = " ".join(_reason(PatientSeries(fatigue=recent), "fatigue").details)
+    assert "weeks with data in the window, none before it;" in how
 
 
 def test_a_fall_in_outdoor_distance_reads_as_a_share() -> None:

@@ -361,12 +361,15 @@ def details(r: Reason) -> list[str]:
     recent_first = last_quarter_first(r.window_months, r.today)
     label = DETAIL_LABELS.get(r.measure, measure.label)
     unit = DETAIL_UNITS.get(r.measure, f" {measure.unit}")
+    before = (
+        f"{r.baseline_weeks} in the two years before it" if r.baseline_weeks else "none before it"
+    )
     return [
         f"Trend over the last {r.window_months} months, from {day_text(r.since, r.today)}: "
         f"{way} about {_number(abs(r.slope_per_year))} {measure.slope_unit} "
         f"(one-sided {_p_text(r.p_value)}).",
         f"{label}: {_number(r.before)}{unit} in the reference period{period}, "
         f"{_number(r.now)}{unit} since {day_text(recent_first, r.today)}.",
-        f"{r.weeks} weeks with data in the window, {r.baseline_weeks} in the two years before it; "
+        f"{r.weeks} weeks with data in the window, {before}; "
         f"the {trends.RELAPSE_EXCLUSION_DAYS} days after each relapse are left out.",
     ]
