@@ -197,7 +197,7 @@ def run_pages(
             CASELOAD_PARTS,
         ),
         Page(
-            "caseload, against reading two years",
+            "caseload, against reading its whole history",
             "/therapist",
             caseload_sql(therapist, today),
             CASELOAD_PARTS,
