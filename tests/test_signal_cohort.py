@@ -3,7 +3,9 @@
 A small slice of `python -m bench.signals` (bench/signals.py; the full table is in
 docs/trends.md): the issue's targets, checked on people the limits were never chosen on.
 Where the method does not meet a target yet, the test says so (xfail, strict: it fails the day
-the target is met, so that the docs and this file are updated).
+the target is met, so that the docs and this file are updated). A slice is small: it can land
+on the other side of a target than the larger groups of docs/trends.md, which give the verdict;
+each such case says so beside it.
 """
 
 from __future__ import annotations
