@@ -23,10 +23,11 @@ import math
 import statistics
 import time
 from collections.abc import Iterator
-from contextlib import ExitStack, contextmanager
+from contextlib import AbstractContextManager, ExitStack, contextmanager
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
+from unittest import mock
 
 from rehab_app.core import trends
 from rehab_app.core.trends import series as trend_series
@@ -222,15 +223,9 @@ def heat_spell(how: str) -> Iterator[None]:
         trend_series.HEAT_SPELL_GAP_DAYS, trend_series.HEAT_AFTER_DAYS = saved
 
 
-@contextmanager
-def baseline_days(days: int) -> Iterator[None]:
+def baseline_days(days: int) -> AbstractContextManager[object]:
     """Run with another length of the baseline read before each window (tuning only)."""
-    saved = trend_review.BASELINE_DAYS
-    trend_review.BASELINE_DAYS = days
-    try:
-        yield
-    finally:
-        trend_review.BASELINE_DAYS = saved
+    return mock.patch.object(trend_review, "BASELINE_DAYS", days)
 
 
 def main() -> None:
