@@ -38,7 +38,7 @@ self.addEventListener("activate", function (event) {
 self.addEventListener("message", function (event) {
   var data = event.data || {};
   if (data.type === "skip-waiting") self.skipWaiting();
-  if (data.type === "cache-pages" && data.account) event.waitUntil(precachePages(data.account));
+  if (data.type === "cache-pages" && data.account) event.waitUntil(keepPages(data.account));
   if (data.type === "forget-pages") event.waitUntil(forgetPages());
 });
 
@@ -73,6 +73,17 @@ function pagesCache(account) {
         ? caches.delete(name) : null;
     }));
   }).then(function () { return caches.open(PAGES_PREFIX + account); });
+}
+
+var keeping = Promise.resolve();
+
+/** One keep round at a time: a round asked for while another runs (two pages opened within
+    the same moment) waits for it, then finds its pages kept lately rather than fetching the
+    ones still on their way a second time. */
+function keepPages(account) {
+  var round = keeping.then(function () { return precachePages(account); });
+  keeping = round.catch(function () { return null; });
+  return round;
 }
 
 /** Keep the patient pages of the person whose page asked, one at a time, unless kept
