@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import importlib
 import random
 import re
 from datetime import date, timedelta
+from unittest import mock
 
 import pytest
 
 from rehab_app.core import reasons, trends
 from rehab_app.core.reasons import Reason, found
 from rehab_app.core.trends import ExerciseSample, PatientSeries
+
+# The module, which the package's `review` function hides.
+trend_review = importlib.import_module("rehab_app.core.trends.review")
 
 pytestmark = pytest.mark.no_database
 
@@ -62,6 +67,20 @@ def test_the_details_say_how_much_log_came_before_the_window() -> None:
     recent = {day: ratings for day, ratings in fatigue.items() if day > _day(182)}
     how = " ".join(_reason(PatientSeries(fatigue=recent), "fatigue").details)
     assert "weeks with data in the window, none before it;" in how
+
+
+def test_the_details_name_the_baseline_the_trends_read() -> None:
+    # The words follow trends.BASELINE_DAYS: a year read before the window is "the year".
+    rng = random.Random(1)
+    fatigue = {
+        _day(k): [round(4 + _level(k, 270, 2.5) + rng.gauss(0, 0.7))] for k in range(729, -1, -1)
+    }
+    with (
+        mock.patch.object(trend_review, "BASELINE_DAYS", 365),
+        mock.patch.object(trends, "BASELINE_DAYS", 365),
+    ):
+        how = " ".join(_reason(PatientSeries(fatigue=fatigue), "fatigue").details)
+    assert re.search(r"weeks with data in the window, \d+ in the year before it;", how)
 
 
 def test_a_fall_in_outdoor_distance_reads_as_a_share() -> None:

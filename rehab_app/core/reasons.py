@@ -342,6 +342,15 @@ def _number(x: float) -> str:
     return f"{x:.0f}" if abs(x) >= 10 else f"{x:.1f}"
 
 
+def _baseline_words(days: int | None = None) -> str:
+    """How long before a window the trends read (trends.BASELINE_DAYS), in words."""
+    days = trends.BASELINE_DAYS if days is None else days
+    years, rest = divmod(days, 365)
+    if rest or not 1 <= years <= 3:
+        return f"the {days} days"
+    return ("the year", "the two years", "the three years")[years - 1]
+
+
 def details(r: Reason) -> list[str]:
     """How the reason was found, a line each: for the "How this was found" disclosure."""
     if r.measure == UNLOGGED:
@@ -362,7 +371,9 @@ def details(r: Reason) -> list[str]:
     label = DETAIL_LABELS.get(r.measure, measure.label)
     unit = DETAIL_UNITS.get(r.measure, f" {measure.unit}")
     before = (
-        f"{r.baseline_weeks} in the two years before it" if r.baseline_weeks else "none before it"
+        f"{r.baseline_weeks} in {_baseline_words()} before it"
+        if r.baseline_weeks
+        else "none before it"
     )
     return [
         f"Trend over the last {r.window_months} months, from {day_text(r.since, r.today)}: "
