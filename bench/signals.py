@@ -22,8 +22,7 @@ import importlib
 import math
 import statistics
 import time
-from collections.abc import Iterator
-from contextlib import AbstractContextManager, ExitStack, contextmanager
+from contextlib import AbstractContextManager, ExitStack
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
@@ -185,42 +184,31 @@ def table(rows: list[Row]) -> str:
     return "\n".join(out)
 
 
-@contextmanager
-def limits(p12: float, p6: float) -> Iterator[None]:
+def limits(p12: float, p6: float) -> AbstractContextManager[object]:
     """Run with other p-value limits for the two windows (tuning only)."""
-    saved = dict(trends.WINDOWS)
-    trends.WINDOWS[12] = saved[12]._replace(max_p=p12)
-    trends.WINDOWS[6] = saved[6]._replace(max_p=p6)
-    try:
-        yield
-    finally:
-        trends.WINDOWS.update(saved)
+    windows = trends.WINDOWS
+    return mock.patch.dict(
+        windows, {12: windows[12]._replace(max_p=p12), 6: windows[6]._replace(max_p=p6)}
+    )
 
 
-@contextmanager
-def relapse_step(how: str) -> Iterator[None]:
+def relapse_step(how: str) -> AbstractContextManager[object]:
     """Run with fatigue's relapse step as "MEAN,SD", or "free" levels (tuning only)."""
-    saved = trends.MEASURES["fatigue"]
     step = None if how == "free" else trends.RelapseStep(*map(float, how.split(",")))
-    trends.MEASURES["fatigue"] = dataclasses.replace(saved, relapse_step=step)
-    try:
-        yield
-    finally:
-        trends.MEASURES["fatigue"] = saved
+    fatigue = dataclasses.replace(trends.MEASURES["fatigue"], relapse_step=step)
+    return mock.patch.dict(trends.MEASURES, {"fatigue": fatigue})
 
 
-@contextmanager
-def heat_spell(how: str) -> Iterator[None]:
+def heat_spell(how: str) -> AbstractContextManager[object]:
     """Run with a heat or infection spell's gap and days after it as "GAP,AFTER" (tuning only).
 
     "0,0" leaves out only the tagged days, as before spells were read (issue 12).
     """
-    saved = trend_series.HEAT_SPELL_GAP_DAYS, trend_series.HEAT_AFTER_DAYS
-    trend_series.HEAT_SPELL_GAP_DAYS, trend_series.HEAT_AFTER_DAYS = map(int, how.split(","))
-    try:
-        yield
-    finally:
-        trend_series.HEAT_SPELL_GAP_DAYS, trend_series.HEAT_AFTER_DAYS = saved
+    gap, after = map(int, how.split(","))
+    stack = ExitStack()
+    stack.enter_context(mock.patch.object(trend_series, "HEAT_SPELL_GAP_DAYS", gap))
+    stack.enter_context(mock.patch.object(trend_series, "HEAT_AFTER_DAYS", after))
+    return stack
 
 
 def baseline_days(days: int) -> AbstractContextManager[object]:
