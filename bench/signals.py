@@ -205,10 +205,7 @@ def heat_spell(how: str) -> AbstractContextManager[object]:
     "0,0" leaves out only the tagged days, as before spells were read (issue 12).
     """
     gap, after = map(int, how.split(","))
-    stack = ExitStack()
-    stack.enter_context(mock.patch.object(trend_series, "HEAT_SPELL_GAP_DAYS", gap))
-    stack.enter_context(mock.patch.object(trend_series, "HEAT_AFTER_DAYS", after))
-    return stack
+    return mock.patch.multiple(trend_series, HEAT_SPELL_GAP_DAYS=gap, HEAT_AFTER_DAYS=after)
 
 
 def baseline_days(days: int) -> AbstractContextManager[object]:
