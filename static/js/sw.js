@@ -76,23 +76,32 @@ function pagesCache(account) {
 }
 
 var keeping = Promise.resolve();
+var asked = 0;  // keep rounds asked for, and pages forgotten, so far
+var forgotten = 0;  // times the pages were forgotten (someone left)
 
 /** One keep round at a time: a round asked for while another runs (two pages opened within
     the same moment) waits for it, then finds its pages kept lately rather than fetching the
-    ones still on their way a second time. */
+    ones still on their way a second time. A round whose turn comes after another was asked
+    for, or after the pages were forgotten (leaving), is passed over: the last one asked for
+    is the one that counts, and nobody's pages are kept again after they left. */
 function keepPages(account) {
-  var round = keeping.then(function () { return precachePages(account); });
+  var mine = ++asked;
+  var round = keeping.then(function () {
+    return mine === asked ? precachePages(account) : null;
+  });
   keeping = round.catch(function () { return null; });
   return round;
 }
 
 /** Keep the patient pages of the person whose page asked, one at a time, unless kept
     lately; a page that comes back as anyone else's (the session changed meanwhile) is not
-    kept. */
+    kept, and once the person has left the round fetches no more. */
 function precachePages(account) {
+  var left = forgotten;
   return pagesCache(account).then(function (cache) {
     return PAGES.reduce(function (previous, path) {
       return previous.then(function () {
+        if (forgotten !== left) return null;
         return cache.match(path).then(function (kept) {
           if (keptLately(kept)) return null;
           return fetchWithin(path, NETWORK_TIMEOUT_MS * 2)
@@ -142,6 +151,8 @@ function keepPage(cache, key, response) {
 
 /** Remove every kept page (on log out, and on the login page): they hold health data. */
 function forgetPages() {
+  asked += 1;
+  forgotten += 1;
   return caches.keys().then(function (names) {
     return Promise.all(names.map(function (name) {
       return name.indexOf(PAGES_PREFIX) === 0 ? caches.delete(name) : null;
