@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 
 import pytest
 from flask import Flask
-from playwright.sync_api import Browser, Page, Route, expect
+from playwright.sync_api import Browser, BrowserContext, Page, Route, expect
 from playwright.sync_api import Error as PlaywrightError
 
 from rehab_app.core import sync
@@ -489,6 +489,31 @@ FATIGUE_KEPT_LATELY = """async () => {
 }"""
 
 
+def kept_in_the_background(context: BrowserContext) -> list[str]:
+    """The paths the service worker fetches to keep (its Rehab-Keep requests), as they go."""
+    fetched: list[str] = []
+    context.on(
+        "request",
+        lambda r: fetched.append(urlsplit(r.url).path) if r.headers.get("rehab-keep") else None,
+    )
+    return fetched
+
+
+def hold_the_first_keep(context: BrowserContext, pattern: str) -> list[Route]:
+    """Hold the worker's first keep fetch matching `pattern` on its way (the test lets it go
+    on with `continue_()`); the page's own loads and any later keep go on as usual."""
+    held: list[Route] = []
+
+    def hold(route: Route) -> None:
+        if route.request.headers.get("rehab-keep") and not held:
+            held.append(route)
+        else:
+            route.fallback()
+
+    context.route(pattern, hold)
+    return held
+
+
 def test_pages_kept_lately_are_not_fetched_again_for_each_page_opened(
     app: Flask, phone_for: object
 ) -> None:
@@ -498,23 +523,12 @@ def test_pages_kept_lately_are_not_fetched_again_for_each_page_opened(
     when another page opens while it is on its way."""
     person = make_user("patient", "kept.lately@example.test", "Kit Lately")
     context, page = phone_for(person.email)  # type: ignore[operator]
-    fetched: list[str] = []
-    context.on(
-        "request",
-        lambda r: fetched.append(urlsplit(r.url).path) if r.headers.get("rehab-keep") else None,
-    )
+    fetched = kept_in_the_background(context)
     for path in ("/history", "/progress", "/log/exercise", "/today"):
         page.goto(path)
         status(page).to_contain_text("All synced")
 
-    # The old copy's fetch is held on its way, as on a slow connection.
-    held: list[Route] = []
-    context.route(
-        "**/log/fatigue",
-        lambda route: (
-            held.append(route) if route.request.headers.get("rehab-keep") else route.fallback()
-        ),
-    )
+    held = hold_the_first_keep(context, "**/log/fatigue")  # on its way, as on a slow connection
     page.evaluate(AGE_KEPT_FATIGUE)
     page.goto("/history")
     wait_until(page, lambda: bool(held), "the old kept page fetched again")
@@ -538,20 +552,8 @@ def test_a_keep_round_waiting_its_turn_is_passed_over_once_the_person_leaves(
     first = make_user("patient", "first.keeper@example.test", "Fay First")
     second = make_user("patient", "second.keeper@example.test", "Sol Second")
     context, page = phone_for(first.email)  # type: ignore[operator]
-    fetched: list[str] = []
-    context.on(
-        "request",
-        lambda r: fetched.append(urlsplit(r.url).path) if r.headers.get("rehab-keep") else None,
-    )
-    held: list[Route] = []
-    context.route(
-        "**/log/fatigue",
-        lambda route: (
-            held.append(route)
-            if route.request.headers.get("rehab-keep") and not held
-            else route.fallback()
-        ),
-    )
+    fetched = kept_in_the_background(context)
+    held = hold_the_first_keep(context, "**/log/fatigue")
     page.evaluate(AGE_KEPT_FATIGUE)
     page.goto("/history")
     wait_until(page, lambda: bool(held), "the old kept page fetched again, slowly")
