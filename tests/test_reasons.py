@@ -55,12 +55,18 @@ def test_a_rise_in_fatigue_reads_in_whole_points_and_a_month() -> None:
     assert "points a year" in how
 
 
-def test_the_details_say_how_much_log_came_before_the_window() -> None:
+def _two_years_rising() -> dict[date, list[float]]:
+    """Two years of daily fatigue, rising by 2.5 points over the last 270 days."""
     rng = random.Random(1)
-    # Two years: the year before the 6-month window's data is counted in weeks.
-    fatigue = {
-        _day(k): [round(4 + _level(k, 270, 2.5) + rng.gauss(0, 0.7))] for k in range(729, -1, -1)
+    return {
+        _day(k): [float(round(4 + _level(k, 270, 2.5) + rng.gauss(0, 0.7)))]
+        for k in range(729, -1, -1)
     }
+
+
+def test_the_details_say_how_much_log_came_before_the_window() -> None:
+    # Two years: the year before the 6-month window's data is counted in weeks.
+    fatigue = _two_years_rising()
     how = " ".join(_reason(PatientSeries(fatigue=fatigue), "fatigue").details)
     assert re.search(r"weeks with data in the window, \d+ in the two years before it;", how)
     # Six months, all of them the window: nothing before it, said in words rather than "0".
@@ -71,10 +77,7 @@ def test_the_details_say_how_much_log_came_before_the_window() -> None:
 
 def test_the_details_name_the_baseline_the_trends_read() -> None:
     # The words follow trends.BASELINE_DAYS: a year read before the window is "the year".
-    rng = random.Random(1)
-    fatigue = {
-        _day(k): [round(4 + _level(k, 270, 2.5) + rng.gauss(0, 0.7))] for k in range(729, -1, -1)
-    }
+    fatigue = _two_years_rising()
     with (
         mock.patch.object(trend_review, "BASELINE_DAYS", 365),
         mock.patch.object(trends, "BASELINE_DAYS", 365),

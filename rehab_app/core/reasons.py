@@ -342,9 +342,9 @@ def _number(x: float) -> str:
     return f"{x:.0f}" if abs(x) >= 10 else f"{x:.1f}"
 
 
-def _baseline_words(days: int | None = None) -> str:
+def _baseline_words() -> str:
     """How long before a window the trends read (trends.BASELINE_DAYS), in words."""
-    days = trends.BASELINE_DAYS if days is None else days
+    days = trends.BASELINE_DAYS
     years, rest = divmod(days, 365)
     if rest or not 1 <= years <= 3:
         return f"the {days} days"
