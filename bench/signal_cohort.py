@@ -39,6 +39,7 @@ class Scenario:
     unlogged_relapses: float = 0.0  # share of relapses never logged
     late_relapses: float = 0.0  # share logged 3-10 days late
     recovery_days: tuple[float, float] = (10.0, 40.0)  # time constant of recovery
+    lasting_share: tuple[float, float] = (0.0, 0.3)  # of a relapse's peak, left for good
     heat: bool = False  # a summer spell of +1 point for 8 weeks, each year
     heat_logged: bool = False  # and the person tags those days "heat"
     fading: bool = False  # logging fades from 90% to 40% of days, worst days skipped
@@ -88,7 +89,7 @@ def _drift(scenario: Scenario, k: int, onset: int) -> float:
 def _relapses(rng: random.Random, scenario: Scenario, days: int, onset: int) -> list[int]:
     out: list[int] = []
     k = 0
-    while True:
+    while scenario.relapses_per_year > 0:
         k += max(60, round(rng.expovariate(scenario.relapses_per_year / 365.25)))
         if k >= days:
             break
@@ -121,7 +122,12 @@ def simulate(rng: random.Random, scenario: Scenario) -> Person:
     rhythm_phase = rng.uniform(0, 2 * math.pi)
     relapses = _relapses(rng, scenario, days, onset)
     relapse_shape = [
-        (r, rng.uniform(1.5, 3.5), rng.uniform(*scenario.recovery_days), rng.uniform(0, 0.3))
+        (
+            r,
+            rng.uniform(1.5, 3.5),
+            rng.uniform(*scenario.recovery_days),
+            rng.uniform(*scenario.lasting_share),
+        )
         for r in relapses
     ]
     heat_start = {y: rng.randint(150, 200) for y in range(DAY0.year, DAY0.year + 6)}

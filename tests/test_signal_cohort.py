@@ -10,6 +10,8 @@ each such case says so beside it.
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 
 from bench.signal_cohort import Scenario, cohort
@@ -33,6 +35,17 @@ def test_the_battery_is_independent_of_the_tuning_seed() -> None:
 def test_an_unlogged_relapse_is_in_the_battery() -> None:
     people = cohort(Scenario("u", unlogged_relapses=1.0, relapses_per_year=2), 5, 3)
     assert all(p.relapse_days and not p.series.relapses for p in people)
+
+
+def test_people_without_relapses_have_none_but_the_one_forced_into_the_follow_up() -> None:
+    # The oracles of docs/trends.md ("What the power would need") run with no relapses.
+    none = cohort(Scenario("n", relapses_per_year=0), 5, 3)
+    assert all(not p.relapse_days and not p.series.relapses for p in none)
+    how = {"fatigue_per_year": 1, "relapses_per_year": 0, "relapse_in_follow_up": True}
+    for person in cohort(Scenario("f", **how), 5, 3):
+        [relapse] = person.series.relapses
+        assert person.onset is not None
+        assert person.onset < relapse < person.onset + timedelta(days=300)
 
 
 NOT_YET = pytest.mark.xfail(strict=True, reason="issue 12 target not met: docs/trends.md")
