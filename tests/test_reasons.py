@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib
 import random
 import re
+from dataclasses import replace
 from datetime import date, timedelta
 from unittest import mock
 
@@ -84,6 +85,47 @@ def test_the_details_name_the_baseline_the_trends_read() -> None:
     ):
         how = " ".join(_reason(PatientSeries(fatigue=fatigue), "fatigue").details)
     assert re.search(r"weeks with data in the window, \d+ in the year before it;", how)
+
+
+def test_a_rise_with_a_relapse_in_its_window_says_what_the_relapse_may_hold() -> None:
+    # A therapist reading a fatigue rise is told where part of it may be a relapse's lasting
+    # step larger than the trend allows for (docs/trends.md, "What the power would need").
+    fatigue = _two_years_rising()
+    logged = PatientSeries(fatigue=fatigue, relapses=[_day(120)])
+    how = _reason(logged, "fatigue").details
+    assert how[-1] == (
+        f"In this window, a relapse is logged on {reasons.day_text(_day(120), TODAY)}. The trend "
+        "allows for the lasting step a relapse usually leaves (about 0.5 points); if it left more "
+        "behind, part of this change may be that."
+    )
+    # None in the window (one long before it): nothing said of relapses having happened.
+    for series in (PatientSeries(fatigue=fatigue), replace(logged, relapses=[_day(600)])):
+        assert not any("relapse is logged" in line for line in _reason(series, "fatigue").details)
+
+
+def test_relapses_within_a_window_read_as_a_list() -> None:
+    reason = Reason(
+        "fatigue",
+        date(2026, 6, 8),
+        TODAY,
+        window_months=6,
+        relapses=(
+            (date(2026, 7, 1), reasons.LOGGED),
+            (date(2026, 9, 2), reasons.LOGGED),
+            (date(2026, 10, 3), reasons.UNLOGGED),
+        ),
+    )
+    assert reason.details[-1].startswith(
+        "In this window, relapses are logged on 1 Jul and 2 Sep; fatigue jumped as after a "
+        "relapse on 3 Oct. The trend allows for"
+    )
+    assert reason.details[-1].endswith("if they left more behind, part of this change may be that.")
+    # Stored with the summary and read back, the same.
+    assert Reason.from_dict(reason.to_dict()) == reason
+    # Walking measures have free levels a relapse: no such words, whatever is stored.
+    assert not any(
+        "In this window" in line for line in replace(reason, measure="aid_level").details
+    )
 
 
 def test_a_fall_in_outdoor_distance_reads_as_a_share() -> None:

@@ -624,7 +624,8 @@ def test_signals_never_diagnose() -> None:
     reason = reasons.from_signal(signal, series, _day(364))
     for banned in ("progress", "diagnos", "relapse", "ms "):
         assert banned not in reason.sentence.lower()
-    # The details name how relapses are handled, never that one happened.
+    # The details name how relapses are handled (and the logged ones in the window), never a
+    # diagnosis.
     for banned in ("progress", "diagnos", "ms "):
         assert banned not in " ".join(reason.details).lower()
 

@@ -27,6 +27,7 @@ UNLOGGED_RELAPSE_DAYS = 90
 AID_NOW_DAYS = 28
 DAYS_PER_MONTH = 30.44
 UNLOGGED = "unlogged_relapse"  # Reason.measure of a possible relapse nobody logged
+LOGGED = "logged"  # a relapse the person logged, as Reason.relapses names it
 
 # Aids said with an article after "uses" (the others are plural or "no aid").
 ARTICLES = {"afo": "an", "frame": "a", "manual_wheelchair": "a", "powered_wheelchair": "a"}
@@ -74,6 +75,9 @@ class Reason:
     aid_before: str | None = None
     aid_until: date | None = None
     aid_setting: str | None = None
+    # Fatigue: the relapses the trend read as such within its window, logged or (UNLOGGED)
+    # read from a jump, as (day, how) pairs: its details say what they may hold of the rise.
+    relapses: tuple[tuple[date, str], ...] = ()
 
     @property
     def sentence(self) -> str:
@@ -87,11 +91,14 @@ class Reason:
 
     def to_dict(self) -> dict[str, Any]:
         """As stored (JSON): dates as ISO text."""
-        return {
+        out = {
             k: v.isoformat() if isinstance(v, date) else v
             for k, v in asdict(self).items()
-            if v is not None
+            if v is not None and k != "relapses"
         }
+        if self.relapses:
+            out["relapses"] = [[day.isoformat(), how] for day, how in self.relapses]
+        return out
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Reason:
@@ -100,26 +107,47 @@ class Reason:
         fields: dict[str, Any] = {
             k: date.fromisoformat(v) if k in dates else v for k, v in data.items()
         }
+        if "relapses" in fields:
+            fields["relapses"] = tuple(
+                (date.fromisoformat(day), how) for day, how in fields["relapses"]
+            )
         return cls(**fields)
 
 
 def found(series: trends.PatientSeries, today: date) -> list[Reason]:
     """The reasons worth reviewing on `today`: trends.review()'s signals, then any recent jump
     in fatigue that looks like a relapse nobody logged."""
-    out = [from_signal(s, series, today) for s in trends.review(series, today)]
+    unlogged = trends.possible_unlogged_relapses(series, today)
+    out = [from_signal(s, series, today, unlogged) for s in trends.review(series, today)]
     out += [
         Reason(UNLOGGED, day, today)
-        for day in trends.possible_unlogged_relapses(series, today)
+        for day in unlogged
         if (today - day).days <= UNLOGGED_RELAPSE_DAYS
     ]
     return out
 
 
-def from_signal(signal: trends.Signal, series: trends.PatientSeries, today: date) -> Reason:
-    """A signal as a reason, with the aids behind a walking-aid one."""
+def from_signal(
+    signal: trends.Signal,
+    series: trends.PatientSeries,
+    today: date,
+    unlogged: Sequence[date] | None = None,
+) -> Reason:
+    """A signal as a reason, with the aids behind a walking-aid one and the relapses within a
+    fatigue trend's window. `unlogged`: the relapses read from jumps (found when not given)."""
     aid: dict[str, Any] = {}
     if signal.measure == "aid_level":
         aid = aid_step(series, today)
+    relapses: tuple[tuple[date, str], ...] = ()
+    if trends.MEASURES[signal.measure].relapse_step is not None and signal.since is not None:
+        if unlogged is None:
+            unlogged = trends.possible_unlogged_relapses(series, today)
+        relapses = tuple(
+            sorted(
+                [(d, LOGGED) for d in series.relapses if signal.since <= d <= today]
+                + [(d, UNLOGGED) for d in unlogged if signal.since <= d <= today]
+            )
+        )
     before, now = signal.before, signal.now
     if signal.measure == "falls" and signal.reference_first and signal.reference_last:
         # Said as a count a month, over calendar days rather than logged days (as the trend
@@ -141,6 +169,7 @@ def from_signal(signal: trends.Signal, series: trends.PatientSeries, today: date
         now=now if now is not None else signal.change,
         reference_first=signal.reference_first,
         reference_last=signal.reference_last,
+        relapses=relapses,
         **aid,
     )
 
@@ -383,4 +412,37 @@ def details(r: Reason) -> list[str]:
         f"{_number(r.now)}{unit} since {day_text(recent_first, r.today)}.",
         f"{r.weeks} weeks with data in the window, {before}; "
         f"the {trends.RELAPSE_EXCLUSION_DAYS} days after each relapse are left out.",
+        *_relapses_within(r),
     ]
+
+
+def _relapses_within(r: Reason) -> list[str]:
+    """What the relapses within a pooled measure's window may hold of its change, a line.
+
+    The trend allows for the lasting step a relapse usually leaves; one that left more
+    behind is read in part as a trend (docs/trends.md): the therapist is told where that may be.
+    """
+    measure = trends.MEASURES[r.measure]
+    if not r.relapses or measure.relapse_step is None:
+        return []
+    logged = [day_text(d, r.today) for d, how in r.relapses if how == LOGGED]
+    jumps = [day_text(d, r.today) for d, how in r.relapses if how != LOGGED]
+    said = []
+    if logged:
+        said.append(
+            f"{'relapses are' if len(logged) > 1 else 'a relapse is'} logged on {_and(logged)}"
+        )
+    if jumps:
+        said.append(f"fatigue jumped as after a relapse on {_and(jumps)}")
+    step = _number(measure.relapse_step.mean * measure.scale)
+    they = "they" if len(r.relapses) > 1 else "it"
+    return [
+        f"In this window, {'; '.join(said)}. The trend allows for the lasting step a relapse "
+        f"usually leaves (about {step} {measure.unit}); if {they} left more behind, part of "
+        "this change may be that."
+    ]
+
+
+def _and(items: Sequence[str]) -> str:
+    """Items as said aloud: "a", "a and b", "a, b and c"."""
+    return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} and {items[-1]}"
