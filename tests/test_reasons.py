@@ -122,7 +122,7 @@ def test_relapses_within_a_window_read_as_a_list() -> None:
     assert reason.details[-1].endswith("if they left more behind, part of this change may be that.")
     # Stored with the summary and read back, the same.
     assert Reason.from_dict(reason.to_dict()) == reason
-    # Walking measures have free levels a relapse: no such words, whatever is stored.
+    # Measures whose levels are free at each relapse (walking): no such words, whatever is stored.
     assert not any(
         "In this window" in line for line in replace(reason, measure="aid_level").details
     )
