@@ -7,13 +7,13 @@ before in words a tired person can read at a glance. Flask-free, so it is type-c
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from statistics import fmean
 from typing import Protocol
 
-from .charts import plural
+from .charts import plural, spoken_list
 from .vocab import DISCIPLINES
 
 # Average fatigue within this much of last week's reads as "about the same".
@@ -57,10 +57,6 @@ class Week:
         return self.first <= day <= self.last
 
 
-def _join(parts: Sequence[str]) -> str:
-    return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
-
-
 def this_week(entries: Iterable[Logged], today: date) -> list[str]:
     """This week so far, in a few sentences, compared gently with last week."""
     week = Week.of(today)
@@ -73,7 +69,7 @@ def this_week(entries: Iterable[Logged], today: date) -> list[str]:
     if sessions:
         days = len({e.local_date for e in sessions})
         by = Counter(DISCIPLINES.get(e.discipline or "", "Other").lower() for e in sessions)
-        kinds = _join([f"{n} {name}" for name, n in sorted(by.items(), key=lambda x: -x[1])])
+        kinds = spoken_list([f"{n} {name}" for name, n in sorted(by.items(), key=lambda x: -x[1])])
         said.append(
             f"You logged {plural(len(sessions), 'exercise session', 'exercise sessions')} "
             f"on {plural(days, 'day', 'days')} this week ({kinds})."

@@ -7,9 +7,8 @@ short sentence stays in reasons.py.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 from . import trends
+from .charts import spoken_list
 from .reasons import LOGGED, UNLOGGED, Reason, day_text, last_quarter_first
 
 # How the levels read in the details, where the measure's own words would not do.
@@ -90,11 +89,10 @@ def _relapses_within(r: Reason) -> list[str]:
     jumps = [day_text(d, r.today) for d, how in r.relapses if how != LOGGED]
     said = []
     if logged:
-        said.append(
-            f"{'relapses are' if len(logged) > 1 else 'a relapse is'} logged on {_and(logged)}"
-        )
+        were = "relapses are" if len(logged) > 1 else "a relapse is"
+        said.append(f"{were} logged on {spoken_list(logged)}")
     if jumps:
-        said.append(f"fatigue jumped as after a relapse on {_and(jumps)}")
+        said.append(f"fatigue jumped as after a relapse on {spoken_list(jumps)}")
     step = _number(measure.relapse_step.mean * measure.scale)
     they = "they" if len(r.relapses) > 1 else "it"
     return [
@@ -102,8 +100,3 @@ def _relapses_within(r: Reason) -> list[str]:
         f"usually leaves (about {step} {measure.unit}); if {they} left more behind, part of "
         "this change may be that."
     ]
-
-
-def _and(items: Sequence[str]) -> str:
-    """Items as said aloud: "a", "a and b", "a, b and c"."""
-    return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} and {items[-1]}"

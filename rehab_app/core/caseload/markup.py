@@ -28,6 +28,7 @@ from pathlib import Path
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from .. import adherence, reason_details, reasons, timeutil, trends, vocab
+from ..charts import periods
 from . import rows, summary, table
 from .rows import SUMMARY_VERSION, CaseloadRow, Flag, ShownRow
 from .table import SHOWN_FLAGS, activity_words
@@ -141,8 +142,9 @@ def table_body(rows: Iterable[ShownRow], patient_url: str, tz: str, now: datetim
 
 
 # The code whose words the stored markup shows: the caseload's rows and cells, the reasons'
-# sentences and details, the trends' names and numbers they quote, adherence, the vocabulary.
-_WORDS = (rows, summary, table, adherence, reasons, reason_details, vocab)
+# sentences and details (and the lists they say aloud, charts.periods), the trends' names and
+# numbers they quote, adherence, the vocabulary.
+_WORDS = (rows, summary, table, adherence, reasons, reason_details, periods, vocab)
 
 
 @cache

@@ -71,6 +71,7 @@ from .periods import parse_range as parse_range
 from .periods import period_for as period_for
 from .periods import plural as plural
 from .periods import short_day as short_day
+from .periods import spoken_list as spoken_list
 from .periods import week_label as week_label
 from .shading import Shade as Shade
 from .shading import shade_summary as shade_summary

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Final
@@ -114,3 +115,8 @@ def fmt(value: float | None, digits: int = 1) -> str:
 def plural(n: int, one: str, many: str | None = None) -> str:
     """'1 fall', '3 falls'."""
     return f"{n} {one if n == 1 else (many or one + 's')}"
+
+
+def spoken_list(parts: Sequence[str]) -> str:
+    """Parts as said aloud: "a", "a and b", "a, b and c"."""
+    return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
