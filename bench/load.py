@@ -33,7 +33,7 @@ import threading
 import time
 import uuid
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -214,9 +214,12 @@ def free_port() -> int:
 
 
 @contextmanager
-def serving(url: str, workers: int, threads: int, log_path: Path) -> Iterator[str]:
-    """gunicorn serving the app from `url` as production does; its base address. Its output
-    (its own log and the app's) goes to `log_path`."""
+def serving(
+    url: str, workers: int, threads: int, log_path: Path, extra: Sequence[str] = ()
+) -> Iterator[tuple[str, int]]:
+    """gunicorn serving the app from `url` as production does (with `extra` arguments on its
+    command line); its base address and its master's process id. Its output (its own log and
+    the app's) goes to `log_path`."""
     port = free_port()
     env = {
         **os.environ,
@@ -232,7 +235,7 @@ def serving(url: str, workers: int, threads: int, log_path: Path) -> Iterator[st
     subprocess.run(build, cwd=ROOT, env=env, check=True)  # noqa: S603 - our own flask
     log = log_path.open("wb")  # closed with the server below
     server = subprocess.Popen(  # noqa: S603 - our own gunicorn, fixed arguments
-        [str(GUNICORN), "--config", "gunicorn.conf.py", "wsgi:app"],
+        [str(GUNICORN), "--config", "gunicorn.conf.py", *extra, "wsgi:app"],
         cwd=ROOT,
         env=env,
         stdout=log,
@@ -247,7 +250,7 @@ def serving(url: str, workers: int, threads: int, log_path: Path) -> Iterator[st
                 tail = log_path.read_text(errors="replace")[-2000:]
                 raise SystemExit(f"gunicorn did not start; its output:\n{tail}")
             time.sleep(0.1)
-        yield base
+        yield base, server.pid
     finally:
         server.terminate()
         server.wait(timeout=30)
@@ -339,7 +342,10 @@ def main(argv: list[str] | None = None) -> int:
         )
         tally = Tally()
         server_log = Path(tempfile.mkdtemp(prefix="rehab-load-")) / "gunicorn.log"
-        with serving(url.replace("+psycopg", ""), args.workers, args.threads, server_log) as base:
+        with serving(url.replace("+psycopg", ""), args.workers, args.threads, server_log) as (
+            base,
+            _,
+        ):
             rng = random.Random(args.seed)
             until = time.monotonic() + args.seconds
             crowd = [

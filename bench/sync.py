@@ -92,15 +92,15 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def person(app: Flask, email: str) -> int:
-    """A patient with PASSWORD; their id."""
+def person(app: Flask, email: str, password: str = PASSWORD) -> int:
+    """A patient with `password`; their id."""
     with app.app_context():
         user = User(
             email=email,
             display_name="Bench Person",
             role="patient",
             timezone="Europe/London",
-            password_hash=hash_password(PASSWORD),
+            password_hash=hash_password(password),
             email_confirmed_at=utcnow(),
         )
         db.session.add(user)
