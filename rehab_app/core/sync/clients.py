@@ -6,7 +6,7 @@ import uuid
 from dataclasses import dataclass
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, delete, select, update
+from sqlalchemy import Table, bindparam, case, delete, select, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
@@ -93,6 +93,14 @@ _PROGRESS = (
     .values(last_mutation_id=bindparam("last"))
 )
 
+# The same, and noted as told to the app, as a pull notes it (only ever raised).
+_PROGRESS_TOLD = _PROGRESS.values(
+    pulled_mutation_id=case(
+        (_CLIENTS.c.pulled_mutation_id < bindparam("last"), bindparam("last")),
+        else_=_CLIENTS.c.pulled_mutation_id,
+    )
+)
+
 
 def get_client(session: Session, user: User, client_id: object) -> Client:
     """The user's client with that id, read without a lock, or UnknownClient (for a
@@ -137,6 +145,9 @@ def _one(
     return Client(row.id, row.last_mutation_id)
 
 
-def save_progress(connection: Connection, client: Client) -> None:
-    """Store the client's last applied mutation id (the caller commits it with the batch)."""
-    connection.execute(_PROGRESS, {"client": client.id, "last": client.last_mutation_id})
+def save_progress(connection: Connection, client: Client, *, told: bool = False) -> None:
+    """Store the client's last applied mutation id (the caller commits it with the batch);
+    `told`: and note it as told to the app, when a pull in the same transaction answers it
+    (the pull then finds nothing new to note: pull.pull_changes)."""
+    statement = _PROGRESS_TOLD if told else _PROGRESS
+    connection.execute(statement, {"client": client.id, "last": client.last_mutation_id})

@@ -14,7 +14,7 @@ from rehab_app.models import User
 from .clients import Client, _lock_client, _lock_client_and_person, save_progress
 from .decide import ID_REUSED, _decide, _fingerprint
 from .lookups import _Batch, _OneByOne
-from .rules import DEFAULT_TOMBSTONE_DAYS
+from .rules import DEFAULT_TOMBSTONE_DAYS, UnknownClient
 
 logger = logging.getLogger(__name__)
 
@@ -36,6 +36,9 @@ def push_batch(
     client_id: object,
     mutations: Sequence[dict[str, Any]],
     tombstone_days: int = DEFAULT_TOMBSTONE_DAYS,
+    *,
+    own_transaction: bool = False,
+    pull_follows: bool = False,
 ) -> tuple[list[dict[str, Any]], int]:
     """Apply a batch of one client's mutations in mutation id order, each change once.
 
@@ -48,13 +51,19 @@ def push_batch(
     not applied again. Mutation ids must be integers (the API checks the shape). The caller
     commits. Also returned: the client's last applied mutation id after the batch (the API
     answers it; read here, since the session keeps no unchanged row once nothing holds it).
+
+    `own_transaction`: the session's transaction is the push's alone (the sync API's request:
+    nothing in it but reads before the push). A batch that fails is then undone by rolling
+    the transaction back whole, and the client locked again, rather than by a savepoint around
+    the batch: the savepoint, its release and their flushes were a tenth of a small sync's CPU
+    on PostgreSQL (bench/README.md, Sync). Otherwise what the caller did before is kept.
+
+    `pull_follows`: the caller answers a pull of this client in the same transaction, which
+    tells the app the client's last applied mutation id; the progress the push writes notes
+    it as told too (`save_progress`), so that the pull has nothing more to write.
     """
-    if any(isinstance(m.get("change_id"), str) for m in mutations):
-        # Changes are once per person, whatever client sends them: two clients of one person
-        # deciding the same change wait for each other.
-        client = _lock_client_and_person(session, user, client_id)
-    else:
-        client = _lock_client(session, user, client_id)
+    person_id = user.id  # still known if a failed batch's rollback expires `user`
+    client = _lock(session, user, client_id, mutations)
     ordered = sorted(mutations, key=lambda m: m["id"])
     applied_before = client.last_mutation_id
     # The whole batch at once: what it touches read in a few queries, written in one flush.
@@ -62,25 +71,51 @@ def push_batch(
     # and the batch is decided again one change at a time, each in a savepoint of its own, so
     # that one change's content never fails the others.
     try:
-        with session.begin_nested():
+        if own_transaction:
             results = _apply_all(session, user, client, ordered, tombstone_days, _Batch)
-            _save(session, client, applied_before)
+            _save(session, client, applied_before, pull_follows)
+        else:
+            with session.begin_nested():
+                results = _apply_all(session, user, client, ordered, tombstone_days, _Batch)
+                _save(session, client, applied_before, pull_follows)
         return results, client.last_mutation_id
     except (OperationalError, InterfaceError):
         raise  # the database is busy or away: the whole request again, or a clear 503
     except Exception as error:  # decided again, change by change
         logger.warning("A batch is decided one change at a time: %s", type(error).__name__)
-    client.last_mutation_id = applied_before  # the batch's progress was undone with it
+    if own_transaction:
+        # The batch's work and the client's lock went with the transaction: the lock is taken
+        # again and the client read afresh, as a request sent again would (another push of
+        # this client may have been applied meanwhile; its changes are then answered with
+        # their outcomes, not applied twice).
+        session.rollback()
+        if session.get(User, person_id) is None:
+            raise UnknownClient()  # the account itself was deleted meanwhile
+        client = _lock(session, user, client_id, mutations)
+        applied_before = client.last_mutation_id
+    else:
+        client.last_mutation_id = applied_before  # the batch's progress was undone with it
     results = _apply_all(session, user, client, ordered, tombstone_days, _OneByOne)
-    _save(session, client, applied_before)
+    _save(session, client, applied_before, pull_follows)
     return results, client.last_mutation_id
 
 
-def _save(session: Session, client: Client, applied_before: int) -> None:
+def _lock(
+    session: Session, user: User, client_id: object, mutations: Sequence[dict[str, Any]]
+) -> Client:
+    """Lock the client (and the person, when changes carry change ids) for the push."""
+    if any(isinstance(m.get("change_id"), str) for m in mutations):
+        # Changes are once per person, whatever client sends them: two clients of one person
+        # deciding the same change wait for each other.
+        return _lock_client_and_person(session, user, client_id)
+    return _lock_client(session, user, client_id)
+
+
+def _save(session: Session, client: Client, applied_before: int, told: bool) -> None:
     """Write what the ORM still holds (entries changed), then the client's progress if any."""
     session.flush()
     if client.last_mutation_id != applied_before:
-        save_progress(session.connection(), client)
+        save_progress(session.connection(), client, told=told)
 
 
 def _apply_all(
