@@ -155,9 +155,11 @@ bench: install-test
 bench-signals: install-test
 	$(BIN)/python -m bench.signals --size 1000
 
-## Sync apply and a small sync against raw inserts and a health check (issue 14), both databases.
+## Sync apply and a small sync against raw inserts and a health check (issue 14), both databases:
+## in the bench's process, then the small sync on gunicorn as production serves it.
 bench-sync: install-test postgres
 	$(BIN)/python -m bench.sync
+	$(BIN)/python -m bench.sync_served
 
 ## The load test (issue 14): 1,000 patients, 200 phones syncing, 50 therapists, gunicorn + PostgreSQL.
 bench-load: install-test postgres
