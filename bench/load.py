@@ -342,10 +342,8 @@ def main(argv: list[str] | None = None) -> int:
         )
         tally = Tally()
         server_log = Path(tempfile.mkdtemp(prefix="rehab-load-")) / "gunicorn.log"
-        with serving(url.replace("+psycopg", ""), args.workers, args.threads, server_log) as (
-            base,
-            _,
-        ):
+        served = serving(url.replace("+psycopg", ""), args.workers, args.threads, server_log)
+        with served as (base, _master):
             rng = random.Random(args.seed)
             until = time.monotonic() + args.seconds
             crowd = [

@@ -185,8 +185,8 @@ def push() -> Response:
 def _checked_token() -> str:
     """The CSRF token for the app to send next: the one this request's header carried, which
     `csrf.protect()` has just found valid for this session (tokens do not expire here:
-    WTF_CSRF_TIME_LIMIT), or a new one. Signing a new token for each small sync cost a
-    fortieth of its CPU (bench/README.md, Sync)."""
+    WTF_CSRF_TIME_LIMIT), or a new one. Signing a new token for each small sync cost about
+    3% of its CPU (bench/README.md, Sync)."""
     sent = request.headers.get("X-CSRFToken")
     return sent if sent and not request.form else generate_csrf()
 
