@@ -150,8 +150,8 @@ class _Batch(_OneByOne):
         self.by_change: dict[str, Outcome] = {}
         self.entries: dict[str, Entry] = {}
         self.day_counts: dict[date, int] = {}
-        # The batch's Core statements run on the session's connection (its transaction, here
-        # the batch's savepoint): none of the ORM's work on the way (bench/README.md, Sync).
+        # The batch's Core statements run on the session's connection (its transaction, or the
+        # batch's savepoint: push_batch): none of the ORM's work on the way (bench/README.md).
         self.connection = session.connection()
         # One query first says which of the rest can find anything, and counts the days the
         # creates fall on: a push of new changes (the common one) reads nothing else.
