@@ -6,11 +6,13 @@ cohort goes in through the drivers' bulk paths: `executemany` on SQLite, `COPY` 
 
 from __future__ import annotations
 
+import argparse
 import sqlite3
 import tempfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TypeVar
 
 import psycopg
 from flask import Flask
@@ -30,6 +32,7 @@ DEFAULT_PG_URL = "postgresql://postgres@127.0.0.1:5432/bench_rehab"
 PROTECTED = frozenset(
     {"postgres", "template0", "template1", "test", "test_d1", "test_d2", "test_s", "test_me"}
 )
+R = TypeVar("R")
 # Tables whose ids the cohort sets itself: PostgreSQL's sequences must follow.
 ID_TABLES = ("users", "care_links", "programme_items", "exercises")
 
@@ -72,6 +75,20 @@ def postgres_url(url: str, keep: bool = False) -> Iterator[str]:
         if not keep:
             with psycopg.connect(admin, autocommit=True, connect_timeout=5) as conn:
                 conn.execute(drop)
+
+
+def each_database(
+    args: argparse.Namespace, run: Callable[[str, str, argparse.Namespace], R]
+) -> list[R]:
+    """`run(kind, url, args)` on a fresh database of each kind `args.db` asks for ("sqlite",
+    "postgres" or "both"; PostgreSQL's at `args.pg_url`), in turn: what each returned."""
+    kinds = ("sqlite", "postgres") if args.db == "both" else (args.db,)
+    results = []
+    for kind in kinds:
+        made = sqlite_url() if kind == "sqlite" else postgres_url(args.pg_url)
+        with made as url:
+            results.append(run(kind, url, args))
+    return results
 
 
 def make_app(url: str, *, as_served: bool = True) -> Flask:

@@ -27,7 +27,6 @@ import sys
 import time
 import uuid
 from collections.abc import Callable, Sequence
-from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -41,7 +40,7 @@ from rehab_app.extensions import db
 from rehab_app.models import Entry, User, utcnow
 from rehab_app.web.auth.logins import hash_password
 
-from .database import DEFAULT_PG_URL, create_schema, make_app, postgres_url, sqlite_url
+from .database import DEFAULT_PG_URL, create_schema, each_database, make_app
 from .measure import CSRF_RE, logged_in
 
 PASSWORD = "a long bench password"  # a throwaway account in a throwaway database
@@ -326,17 +325,9 @@ def run(kind: str, url: str, args: argparse.Namespace) -> Result:
     )
 
 
-def _url(kind: str, args: argparse.Namespace) -> AbstractContextManager[str]:
-    return sqlite_url() if kind == "sqlite" else postgres_url(args.pg_url)
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
-    kinds = ("sqlite", "postgres") if args.db == "both" else (args.db,)
-    results = []
-    for kind in kinds:
-        with _url(kind, args) as url:
-            results.append(run(kind, url, args))
+    results = each_database(args, run)
     print(
         f"\nSync, {args.entries:,} entries in pushes of {args.batch}, apply timed by the"
         f" {args.clock} clock (targets: issue 14)\n"

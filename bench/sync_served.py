@@ -30,13 +30,12 @@ import tempfile
 import time
 import uuid
 from collections.abc import Callable, Sequence
-from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from .cohort import PASSWORD
-from .database import DEFAULT_PG_URL, create_schema, make_app, postgres_url, sqlite_url
+from .database import DEFAULT_PG_URL, create_schema, each_database, make_app
 from .load import Browser, Tally, serving
 from .sync import person
 
@@ -174,17 +173,9 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def _url(kind: str, args: argparse.Namespace) -> AbstractContextManager[str]:
-    return sqlite_url() if kind == "sqlite" else postgres_url(args.pg_url)
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
-    kinds = ("sqlite", "postgres") if args.db == "both" else (args.db,)
-    results = []
-    for kind in kinds:
-        with _url(kind, args) as url:
-            results.append(run(kind, url, args))
+    results = each_database(args, run)
     print(
         f"\nA small sync on gunicorn as production serves it, one worker, {args.rounds} rounds"
         f" of {args.per_round} (target: issue 14)\n"
