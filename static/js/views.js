@@ -327,17 +327,45 @@ export async function renderHistory(account, tz) {
   const again = () => renderHistory(account, tz);
   // Redrawn in place: the person (or the jump to an edited entry) keeps their place.
   const y = globalThis.scrollY;
-  if (pulled) box.querySelectorAll("section").forEach((s) => s.remove());
   const empty = doc.getElementById("history-empty");
-  for (const e of rows) {
-    const old = doc.getElementById("entry-" + e.id);
-    if (old) old.remove();
-    dayList(box, e.local_date, empty).appendChild(entryItem(e, tz, discarder(account, again)));
+  const drawn = rows.map((e) => entryItem(e, tz, discarder(account, again)));
+  if (pulled) {
+    redrawInPlace(box, rows, drawn, empty);
+  } else {
+    rows.forEach((e, i) => {
+      const old = doc.getElementById(drawn[i].id);
+      if (old) old.remove();
+      dayList(box, e.local_date, empty).appendChild(drawn[i]);
+    });
   }
   box.querySelectorAll("section").forEach((s) => { if (!s.querySelector("li")) s.remove(); });
   empty.hidden = !!box.querySelector("section");
   if (pulled && globalThis.scrollY !== y) globalThis.scrollTo(0, y);
   if (hooks.historyRendered) hooks.historyRendered();
+}
+
+/**
+ * The week as the phone has it, changing only what changed: an entry drawn as it already is,
+ * and where it already is, keeps its item. A sync lands while the person is on the page; had
+ * its redraw replaced every item, a tap pressed on one before and released after would be
+ * lost, and the keyboard's focus on an Edit link sent back to the top of the page.
+ */
+function redrawInPlace(box, rows, drawn, empty) {
+  const wanted = new Set(drawn.map((li) => li.id));
+  box.querySelectorAll("section li").forEach((li) => { if (!wanted.has(li.id)) li.remove(); });
+  const last = new Map();  // each day's list: the item put in place last
+  rows.forEach((e, i) => {
+    const list = dayList(box, e.local_date, empty);
+    const old = doc.getElementById(drawn[i].id);
+    let li = drawn[i];
+    if (old && old.parentNode === list && old.isEqualNode(li)) li = old;
+    else if (old) old.remove();
+    const after = last.get(list);
+    let spot = after ? after.nextSibling : list.firstChild;
+    while (spot && spot.nodeType !== 1) spot = spot.nextSibling;  // past white space
+    if (spot !== li) list.insertBefore(li, spot);
+    last.set(list, li);
+  });
 }
 
 function dayList(box, day, before) {

@@ -185,3 +185,28 @@ def test_entries_logged_in_the_same_minute_keep_their_place_when_drawn_again(
         "items => items.map(li => li.id.slice('entry-'.length))"
     )
     assert drawn == served
+
+
+def test_a_sync_draws_again_only_the_entries_that_changed(app: Flask, phone_for: object) -> None:
+    """After each sync the week is drawn again from the phone's copy. An entry that did not
+    change keeps its item, so the keyboard's focus on its Edit link stays (and a tap pressed
+    before the redraw and released after it still opens it); one changed elsewhere is shown
+    as it is now."""
+    person = make_user("patient", "redraw@example.test", "Rhea Draw")
+    kept = add_entry(person, "fatigue", days_ago=0, fatigue=3)
+    changed = add_entry(person, "fatigue", days_ago=0, fatigue=4)
+    _context, page = phone_for(person.email)  # type: ignore[operator]
+    page.goto("/history")
+    page.wait_for_load_state("networkidle")  # the page's own sync and its redraw are done
+    edit = page.locator(f"#entry-{kept.id}").get_by_role("link", name="Edit")
+    edit.focus()
+    page.evaluate(f"() => {{ document.getElementById('entry-{kept.id}').keptMark = true; }}")
+
+    # The entry is changed on another device; this phone syncs (as when it is back online).
+    db.session.get(Entry, changed.id).fatigue = 9  # type: ignore[union-attr]
+    db.session.commit()
+    page.evaluate("() => dispatchEvent(new Event('online'))")
+
+    expect(page.locator(f"#entry-{changed.id}")).to_contain_text("Fatigue 9 out of 10")
+    assert page.evaluate(f"() => document.getElementById('entry-{kept.id}').keptMark") is True
+    expect(edit).to_be_focused()
