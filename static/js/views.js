@@ -361,8 +361,7 @@ function redrawInPlace(box, rows, drawn, empty) {
     if (old && old.parentNode === list && old.isEqualNode(li)) li = old;
     else if (old) old.remove();
     const after = last.get(list);
-    let spot = after ? after.nextSibling : list.firstChild;
-    while (spot && spot.nodeType !== 1) spot = spot.nextSibling;  // past white space
+    const spot = after ? after.nextElementSibling : list.firstElementChild;
     if (spot !== li) list.insertBefore(li, spot);
     last.set(list, li);
   });

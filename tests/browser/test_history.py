@@ -30,10 +30,10 @@ def test_an_edit_is_confirmed_next_to_the_entry_it_returns_to(
     if not online:
         context.set_offline(True)
     page.goto("/history")
-    # The week is drawn again from the phone's copy after the page's sync, replacing its
-    # entries: a tap landing while that happens can be lost (seen once in CI on a slow
-    # machine; the closing note of 2026-12-07 records it). This test is about where the
-    # confirmation appears, so it taps once the page has settled.
+    # The page's first sync draws the week from the phone's copy, replacing the server's
+    # entries (their markup is not the phone's template): a tap landing while that happens
+    # can be lost (seen once in CI on a slow machine; later redraws keep unchanged entries).
+    # This test is about where the confirmation appears, so it taps once the page has settled.
     page.wait_for_load_state("networkidle")
     item = page.locator(f"#entry-{oldest.id}")
     item.get_by_role("link", name="Edit").click()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from contextlib import nullcontext
 from typing import Any
 
 from sqlalchemy.exc import InterfaceError, OperationalError
@@ -71,13 +72,9 @@ def push_batch(
     # and the batch is decided again one change at a time, each in a savepoint of its own, so
     # that one change's content never fails the others.
     try:
-        if own_transaction:
+        with nullcontext() if own_transaction else session.begin_nested():
             results = _apply_all(session, user, client, ordered, tombstone_days, _Batch)
             _save(session, client, applied_before, pull_follows)
-        else:
-            with session.begin_nested():
-                results = _apply_all(session, user, client, ordered, tombstone_days, _Batch)
-                _save(session, client, applied_before, pull_follows)
         return results, client.last_mutation_id
     except (OperationalError, InterfaceError):
         raise  # the database is busy or away: the whole request again, or a clear 503
